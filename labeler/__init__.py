@@ -1,0 +1,3 @@
+"""labeler: semi-automatic OCR annotation with bundled PP-OCR models."""
+
+__version__ = "0.1.0"

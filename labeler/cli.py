@@ -1,0 +1,42 @@
+"""The `labeler` command: the GUI by default, or one of the headless subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from labeler import __version__
+from labeler.core.errors import LabelerError
+
+# Each name is a module in labeler.commands with add_parser(subparsers) and run(args) -> int.
+COMMANDS = ("ocr", "prelabel", "eval")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="labeler",
+        description="Semi-automatic OCR annotation: pre-label, correct, export PaddleOCR training data.",
+    )
+    parser.add_argument("--version", action="version", version=f"labeler {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"labeler.commands.{name}").add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(args.run(args) or 0)
+    except LabelerError as exc:
+        print(f"labeler {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"labeler {args.command}: interrupted", file=sys.stderr)
+        return 130

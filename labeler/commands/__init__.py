@@ -1,0 +1,1 @@
+"""One module per `labeler` subcommand: each has add_parser(subparsers) and run(args) -> int."""

@@ -1,0 +1,1 @@
+"""Annotation model, geometry, image reading, file formats and metrics. Never imports Qt."""

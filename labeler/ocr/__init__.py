@@ -1,0 +1,1 @@
+"""ONNX OCR pipeline: model registry, det / cls / rec stages. Never imports Qt."""

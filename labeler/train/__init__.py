@@ -1,0 +1,1 @@
+"""Fine-tuning engines, run as a separate process. Never imports Qt."""
