@@ -1,0 +1,89 @@
+"""Text detection stage: image -> quads, with the DB model."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from labeler.ocr.db_postprocess import DBParams, boxes_from_probability_map
+from labeler.ocr.session import InferenceSession
+
+
+@dataclass(frozen=True)
+class DetParams:
+    limit_side_len: int = 736  # with limit_type "min": small images are scaled up to this shorter side
+    limit_type: str = "min"
+    max_side_len: int = 2000  # large images are scaled down to this longer side before detection
+    size_multiple: int = 32  # the network downsamples by 32
+    db: DBParams = field(default_factory=DBParams)
+
+
+@dataclass
+class DetResult:
+    boxes: np.ndarray  # [N, 4, 2] float32 quads in image pixels, clockwise from top-left
+    scores: np.ndarray  # [N] mean text probability inside each box
+    input_size: tuple[int, int]  # (width, height) the network saw
+    seconds: float = 0.0
+
+
+def detection_input_size(width: int, height: int, params: DetParams) -> tuple[int, int]:
+    """(w, h) fed to the network: shorter side raised to limit_side_len, longer side capped, multiples of 32."""
+    ratio = 1.0
+    if params.limit_type == "max":
+        if max(width, height) > params.limit_side_len:
+            ratio = params.limit_side_len / max(width, height)
+    elif min(width, height) < params.limit_side_len:
+        ratio = params.limit_side_len / min(width, height)
+    if max(width, height) * ratio > params.max_side_len:
+        ratio = params.max_side_len / max(width, height)
+    m = params.size_multiple
+    return max(m, int(round(width * ratio / m)) * m), max(m, int(round(height * ratio / m)) * m)
+
+
+class TextDetector:
+    """Callable: BGR uint8 image -> DetResult."""
+
+    def __init__(self, session: InferenceSession, params: DetParams = DetParams()):
+        self.session = session
+        self.params = params
+
+    def preprocess(self, image: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+        h, w = image.shape[:2]
+        in_w, in_h = detection_input_size(w, h, self.params)
+        resized = cv2.resize(image, (in_w, in_h), interpolation=cv2.INTER_LINEAR) if (in_w, in_h) != (w, h) else image
+        # (x / 255 - 0.5) / 0.5 in one fused pass.
+        blob = cv2.dnn.blobFromImage(resized, scalefactor=2.0 / 255.0, mean=(127.5, 127.5, 127.5), swapRB=False)
+        return blob.astype(np.float32, copy=False), (in_w, in_h)
+
+    def __call__(self, image: np.ndarray) -> DetResult:
+        start = time.perf_counter()
+        h, w = image.shape[:2]
+        blob, size = self.preprocess(image)
+        prob = self.session.run(blob)[0, 0]
+        boxes, scores = boxes_from_probability_map(prob, w, h, self.params.db)
+        keep = _big_enough(boxes)
+        boxes, scores = boxes[keep], scores[keep]
+        order = reading_order(boxes)
+        return DetResult(boxes[order], scores[order], size, time.perf_counter() - start)
+
+
+def _big_enough(boxes: np.ndarray, min_side: float = 3.0) -> np.ndarray:
+    """Drop slivers a recognizer cannot read (width or height of 3 px or less)."""
+    if len(boxes) == 0:
+        return np.zeros((0,), bool)
+    widths = np.linalg.norm(boxes[:, 0] - boxes[:, 1], axis=1)
+    heights = np.linalg.norm(boxes[:, 0] - boxes[:, 3], axis=1)
+    return (widths > min_side) & (heights > min_side)
+
+
+def reading_order(boxes: np.ndarray, same_line_px: float = 10.0) -> np.ndarray:
+    """Indices sorting boxes top-to-bottom, then left-to-right within a line (top-left corners)."""
+    if len(boxes) == 0:
+        return np.zeros((0,), np.int64)
+    ys = boxes[:, 0, 1]
+    by_y = np.argsort(ys, kind="stable")
+    line_ids = np.concatenate([[0], np.cumsum(np.diff(ys[by_y]) >= same_line_px)])
+    return by_y[np.lexsort((boxes[by_y, 0, 0], line_ids))]

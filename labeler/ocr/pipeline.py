@@ -1,0 +1,177 @@
+"""The OCR pipeline: detect -> crop -> classify direction -> recognize, with per-stage timings."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from labeler.core.crop import crop_quad, order_quad
+from labeler.core.errors import ModelError
+from labeler.core.model import TextRegion
+from labeler.ocr.cls import ClsParams, TextDirectionClassifier
+from labeler.ocr.ctc import load_charset
+from labeler.ocr.db_postprocess import DBParams
+from labeler.ocr.det import DetParams, TextDetector
+from labeler.ocr.rec import RecParams, TextRecognizer
+from labeler.ocr.registry import ModelSet, resolve_model_set, verify_model_set
+from labeler.ocr.session import OrtSession
+
+VERTICAL_RATIO = 1.5  # a crop this much taller than wide is read as vertical text, turned 90 degrees
+
+
+@dataclass
+class OcrRegion:
+    points: np.ndarray  # [4, 2] float32, clockwise from top-left, image pixels
+    text: str
+    score: float  # recognition confidence
+    det_score: float
+
+    def to_text_region(self) -> TextRegion:
+        pts = [(round(float(x), 2), round(float(y), 2)) for x, y in self.points]
+        return TextRegion(points=pts, transcription=self.text, score=round(self.score, 5))
+
+
+@dataclass
+class StageTimings:
+    det: float = 0.0
+    crop: float = 0.0
+    cls: float = 0.0
+    rec: float = 0.0
+    total: float = 0.0
+
+    def add(self, other: "StageTimings") -> None:
+        for name in ("det", "crop", "cls", "rec", "total"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class OcrResult:
+    regions: list[OcrRegion]
+    width: int
+    height: int
+    timings: StageTimings = field(default_factory=StageTimings)
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    threads: int = 2
+    use_cls: bool = True
+    text_score: float = 0.5  # recognitions below this confidence are dropped, like the reference pipeline
+    det: DetParams | None = None  # None: from the model set's manifest
+    rec: RecParams | None = None
+
+
+def _det_params(model_set: ModelSet) -> DetParams:
+    pre, post = model_set.det.preprocess, model_set.det.postprocess
+    db = DBParams(**{k: post[k] for k in ("thresh", "box_thresh", "unclip_ratio", "use_dilation", "max_candidates") if k in post})
+    kw = {k: pre[k] for k in ("limit_side_len", "limit_type", "max_side_len", "size_multiple") if k in pre}
+    return DetParams(db=db, **kw)
+
+
+def _rec_params(model_set: ModelSet) -> RecParams:
+    pre = model_set.rec.preprocess
+    shape = pre.get("image_shape", [3, 48, 320])
+    return RecParams(height=int(shape[1]), min_width=int(shape[2]), batch_size=int(pre.get("batch_size", 6)))
+
+
+def _read_charset(model_set: ModelSet, session: OrtSession) -> list[str]:
+    """The dictionary file if the set has one, else the 'character' metadata inside the ONNX file."""
+    use_space = bool(model_set.rec.preprocess.get("use_space_char", True))
+    path: Path | None = model_set.rec.dict_path
+    if path is not None:
+        lines = path.read_text(encoding="utf-8").split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        return load_charset([ln.rstrip("\r") for ln in lines], use_space)
+    meta = session.metadata.get("character")
+    if meta is None:
+        raise ModelError(f"{model_set.rec.path}: no dictionary file and no 'character' metadata in the model")
+    return load_charset(meta.split("\n"), use_space)
+
+
+class OcrPipeline:
+    """Callable: BGR uint8 image -> OcrResult. Sessions are created on first use."""
+
+    def __init__(self, model_set: ModelSet | str | None = None, options: PipelineOptions = PipelineOptions()):
+        self.model_set = model_set if isinstance(model_set, ModelSet) else resolve_model_set(model_set)
+        self.options = options
+        self._det: TextDetector | None = None
+        self._cls: TextDirectionClassifier | None = None
+        self._rec: TextRecognizer | None = None
+
+    def load(self) -> None:
+        """Check the files and create the sessions now (otherwise it happens on the first call)."""
+        if self._rec is not None:
+            return
+        verify_model_set(self.model_set)
+        threads = self.options.threads
+        self._det = TextDetector(OrtSession(self.model_set.det.path, threads), self.options.det or _det_params(self.model_set))
+        if self.options.use_cls and self.model_set.cls is not None:
+            cls_pre = self.model_set.cls.preprocess
+            shape = cls_pre.get("image_shape", [3, 48, 192])
+            params = ClsParams(height=int(shape[1]), width=int(shape[2]), thresh=float(cls_pre.get("thresh", 0.9)))
+            self._cls = TextDirectionClassifier(OrtSession(self.model_set.cls.path, threads), params)
+        rec_session = OrtSession(self.model_set.rec.path, threads)
+        self._rec = TextRecognizer(rec_session, _read_charset(self.model_set, rec_session), self.options.rec or _rec_params(self.model_set))
+
+    @property
+    def charset(self) -> list[str]:
+        self.load()
+        return self._rec.charset
+
+    def __call__(self, image: np.ndarray) -> OcrResult:
+        self.load()
+        start = time.perf_counter()
+        height, width = image.shape[:2]
+        det = self._det(image)
+        timings = StageTimings(det=det.seconds)
+        texts, scores, t = self._read_quads(image, det.boxes)
+        timings.crop, timings.cls, timings.rec = t.crop, t.cls, t.rec
+        regions = [
+            OcrRegion(box, text, score, float(ds))
+            for box, ds, text, score in zip(det.boxes, det.scores, texts, scores)
+            if text.strip() and score >= self.options.text_score
+        ]
+        timings.total = time.perf_counter() - start
+        return OcrResult(regions, width, height, timings)
+
+    def recognize_polygons(self, image: np.ndarray, polygons: list[np.ndarray]) -> list[tuple[str, float]]:
+        """Re-read given regions (4-point quads; more points use their min-area rectangle)."""
+        self.load()
+        quads = [_as_quad(p) for p in polygons]
+        texts, scores, _ = self._read_quads(image, np.asarray(quads, np.float32).reshape(-1, 4, 2))
+        return list(zip(texts, scores))
+
+    def _read_quads(self, image: np.ndarray, boxes: np.ndarray) -> tuple[list[str], list[float], StageTimings]:
+        t = StageTimings()
+        t0 = time.perf_counter()
+        crops = [_upright_crop(image, box) for box in boxes]
+        t.crop = time.perf_counter() - t0
+        if not crops:
+            return [], [], t
+        if self._cls is not None:
+            crops, cls_result = self._cls(crops)
+            t.cls = cls_result.seconds
+        rec = self._rec(crops)
+        t.rec = rec.seconds
+        return rec.texts, rec.scores, t
+
+
+def _upright_crop(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    crop = crop_quad(image, quad)
+    h, w = crop.shape[:2]
+    if h >= VERTICAL_RATIO * w:
+        crop = np.rot90(crop)
+    return np.ascontiguousarray(crop)
+
+
+def _as_quad(points: np.ndarray) -> np.ndarray:
+    import cv2
+
+    pts = np.asarray(points, dtype=np.float32).reshape(-1, 2)
+    if len(pts) == 4:
+        return order_quad(pts)
+    return order_quad(cv2.boxPoints(cv2.minAreaRect(pts)))

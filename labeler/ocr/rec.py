@@ -1,0 +1,68 @@
+"""Text recognition stage: crops -> (text, score), batched with crops sorted by width."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from labeler.ocr.ctc import ctc_greedy_decode
+from labeler.ocr.session import InferenceSession
+
+
+@dataclass(frozen=True)
+class RecParams:
+    height: int = 48
+    min_width: int = 320  # the width the model was trained at; narrower crops are padded up to it
+    batch_size: int = 6
+
+
+@dataclass
+class RecResult:
+    texts: list[str]
+    scores: list[float]
+    seconds: float = 0.0
+
+
+def normalize_crop(crop: np.ndarray, height: int, width: int, out: np.ndarray) -> None:
+    """Resize keeping the aspect ratio (capped at `width`), scale to [-1, 1], write into out[:, :, :w]."""
+    h, w = crop.shape[:2]
+    resized_w = min(width, max(1, int(math.ceil(height * w / max(h, 1)))))
+    resized = cv2.resize(crop, (resized_w, height), interpolation=cv2.INTER_LINEAR)
+    out[:, :, :resized_w] = (resized.astype(np.float32).transpose(2, 0, 1) - 127.5) / 127.5
+
+
+def batch_tensor(crops: list[np.ndarray], height: int, width: int) -> np.ndarray:
+    """[N, 3, height, width] with zero (mid-grey) padding on the right, as the model was trained."""
+    blob = np.zeros((len(crops), 3, height, width), dtype=np.float32)
+    for i, crop in enumerate(crops):
+        normalize_crop(crop, height, width, blob[i])
+    return blob
+
+
+class TextRecognizer:
+    """Callable: list of BGR crops -> RecResult in the same order."""
+
+    def __init__(self, session: InferenceSession, charset: list[str], params: RecParams = RecParams()):
+        self.session = session
+        self.charset = charset
+        self.params = params
+
+    def __call__(self, crops: list[np.ndarray]) -> RecResult:
+        start = time.perf_counter()
+        n = len(crops)
+        texts, scores = [""] * n, [0.0] * n
+        ratios = [c.shape[1] / max(c.shape[0], 1) for c in crops]
+        order = np.argsort(ratios, kind="stable")  # similar widths share a batch: less padding
+        h = self.params.height
+        for b in range(0, n, self.params.batch_size):
+            idx = order[b : b + self.params.batch_size]
+            widest = max(ratios[i] for i in idx)
+            width = max(self.params.min_width, int(math.ceil(h * widest)))
+            probs = self.session.run(batch_tensor([crops[i] for i in idx], h, width))
+            for i, (text, score) in zip(idx, ctc_greedy_decode(probs, self.charset)):
+                texts[i], scores[i] = text, score
+        return RecResult(texts, scores, time.perf_counter() - start)
