@@ -1,0 +1,117 @@
+"""`labeler prelabel DIR`: pre-label every image of a folder into PPOCRLabel's Cache.cach.
+
+Label.txt and fileState.txt are never touched; confirmed images are skipped; images already in
+Cache.cach are skipped unless --force. Cache.cach is saved atomically at most a second behind,
+so an interrupt (Ctrl+C, or even a kill) keeps everything finished before it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from labeler.commands._common import add_model_options, make_pipeline
+from labeler.core.errors import ImageReadError, LabelerError
+
+SAVE_EVERY_S = 1.0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("prelabel", help="pre-label a folder of images into Cache.cach", description=__doc__)
+    p.add_argument("folder", type=Path, metavar="DIR")
+    p.add_argument("--force", action="store_true", help="re-label images already in Cache.cach")
+    add_model_options(p)
+    p.set_defaults(run=run)
+
+
+def confirmed_keys(folder: Path) -> set[str]:
+    """File names of confirmed images (Label.txt keys and fileState.txt entries, any path form)."""
+    from labeler.core.ppocrlabel_format import read_label_file
+
+    names: set[str] = set()
+    label = folder / "Label.txt"
+    if label.is_file():
+        names.update(Path(line.key).name for line in read_label_file(label).lines)
+    state = folder / "fileState.txt"
+    if state.is_file():
+        for line in state.read_text(encoding="utf-8", errors="replace").splitlines():
+            path, _, flag = line.rpartition("\t")
+            if path and flag.strip() == "1":
+                names.add(Path(path.replace("\\", "/")).name)
+    return names
+
+
+class Progress:
+    """One status line: done/total, rate, ETA. Rewritten in place on a terminal, else every few seconds."""
+
+    def __init__(self, total: int, stream=sys.stderr):
+        self.total, self.stream = total, stream
+        self.start = time.perf_counter()
+        self.last_print = 0.0
+        self.tty = stream.isatty()
+
+    def update(self, done: int, name: str, final: bool = False) -> None:
+        now = time.perf_counter()
+        if not final and not self.tty and now - self.last_print < 5.0 and done != 1:
+            return
+        self.last_print = now
+        elapsed = max(now - self.start, 1e-9)
+        rate = done / elapsed
+        eta = (self.total - done) / rate if rate > 0 else 0.0
+        line = f"[{done}/{self.total}] {rate:.2f} img/s, ETA {int(eta) // 60}:{int(eta) % 60:02d}  {name}"
+        if self.tty:
+            self.stream.write("\r" + line[:120].ljust(120) + ("\n" if final else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    from labeler.core.cache_file import PrelabelCache
+    from labeler.core.image_io import list_images, read_image
+    from labeler.core.ppocrlabel_format import image_key
+
+    folder: Path = args.folder
+    if not folder.is_dir():
+        raise LabelerError(f"{folder}: not a folder")
+    cache = PrelabelCache.open(folder)
+    for err in cache.errors:
+        print(f"warning: {err} (line kept as it is)", file=sys.stderr)
+    confirmed = confirmed_keys(folder)
+    images = list_images(folder)
+    todo = [p for p in images if p.name not in confirmed and (args.force or image_key(p) not in cache)]
+    skipped = len(images) - len(todo)
+    print(f"{folder}: {len(images)} images, {len(todo)} to pre-label, {skipped} skipped "
+          f"(confirmed or already cached{'' if args.force else '; --force redoes cached ones'})", file=sys.stderr)
+    if not todo:
+        return 0
+    pipe = make_pipeline(args)
+    pipe.load()
+    progress = Progress(len(todo))
+    failures: list[str] = []
+    last_save = time.perf_counter()
+    done = 0
+    try:
+        for path in todo:
+            try:
+                image = read_image(path)
+                result = pipe(image)
+                cache.set(image_key(path), [r.to_text_region() for r in result.regions])
+            except ImageReadError as exc:
+                failures.append(str(exc))
+                print(f"\nerror: {exc}", file=sys.stderr)
+            done += 1
+            progress.update(done, path.name, final=done == len(todo))
+            if cache.dirty and time.perf_counter() - last_save >= SAVE_EVERY_S:
+                cache.save()
+                last_save = time.perf_counter()
+    finally:
+        # Also on Ctrl+C: everything finished so far lands in a valid Cache.cach.
+        if cache.dirty:
+            cache.save()
+    print(f"pre-labelled {done - len(failures)} images into {cache.path}; {len(failures)} failed", file=sys.stderr)
+    for f in failures:
+        print(f"  failed: {f}", file=sys.stderr)
+    return 1 if failures else 0
