@@ -41,14 +41,15 @@ def run_ours(data: Path, threads: int, model_set: str, opts: dict) -> dict:
     from labeler.ocr.rec import RecParams
 
     t0 = time.perf_counter()
-    pipe = OcrPipeline(model_set, PipelineOptions(threads=threads))
+    pipe = OcrPipeline(model_set, PipelineOptions(threads=threads, text_score=opts.pop("text_score", 0.5)))
     pipe.load()
-    if opts:  # experiments: override det / rec parameters
-        det_kw = {k: v for k, v in opts.items() if k in DetParams.__dataclass_fields__}
-        rec_kw = {k: v for k, v in opts.items() if k in RecParams.__dataclass_fields__}
+    if opts:  # experiments: override det / rec parameters ("db.NAME" for DB post-processing)
         from dataclasses import replace
 
-        pipe._det.params = replace(pipe._det.params, **det_kw)
+        det_kw = {k: v for k, v in opts.items() if k in DetParams.__dataclass_fields__}
+        rec_kw = {k: v for k, v in opts.items() if k in RecParams.__dataclass_fields__}
+        db_kw = {k[3:]: v for k, v in opts.items() if k.startswith("db.")}
+        pipe._det.params = replace(pipe._det.params, db=replace(pipe._det.params.db, **db_kw), **det_kw)
         pipe._rec.params = replace(pipe._rec.params, **rec_kw)
     load_s = time.perf_counter() - t0
     preds, per_image, stages = {}, [], {"det": 0.0, "crop": 0.0, "cls": 0.0, "rec": 0.0}

@@ -46,11 +46,11 @@ def confirmed_keys(folder: Path) -> set[str]:
 class Progress:
     """One status line: done/total, rate, ETA. Rewritten in place on a terminal, else every few seconds."""
 
-    def __init__(self, total: int, stream=sys.stderr):
-        self.total, self.stream = total, stream
+    def __init__(self, total: int, stream=None):
+        self.total, self.stream = total, stream or sys.stderr
         self.start = time.perf_counter()
         self.last_print = 0.0
-        self.tty = stream.isatty()
+        self.tty = self.stream.isatty()
 
     def update(self, done: int, name: str, final: bool = False) -> None:
         now = time.perf_counter()

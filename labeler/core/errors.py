@@ -30,3 +30,23 @@ class LabelFormatError(FileError):
 
 class ModelError(LabelerError):
     """A model set is missing, incomplete or fails its checksum."""
+
+
+class ExportError(LabelerError):
+    """A training-data export cannot start or finish (bad output folder, bad options)."""
+
+
+class SplitSpecError(ExportError, ValueError):
+    """A train:val:test split like '8:1:1' that cannot be parsed."""
+
+
+class DictionaryError(FileError):
+    """A recognizer dictionary file (one character per line) is missing or unreadable."""
+
+
+class InterchangeFormatError(LabelFormatError):
+    """A PAGE-XML, labelme, Label Studio or ICDAR file is malformed; `line` is its (XML element's) line when known."""
+
+
+class UnsupportedConversionError(LabelerError):
+    """An unknown format name, or a direction a format does not support (ALTO is export only)."""

@@ -1,0 +1,68 @@
+"""`labeler convert --from FMT --to FMT IN OUT`: convert labels between interchange formats.
+
+Formats: ppocrlabel (a Label.txt, or the folder holding it), page (a folder of PAGE-XML 2019 files),
+alto (a folder of ALTO 4.4 files; export only), labelstudio (one JSON file of tasks, OCR template),
+labelme (a folder of labelme JSON files), icdar2015 (a folder of gt_<stem>.txt files). Per-image files
+mirror the images' subfolders and name the image by its file name, so writing them into the image
+folder lines them up with the images. Lossy mappings are reported as warnings, never silently.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from labeler.core.formats import FORMAT_NAMES, READABLE, convert
+
+MAX_WARNINGS_SHOWN = 20
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        "convert",
+        help="convert labels between PPOCRLabel, PAGE-XML, ALTO, Label Studio, labelme and ICDAR 2015",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    # Checked in run() rather than by argparse choices, so "alto can't be read" gets its own clear message.
+    parser.add_argument("--from", dest="src_format", required=True, metavar="FMT", help=", ".join(READABLE))
+    parser.add_argument("--to", dest="dst_format", required=True, metavar="FMT", help=", ".join(FORMAT_NAMES))
+    parser.add_argument("src", type=Path, metavar="IN", help="input file or folder (see above)")
+    parser.add_argument("dst", type=Path, metavar="OUT", help="output file or folder (see above)")
+    parser.add_argument(
+        "--images",
+        type=Path,
+        metavar="DIR",
+        help="folder of the images, to read their sizes and (icdar2015) their file names (default: next to IN)",
+    )
+    parser.add_argument(
+        "--image-url-prefix",
+        default="",
+        metavar="PREFIX",
+        help="labelstudio: prefix of image URLs, e.g. '/data/local-files/?d=images/' (stripped on import)",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="print warnings only as a count")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    result = convert(
+        args.src_format,
+        args.dst_format,
+        args.src,
+        args.dst,
+        image_dir=args.images,
+        image_url_prefix=args.image_url_prefix,
+    )
+    shown = 0 if args.quiet else MAX_WARNINGS_SHOWN
+    for message in result.warnings[:shown]:
+        print(f"labeler convert: warning: {message}", file=sys.stderr)
+    if len(result.warnings) > shown:
+        print(f"labeler convert: {len(result.warnings) - shown} more warning(s)", file=sys.stderr)
+    print(
+        f"converted {result.images} image(s), {result.regions} region(s) "
+        f"from {args.src_format} to {args.dst_format}: {args.dst}"
+    )
+    return 0

@@ -1,0 +1,160 @@
+"""ICDAR 2015 (Incidental Scene Text) ground truth, import and export.
+
+One `gt_<image stem>.txt` per image, one region per line: `x1,y1,x2,y2,x3,y3,x4,y4,transcription`,
+clockwise from the top-left, integer pixels, UTF-8 (a BOM is accepted, none written). The transcription
+is everything after the eighth comma, so it may itself contain commas. `###` marks don't-care text.
+
+Export: coordinates rounded to integers; a polygon with other than 4 points (curved text) is written as
+its minimum-area rectangle, clockwise from the top-left (reported); a difficult region is written as
+`###`, the format's only don't-care mark (its text is lost; on import `###` stays the transcription and
+difficult stays false, as in PaddleOCR's own ICDAR 2015 labels, so it remains don't-care); line breaks
+in a transcription become spaces (reported). Other fields (key_cls, score, ...) have no place here.
+
+Import: the image of `gt_img_1.txt` is the file with stem `img_1` in the image folder (default: the
+ground-truth folder, same subfolder); when none is there it is taken to be `img_1.jpg`, as in ICDAR 2015.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from labeler.core.atomic import atomic_write_text
+from labeler.core.crop import order_quad
+from labeler.core.errors import InterchangeFormatError
+from labeler.core.formats._common import (
+    files_under,
+    fill_image_sizes,
+    per_image_targets,
+    prepare_out_dir,
+    rel_dir_of,
+    warn,
+)
+from labeler.core.image_io import IMAGE_EXTENSIONS
+from labeler.core.model import ImageRecord, ImageStatus, Point, TextRegion
+
+DONT_CARE = "###"
+GT_PREFIX = "gt_"
+DEFAULT_IMAGE_SUFFIX = ".jpg"
+_IMAGE_ORDER = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+
+
+# ---------------------------------------------------------------------------------------------- export
+
+
+def quad_for(points: list[Point]) -> list[Point]:
+    """The 4 points to write: the region's own quad, or the minimum-area rectangle of any other polygon."""
+    if len(points) == 4:
+        return list(points)
+    rect = cv2.minAreaRect(np.asarray(points, dtype=np.float32))
+    return [(float(x), float(y)) for x, y in order_quad(cv2.boxPoints(rect))]
+
+
+def format_icdar_line(region: TextRegion, warnings: list[str] | None = None, where: str = "") -> str:
+    """One line without its newline."""
+    if len(region.points) != 4:
+        warn(warnings, f"{where}: {len(region.points)}-point polygon written as its minimum-area rectangle")
+    coords = [str(int(round(v))) for pt in quad_for(region.points) for v in pt]
+    if region.difficult:
+        text = DONT_CARE
+    else:
+        text = region.transcription
+        if "\n" in text or "\r" in text:
+            warn(warnings, f"{where}: line break in the transcription written as a space")
+            text = re.sub(r"\r\n|\r|\n", " ", text)
+    return ",".join(coords) + "," + text
+
+
+def write_icdar2015(
+    records: list[ImageRecord], out_dir: str | Path, *, warnings: list[str] | None = None
+) -> list[Path]:
+    """One `gt_<stem>.txt` per image under `out_dir` (mirroring subfolders); returns the files written."""
+    out_dir = Path(out_dir)
+    prepare_out_dir(out_dir)
+    written = []
+    for rec, (target, _ref) in zip(records, per_image_targets(records, out_dir, ".txt", prefix=GT_PREFIX)):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        lines = [format_icdar_line(r, warnings, f"{rec.path} region {i}") + "\n" for i, r in enumerate(rec.regions, 1)]
+        atomic_write_text(target, "".join(lines))
+        written.append(target)
+    return written
+
+
+# ---------------------------------------------------------------------------------------------- import
+
+
+def _coordinate(text: str) -> float | int:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return int(value) if value.is_integer() else value
+
+
+def parse_icdar_line(line: str, path: str | Path = "<string>", line_no: int | None = None) -> TextRegion:
+    """`x1,y1,...,x4,y4,text` -> TextRegion; raises InterchangeFormatError naming file and line."""
+    fields = line.split(",", 8)
+    if len(fields) < 8:
+        message = f"expected 8 coordinates and a transcription, got {len(fields)} fields"
+        raise InterchangeFormatError(path, message, line_no)
+    try:
+        values = [_coordinate(f) for f in fields[:8]]
+    except ValueError:
+        raise InterchangeFormatError(path, f"coordinates must be numbers: {','.join(fields[:8])!r}", line_no) from None
+    text = fields[8] if len(fields) == 9 else ""
+    points = [(values[i], values[i + 1]) for i in range(0, 8, 2)]
+    return TextRegion(points=points, transcription=text)
+
+
+def read_icdar_file(path: str | Path) -> list[TextRegion]:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InterchangeFormatError(path, f"cannot read: {exc}") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    regions = []
+    # Split on \n only: str.splitlines would also break inside a transcription on U+2028 and the like.
+    for line_no, raw in enumerate(data.split(b"\n"), start=1):
+        try:
+            line = raw.decode("utf-8").rstrip("\r")
+        except UnicodeDecodeError as exc:
+            raise InterchangeFormatError(path, f"not UTF-8 (byte {exc.start})", line_no) from None
+        if line.strip():
+            regions.append(parse_icdar_line(line, path, line_no))
+    return regions
+
+
+def _image_name(stem: str, folder: Path) -> str:
+    if Path(stem).suffix.lower() in IMAGE_EXTENSIONS:
+        return stem  # written as gt_<name with extension>.txt when two images shared a stem
+    for suffix in _IMAGE_ORDER:
+        for candidate in (stem + suffix, stem + suffix.upper()):
+            if (folder / candidate).is_file():
+                return candidate
+    return stem + DEFAULT_IMAGE_SUFFIX
+
+
+def read_icdar2015(
+    in_dir: str | Path, *, image_dir: str | Path | None = None, warnings: list[str] | None = None
+) -> list[ImageRecord]:
+    """Every `*.txt` under `in_dir` (subfolders too); images looked up in `image_dir` (default `in_dir`)."""
+    in_dir = Path(in_dir)
+    if in_dir.is_file():
+        files, root = [in_dir], in_dir.parent
+    else:
+        files, root = files_under(in_dir, ".txt"), in_dir
+    images = Path(image_dir) if image_dir is not None else root
+    records = []
+    for file in files:
+        rel = rel_dir_of(file, root)
+        stem = file.stem[len(GT_PREFIX) :] if file.stem.startswith(GT_PREFIX) else file.stem
+        name = _image_name(stem, images / rel)
+        rec_path = name if rel == "." else f"{rel}/{name}"
+        records.append(ImageRecord(path=rec_path, status=ImageStatus.CONFIRMED, regions=read_icdar_file(file)))
+    fill_image_sizes(records, images, warnings)
+    return records

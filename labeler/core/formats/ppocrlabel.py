@@ -1,0 +1,77 @@
+"""PPOCRLabel's Label.txt as a conversion format: `<folder>/<file>\\t<JSON regions>` per image.
+
+Record paths are the key without its first component (the image folder's name), so a moved or renamed
+folder still converts. Written keys use the folder holding the new Label.txt, as PPOCRLabel expects.
+Images without regions are left out, as PPOCRLabel does. Conversions are strict: the first malformed
+line stops them with its file and line, rather than dropping a user's labels silently.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from labeler.core.atomic import atomic_write_text
+from labeler.core.errors import LabelFormatError
+from labeler.core.formats._common import fill_image_sizes, is_clean_relative, warn
+from labeler.core.model import ImageRecord, ImageStatus
+from labeler.core.ppocrlabel_format import format_label_line, key_file_name, read_label_file
+
+LABEL_FILE = "Label.txt"
+
+
+def label_file_path(path: str | Path) -> Path:
+    """A Label.txt path, or a folder meaning the Label.txt inside it."""
+    path = Path(path)
+    return path / LABEL_FILE if path.is_dir() else path
+
+
+def record_path_from_key(key: str) -> str:
+    """`imgs/a.jpg` -> `a.jpg`; `imgs/sub/a.jpg` (our own subfolder keys) -> `sub/a.jpg`; absolute -> file name."""
+    key = key.replace("\\", "/")
+    if not is_clean_relative(key):
+        return key_file_name(key)
+    _folder, sep, rest = key.partition("/")
+    return rest if sep and rest else key
+
+
+def key_for(record_path: str, label_file: Path) -> str:
+    folder = label_file.resolve().parent.name
+    name = record_path if is_clean_relative(record_path) else key_file_name(record_path)
+    return f"{folder}/{name}"
+
+
+def read_ppocrlabel(
+    path: str | Path, *, image_dir: str | Path | None = None, warnings: list[str] | None = None
+) -> list[ImageRecord]:
+    """Records (status confirmed) from a Label.txt; sizes from the images in `image_dir` (default: its folder)."""
+    label_file = label_file_path(path)
+    try:
+        content = read_label_file(label_file)
+    except OSError as exc:
+        raise LabelFormatError(label_file, f"cannot read ({exc.strerror or exc})") from None
+    if content.errors:
+        raise content.errors[0]
+    records: dict[str, ImageRecord] = {}
+    for line in content.lines:
+        rec_path = record_path_from_key(line.key)
+        if rec_path in records:
+            warn(warnings, f"{label_file}:{line.line_no}: {line.key} listed again; the later line wins")
+        records[rec_path] = ImageRecord(path=rec_path, status=ImageStatus.CONFIRMED, regions=line.regions)
+    result = list(records.values())
+    fill_image_sizes(result, Path(image_dir) if image_dir is not None else label_file.parent, warnings)
+    return result
+
+
+def write_ppocrlabel(records: list[ImageRecord], path: str | Path, *, warnings: list[str] | None = None) -> Path:
+    """Write one Label.txt line per record with regions; returns the file written."""
+    label_file = label_file_path(path)
+    label_file.parent.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for rec in records:
+        if not rec.regions:
+            continue
+        if not is_clean_relative(rec.path):
+            warn(warnings, f"{rec.path}: PPOCRLabel keys hold a file name only; wrote {key_for(rec.path, label_file)}")
+        lines.append(format_label_line(key_for(rec.path, label_file), rec.regions) + "\n")
+    atomic_write_text(label_file, "".join(lines))
+    return label_file

@@ -1,0 +1,70 @@
+"""The real bundled models on images the tests render: the known text must come back."""
+
+import cv2
+import numpy as np
+import pytest
+
+from labeler.ocr.pipeline import OcrPipeline, PipelineOptions
+from tests.conftest import render_lines
+
+pytestmark = pytest.mark.models
+
+LINES = ["INVOICE 2026-11-21", "Total: 42.50 EUR", "hello world"]
+
+
+def _norm(text: str) -> str:
+    # Hershey's O and 0 are one glyph, and its word gaps are narrow: compare as rec_acc_norm does.
+    return "".join(text.replace("0", "o").casefold().split())
+
+
+@pytest.fixture(scope="module", params=["default", "light"])
+def pipeline(request):
+    pipe = OcrPipeline(request.param, PipelineOptions(threads=2))
+    pipe.load()
+    return pipe
+
+
+def test_rendered_lines_are_read_back(pipeline):
+    result = pipeline(render_lines(LINES))
+    assert [_norm(r.text) for r in result.regions] == [_norm(t) for t in LINES]
+    assert all(r.score > 0.8 for r in result.regions)
+    # Boxes sit on the rendered lines (baselines at y = 80, 160, 240).
+    for r, baseline in zip(result.regions, (80, 160, 240)):
+        assert r.points[:, 1].min() < baseline < r.points[:, 1].max() + 5
+    t = result.timings
+    assert t.det > 0 and t.rec > 0 and t.total >= t.det + t.rec
+
+
+def test_upside_down_page_is_read_upright(pipeline):
+    result = pipeline(cv2.rotate(render_lines(LINES), cv2.ROTATE_180))
+    assert sorted(_norm(r.text) for r in result.regions) == sorted(_norm(t) for t in LINES)
+
+
+def test_vertical_page_is_read(pipeline):
+    result = pipeline(cv2.rotate(render_lines(LINES), cv2.ROTATE_90_CLOCKWISE))
+    assert sorted(_norm(r.text) for r in result.regions) == sorted(_norm(t) for t in LINES)
+
+
+def test_blank_image_gives_no_regions(pipeline):
+    result = pipeline(np.full((400, 600, 3), 255, np.uint8))
+    assert result.regions == []
+
+
+def test_tiny_and_huge_aspect_images_do_not_crash(pipeline):
+    assert pipeline(np.full((5, 5, 3), 255, np.uint8)).regions == []
+    strip = render_lines(["hello world"], size=(900, 120))[20:110]
+    assert _norm(pipeline(strip).regions[0].text) == _norm("hello world")
+
+
+def test_recognize_given_polygons(pipeline):
+    img = render_lines(LINES)
+    result = pipeline(img)
+    again = pipeline.recognize_polygons(img, [r.points for r in result.regions])
+    assert [t for t, _ in again] == [r.text for r in result.regions]
+
+
+def test_recognition_batches_keep_input_order(pipeline):
+    lines = [f"item {i} costs {i * 3} EUR" for i in range(1, 9)]
+    img = render_lines(lines[:4], size=(900, 340))
+    res = pipeline(img)
+    assert [_norm(r.text) for r in res.regions] == [_norm(t) for t in lines[:4]]

@@ -1,0 +1,102 @@
+import numpy as np
+import pytest
+
+from labeler.ocr.db_postprocess import DBParams, boxes_from_probability_map
+from labeler.ocr.det import DetParams, detection_input_size, reading_order
+
+
+def test_empty_map_gives_no_boxes():
+    boxes, scores = boxes_from_probability_map(np.zeros((64, 64), np.float32), 64, 64)
+    assert boxes.shape == (0, 4, 2) and scores.shape == (0,)
+
+
+def test_zero_size_map_gives_no_boxes():
+    boxes, _ = boxes_from_probability_map(np.zeros((0, 0), np.float32), 10, 10)
+    assert len(boxes) == 0
+
+
+def test_one_pixel_blobs_are_noise():
+    prob = np.zeros((64, 64), np.float32)
+    prob[10, 10] = prob[30, 40] = prob[50, 5] = 1.0
+    boxes, _ = boxes_from_probability_map(prob, 64, 64)
+    assert len(boxes) == 0
+
+
+def test_rectangle_blob_is_found_and_unclipped():
+    prob = np.zeros((100, 200), np.float32)
+    prob[40:60, 50:150] = 0.9
+    boxes, scores = boxes_from_probability_map(prob, 200, 100)
+    assert len(boxes) == 1
+    (x0, y0), (x1, _), (_, y2) = boxes[0][0], boxes[0][1], boxes[0][2]
+    # The kernel is 100x20; unclip grows it by area*1.6/perimeter = 3200/240 = 13.3 px each side.
+    assert x0 < 50 and x1 > 150 and y0 < 40 and y2 > 60
+    assert x0 > 30 and x1 < 170
+    assert 0.8 < scores[0] <= 0.9  # the dilated contour takes in a 1-px rim of zeros
+
+
+def test_boxes_scale_to_destination_size():
+    prob = np.zeros((100, 200), np.float32)
+    prob[40:60, 50:150] = 0.9
+    small, _ = boxes_from_probability_map(prob, 200, 100)
+    big, _ = boxes_from_probability_map(prob, 400, 200)
+    np.testing.assert_allclose(big, small * 2, atol=2)
+
+
+def test_low_mean_score_is_dropped():
+    prob = np.zeros((100, 200), np.float32)
+    prob[40:60, 50:150] = 0.35  # above the pixel threshold, below box_thresh 0.5
+    boxes, _ = boxes_from_probability_map(prob, 200, 100)
+    assert len(boxes) == 0
+    boxes, _ = boxes_from_probability_map(prob, 200, 100, DBParams(box_thresh=0.3))
+    assert len(boxes) == 1
+
+
+def test_box_touching_the_border_is_clipped_to_the_image():
+    prob = np.zeros((100, 200), np.float32)
+    prob[0:20, 0:80] = 1.0
+    prob[85:100, 150:200] = 1.0
+    boxes, _ = boxes_from_probability_map(prob, 200, 100)
+    assert len(boxes) == 2
+    assert boxes[..., 0].min() >= 0 and boxes[..., 0].max() <= 200
+    assert boxes[..., 1].min() >= 0 and boxes[..., 1].max() <= 100
+
+
+def test_quads_are_clockwise_from_top_left_even_when_rotated():
+    import cv2
+
+    prob = np.zeros((200, 200), np.float32)
+    rect = ((100, 100), (120, 24), 20.0)
+    cv2.fillPoly(prob, [cv2.boxPoints(rect).astype(np.int32)], 1.0)
+    boxes, _ = boxes_from_probability_map(prob, 200, 200)
+    assert len(boxes) == 1
+    q = boxes[0]
+    # Shoelace sum is positive for clockwise order in image coordinates (y down).
+    area2 = sum(q[i, 0] * q[(i + 1) % 4, 1] - q[(i + 1) % 4, 0] * q[i, 1] for i in range(4))
+    assert area2 > 0
+    assert q[0, 0] < q[1, 0] and q[3, 1] > q[0, 1]
+
+
+def test_max_candidates_limits_the_work():
+    prob = np.zeros((100, 400), np.float32)
+    for i in range(10):
+        prob[40:60, 10 + i * 38 : 40 + i * 38] = 1.0
+    boxes, _ = boxes_from_probability_map(prob, 400, 100, DBParams(max_candidates=3))
+    assert len(boxes) == 3
+
+
+@pytest.mark.parametrize(
+    "size,expected",
+    [((100, 50), (1472, 736)), ((1000, 800), (1000 // 32 * 32 + 0, 800)), ((4000, 3000), (1984, 1504))],
+)
+def test_detection_input_size(size, expected):
+    w, h = detection_input_size(*size, DetParams())
+    assert (w % 32, h % 32) == (0, 0)
+    assert (w, h) == (round(expected[0] / 32) * 32, round(expected[1] / 32) * 32)
+
+
+def test_reading_order_rows_then_columns():
+    def box(x, y):
+        return [[x, y], [x + 10, y], [x + 10, y + 5], [x, y + 5]]
+
+    boxes = np.array([box(50, 100), box(0, 103), box(0, 0), box(80, 2)], np.float32)
+    assert reading_order(boxes).tolist() == [2, 3, 1, 0]
