@@ -22,6 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("prelabel", help="pre-label a folder of images into Cache.cach", description=__doc__)
     p.add_argument("folder", type=Path, metavar="DIR")
     p.add_argument("--force", action="store_true", help="re-label images already in Cache.cach")
+    p.add_argument("--show", action="store_true", help="print what was read in each image at the end")
     add_model_options(p)
     p.set_defaults(run=run)
 
@@ -91,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
     pipe.load()
     progress = Progress(len(todo))
     failures: list[str] = []
+    shown: list[tuple[str, list[str]]] = []
     last_save = time.perf_counter()
     done = 0
     try:
@@ -99,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
                 image = read_image(path)
                 result = pipe(image)
                 cache.set(image_key(path), [r.to_text_region() for r in result.regions])
+                if args.show:
+                    shown.append((path.name, [r.text for r in result.regions]))
             except ImageReadError as exc:
                 failures.append(str(exc))
                 print(f"\nerror: {exc}", file=sys.stderr)
@@ -111,6 +115,9 @@ def run(args: argparse.Namespace) -> int:
         # Also on Ctrl+C: everything finished so far lands in a valid Cache.cach.
         if cache.dirty:
             cache.save()
+    for name, texts in shown:
+        preview = " | ".join(texts[:6]) + (" | ..." if len(texts) > 6 else "")
+        print(f"{name}: {len(texts)} regions: {preview}")
     print(f"pre-labelled {done - len(failures)} images into {cache.path}; {len(failures)} failed", file=sys.stderr)
     for f in failures:
         print(f"  failed: {f}", file=sys.stderr)

@@ -25,6 +25,8 @@ class OrtSession:
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3
+        # The arena keeps the peak of every input size ever seen: 1.37 GB instead of 0.88 GB on A4 scans.
+        opts.enable_cpu_mem_arena = False
         # Spinning threads burn the other core while Python does post-processing between runs.
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
