@@ -13,6 +13,8 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
+            # mkstemp makes the file 0600: keep the replaced file's mode (a shared folder stays readable).
+            os.chmod(f.fileno() if os.chmod in os.supports_fd else tmp, _mode_of(path))
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
@@ -24,6 +26,23 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
             pass
         raise
     _fsync_dir(path.parent)
+
+
+def _mode_of(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        return 0o666 & ~_UMASK  # what open() would have given a new file
+
+
+def _current_umask() -> int:
+    # Read once at import; os.umask is the only portable way and briefly changes it.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -41,10 +43,60 @@ class ImageStatus(str, Enum):
 
 @dataclass
 class ImageRecord:
-    """One image of a project and its regions. `path` is relative to the project folder, with '/'."""
+    """One image of a project and its regions. `path` is relative to the project folder, with '/'.
+
+    `regions` may be loaded lazily (see `set_regions_loader`): opening 10,000 images must not build
+    500,000 TextRegions. `dirty` means changed since the last save; every edit (history.py) sets it.
+    """
 
     path: str
     width: int | None = None
     height: int | None = None
     status: ImageStatus = ImageStatus.NEW
     regions: list[TextRegion] = field(default_factory=list)
+    dirty: bool = field(default=False, compare=False, repr=False)
+
+    def set_regions_loader(self, loader: Callable[[], list[TextRegion]]) -> None:
+        """Build `regions` with `loader()` on first access instead of now."""
+        with _LOAD_LOCK:
+            self.__dict__.pop("_regions", None)
+            self.__dict__["_regions_loader"] = loader
+
+    @property
+    def regions_loaded(self) -> bool:
+        return "_regions" in self.__dict__
+
+
+# One lock for all records: loads are short, and the autosave thread may read a record the GUI opens.
+_LOAD_LOCK = threading.RLock()
+
+
+def _get_regions(self: ImageRecord) -> list[TextRegion]:
+    try:
+        return self.__dict__["_regions"]
+    except KeyError:
+        pass
+    with _LOAD_LOCK:
+        d = self.__dict__
+        if "_regions" not in d:
+            # The loader stays until it succeeds, so a failed load is retried, never turned into [].
+            d["_regions"] = d["_regions_loader"]()
+            del d["_regions_loader"]
+        return d["_regions"]
+
+
+def _set_regions(self: ImageRecord, value: list[TextRegion]) -> None:
+    d = self.__dict__
+    if "_regions_loader" not in d:
+        d["_regions"] = value  # nothing can be loading: skip the lock (10,000 records are built at open)
+        return
+    with _LOAD_LOCK:
+        d.pop("_regions_loader", None)
+        d["_regions"] = value
+
+
+# Installed after @dataclass (which removed the class attribute of a default_factory field), so
+# __init__, __eq__, __repr__ and dataclasses.replace all go through the lazy getter.
+ImageRecord.regions = property(  # type: ignore[assignment]
+    _get_regions, _set_regions, doc="The regions, parsed on first access."
+)

@@ -59,6 +59,7 @@ class OcrResult:
 class PipelineOptions:
     threads: int = 2
     use_cls: bool = True
+    verify_flips: bool = True  # re-read crops the classifier turned, keep the more confident reading
     text_score: float = 0.5  # recognitions below this confidence are dropped, like the reference pipeline
     det: DetParams | None = None  # None: from the model set's manifest
     rec: RecParams | None = None
@@ -152,12 +153,24 @@ class OcrPipeline:
         t.crop = time.perf_counter() - t0
         if not crops:
             return [], [], t
+        flipped: list[int] = []
+        originals = crops
         if self._cls is not None:
             crops, cls_result = self._cls(crops)
             t.cls = cls_result.seconds
+            flipped = [i for i, turned in enumerate(cls_result.rotated) if turned]
         rec = self._rec(crops)
         t.rec = rec.seconds
-        return rec.texts, rec.scores, t
+        texts, scores = list(rec.texts), list(rec.scores)
+        if flipped and self.options.verify_flips:
+            # The 0/180 classifier often "flips" upright short words and digits even at 0.99;
+            # keep a turn only when the recognizer is more confident reading it turned.
+            unturned = self._rec([originals[i] for i in flipped])
+            t.rec += unturned.seconds
+            for j, i in enumerate(flipped):
+                if unturned.scores[j] >= scores[i]:
+                    texts[i], scores[i] = unturned.texts[j], unturned.scores[j]
+        return texts, scores, t
 
 
 def _upright_crop(image: np.ndarray, quad: np.ndarray) -> np.ndarray:

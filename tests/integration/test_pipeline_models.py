@@ -68,3 +68,22 @@ def test_recognition_batches_keep_input_order(pipeline):
     img = render_lines(lines[:4], size=(900, 340))
     res = pipeline(img)
     assert [_norm(r.text) for r in res.regions] == [_norm(t) for t in lines[:4]]
+
+
+class _AlwaysUpsideDown:
+    """A classifier session that claims every crop is turned 180 degrees, with 0.99 confidence."""
+
+    def run(self, x):
+        return np.tile(np.array([[0.01, 0.99]], np.float32), (len(x), 1))
+
+
+def test_wrong_classifier_flips_are_rejected_by_the_recognizer():
+    pipe = OcrPipeline("default", PipelineOptions(threads=2))
+    pipe.load()
+    pipe._cls.session = _AlwaysUpsideDown()
+    result = pipe(render_lines(LINES))
+    assert [_norm(r.text) for r in result.regions] == [_norm(t) for t in LINES]
+    unverified = OcrPipeline("default", PipelineOptions(threads=2, verify_flips=False))
+    unverified.load()
+    unverified._cls.session = _AlwaysUpsideDown()
+    assert [_norm(r.text) for r in unverified(render_lines(LINES)).regions] != [_norm(t) for t in LINES]
