@@ -41,7 +41,9 @@ def run_ours(data: Path, threads: int, model_set: str, opts: dict) -> dict:
     from labeler.ocr.rec import RecParams
 
     t0 = time.perf_counter()
-    pipe = OcrPipeline(model_set, PipelineOptions(threads=threads, text_score=opts.pop("text_score", 0.5)))
+    workers = int(opts.pop("workers", 1))
+    session_threads = max(1, threads // workers)
+    pipe = OcrPipeline(model_set, PipelineOptions(threads=session_threads, text_score=opts.pop("text_score", 0.5)))
     pipe.load()
     if opts:  # experiments: override det / rec parameters ("db.NAME" for DB post-processing)
         from dataclasses import replace
@@ -52,12 +54,15 @@ def run_ours(data: Path, threads: int, model_set: str, opts: dict) -> dict:
         pipe._det.params = replace(pipe._det.params, db=replace(pipe._det.params.db, **db_kw), **det_kw)
         pipe._rec.params = replace(pipe._rec.params, **rec_kw)
     load_s = time.perf_counter() - t0
+    from labeler.ocr.batch import ocr_images
+
     preds, per_image, stages = {}, [], {"det": 0.0, "crop": 0.0, "cls": 0.0, "rec": 0.0}
-    for path in _images(data):
-        start = time.perf_counter()
-        image = read_image(path)
-        result = pipe(image)
+    start = time.perf_counter()
+    for item in ocr_images(pipe, _images(data), read_image, workers):
+        path, result = item.path, item.result
+        # With several images in flight, per-image time is the interval between finished images.
         per_image.append(time.perf_counter() - start)
+        start = time.perf_counter()
         for k in stages:
             stages[k] += getattr(result.timings, k)
         preds[f"images/{path.name}"] = [
