@@ -118,7 +118,7 @@ def _region_from_json(obj: object, path: str | Path, line_no: int | None) -> Tex
     else:
         raise LabelFormatError(path, f"'difficult' must be true or false, not {difficult!r}", line_no)
     if len(obj) == 3 and "difficult" in obj and "transcription" in obj:
-        return TextRegion(pts, text, difficult)  # PPOCRLabel's plain region: nothing optional to sort out
+        return TextRegion(pts, text, difficult)  # (points, transcription, difficult): PPOCRLabel's plain region
     extra = {} if _KNOWN_KEY_SET.issuperset(obj) else {k: v for k, v in obj.items() if k not in _KNOWN_KEY_SET}
     # Optional fields of an unexpected type go to `extra`, so they are written back as they came.
     key_cls = obj.get("key_cls")
@@ -139,7 +139,10 @@ def _region_from_json(obj: object, path: str | Path, line_no: int | None) -> Tex
     locked = obj.get("locked", False)
     if type(locked) is not bool:
         extra["locked"], locked = locked, False
-    return TextRegion(pts, text, difficult, key_cls, score, rid, linking, locked, extra)
+    return TextRegion(
+        points=pts, transcription=text, difficult=difficult, key_cls=key_cls, score=score, id=rid,
+        linking=linking, locked=locked, extra=extra,
+    )
 
 
 def _is_linking(value: object) -> bool:
@@ -158,6 +161,8 @@ def _parse_payload(payload: str, key_width: int, path: str | Path, line_no: int 
         raise LabelFormatError(path, f"invalid JSON ({exc.msg} {where})", line_no) from None
     except ValueError as exc:  # NaN / Infinity literals
         raise LabelFormatError(path, f"invalid JSON ({exc})", line_no) from None
+    except RecursionError:  # "[[[[..." a million deep: a crafted line must not crash the opening
+        raise LabelFormatError(path, "invalid JSON (nested too deeply)", line_no) from None
     if type(data) is not list:
         raise LabelFormatError(path, "label must be a JSON list of regions", line_no)
     return [_region_from_json(obj, path, line_no) for obj in data]
