@@ -6,8 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from labeler.core.errors import SplitSpecError
 from labeler.core.export import ExportOptions, export_project
-from labeler.core.split import parse_split
+from labeler.core.split import SplitRatios, parse_split
 
 DEFAULT_DICT_SET = "ppocrv6-small"  # the bundled default model set, whose dictionary the report checks against
 
@@ -22,7 +23,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     parser.add_argument("project", metavar="PROJECT_DIR", type=Path, help="image folder holding Label.txt")
     parser.add_argument("--out", required=True, type=Path, help="output folder (new, empty, or an earlier export)")
-    parser.add_argument("--split", default="8:1:1", type=parse_split, help="train:val:test ratios (default 8:1:1)")
+    parser.add_argument("--split", default="8:1:1", type=_split, help="train:val:test ratios (default 8:1:1)")
     parser.add_argument("--seed", default=0, type=int, help="split seed (default 0)")
     parser.add_argument("--rec-max-len", default=25, type=int, help="PaddleOCR max_text_length (default 25)")
     parser.add_argument("--keep-long", action="store_true", help="keep texts longer than --rec-max-len")
@@ -38,10 +39,18 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="put images into OUT as copies (default) or hard links")
     parser.add_argument("--kie", choices=("auto", "yes", "no"), default="auto",
                         help="write KIE (SER/RE) labels: auto = when regions have key classes")
-    parser.add_argument("--include-unconfirmed", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--include-unconfirmed", action="store_true",
+                        help="also export pre-labelled images (Cache.cach: OCR output nobody checked)")
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: cores, max 8)")
     parser.set_defaults(run=run)
     return parser
+
+
+def _split(spec: str) -> SplitRatios:
+    try:
+        return parse_split(spec)
+    except SplitSpecError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _default_dict() -> Path | None:

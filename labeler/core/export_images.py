@@ -1,0 +1,190 @@
+"""The per-image part of an export, run in worker processes: read the image once, place it in OUT,
+cut and write its recognition crops.
+
+Images go into OUT as byte copies (or hard links), so nothing is re-encoded, except images whose file
+carries an EXIF orientation other than "normal": those are written upright (decoded pixels, no EXIF)
+in their own format, so that every reader (PaddleOCR's DecodeImage with or without
+ignore_orientation, PIL, other tools) sees the frame the labels were drawn in.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from labeler.core.errors import LabelerError
+from labeler.core.export_rec import VerticalRule, encode_crop, make_crop
+from labeler.core.image_io import read_image
+
+IMAGE_MODES = ("copy", "link")
+
+
+@dataclass(frozen=True)
+class CropSettings:
+    """How crops are cut and stored, and how images are placed (same for every image)."""
+
+    vertical: VerticalRule = VerticalRule()
+    crop_format: str = "jpg"
+    jpeg_quality: int = 95
+    images: str = "copy"  # copy | link (hard link, falls back to a copy across file systems)
+
+
+@dataclass(frozen=True)
+class CropItem:
+    """One crop to cut: region index in its image, its points, where to write it (absolute)."""
+
+    index: int
+    points: tuple[tuple[float, float], ...]
+    dest: str
+
+
+@dataclass(frozen=True)
+class ImageJob:
+    key: str  # the image's path relative to the project (report key)
+    source: str
+    dest: str  # absolute path of the image inside OUT
+    crops: tuple[CropItem, ...]
+
+
+@dataclass
+class ImageDone:
+    """What happened to one image: an error (image left out), or its size and the crops that failed."""
+
+    key: str
+    error: str | None = None
+    width: int = 0
+    height: int = 0
+    reencoded: bool = False
+    failed: list[tuple[int, str]] = field(default_factory=list)  # (region index, reason)
+
+
+def stored_orientation(path: str | Path) -> int | None:
+    """The EXIF orientation the file declares (1 = normal), or None when it cannot be told."""
+    try:
+        # image_io parses headers but has no public orientation getter yet; its header probe is reused.
+        from labeler.core.image_io import _probe
+
+        with open(path, "rb") as f:
+            header = _probe(f, full=False)
+        return 1 if header is None else int(header.orientation)
+    except Exception:  # noqa: BLE001 - any failure just means "unknown": the caller re-encodes
+        return None
+
+
+def _place_image(dest: str, source: str, upright: np.ndarray | None, mode: str) -> None:
+    """Put the image at dest: a copy or hard link of the file, or `upright` encoded when it is given."""
+    if os.path.lexists(dest):
+        os.unlink(dest)  # never write through an old hard link into the project's image
+    if upright is None:
+        if mode == "link":
+            try:
+                os.link(source, dest)
+                return
+            except OSError:
+                pass  # other file system, or links not allowed: copy instead
+        shutil.copyfile(source, dest)
+        return
+    ext = os.path.splitext(dest)[1].lower() or ".png"
+    params = [cv2.IMWRITE_JPEG_QUALITY, 95] if ext in (".jpg", ".jpeg", ".jpe") else []
+    ok, buf = cv2.imencode(ext, upright, params)
+    if not ok:
+        raise LabelerError(f"{source}: cannot re-encode the upright image as {ext}")
+    _write_bytes(dest, buf.tobytes())
+
+
+class _Writer:
+    """Writes files on a few threads, so the CPU work goes on while a slow disk blocks file creation."""
+
+    def __init__(self, threads: int = 2):
+        self._pool = ThreadPoolExecutor(threads) if threads > 0 else None
+        self._pending: list[tuple[ImageDone, int | None, Future | None, BaseException | None]] = []
+        self._dirs: set[str] = set()
+
+    def submit(self, done: ImageDone, index: int | None, fn: Callable[..., object], *args: object) -> None:
+        """Run fn(*args); a failure marks crop `index` (or, for None, the whole image) of `done` failed."""
+        folder = os.path.dirname(str(args[0]))
+        if folder not in self._dirs:
+            try:
+                os.makedirs(folder, exist_ok=True)
+            except OSError as exc:
+                self._pending.append((done, index, None, exc))
+                return
+            self._dirs.add(folder)
+        if self._pool is None:
+            try:
+                fn(*args)
+                self._pending.append((done, index, None, None))
+            except (OSError, LabelerError) as exc:
+                self._pending.append((done, index, None, exc))
+        else:
+            self._pending.append((done, index, self._pool.submit(fn, *args), None))
+
+    def drain(self) -> None:
+        """Wait for every write and record the failures on their ImageDone."""
+        for done, index, future, exc in self._pending:
+            if future is not None:
+                exc = future.exception()
+            if exc is None:
+                continue
+            if index is None:
+                done.error = f"cannot write the image into the export: {exc}"
+            else:
+                done.failed.append((index, f"write_failed: {exc}"))
+        self._pending.clear()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+
+def _write_bytes(path: str, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def run_image_job(job: ImageJob, settings: CropSettings, writer: _Writer) -> ImageDone:
+    """Read once, queue the image and every crop for writing. Never raises for a bad image: it is reported."""
+    done = ImageDone(job.key)
+    try:
+        image = read_image(job.source)
+    except LabelerError as exc:
+        done.error = exc.reason if hasattr(exc, "reason") else str(exc)
+        return done
+    done.height, done.width = image.shape[:2]
+    done.reencoded = stored_orientation(job.source) != 1
+    writer.submit(done, None, _place_image, job.dest, job.source, image if done.reencoded else None, settings.images)
+    for item in job.crops:
+        crop, reason = make_crop(image, item.points, settings.vertical)
+        if crop is None:
+            done.failed.append((item.index, reason or "crop_failed"))
+            continue
+        try:
+            data = encode_crop(crop, settings.crop_format, settings.jpeg_quality)
+        except LabelerError as exc:
+            done.failed.append((item.index, f"encode_failed: {exc}"))
+            continue
+        writer.submit(done, item.index, _write_bytes, item.dest, data)
+    return done
+
+
+def run_image_jobs(jobs: list[ImageJob], settings: CropSettings, io_threads: int = 2) -> list[ImageDone]:
+    """A batch of jobs (one pool task), so per-task overhead is paid once per batch."""
+    writer = _Writer(io_threads)
+    try:
+        results = [run_image_job(job, settings, writer) for job in jobs]
+        writer.drain()
+    finally:
+        writer.close()
+    return results
+
+
+def init_worker() -> None:
+    """Pool initializer: one OpenCV thread per worker, since the pool itself is the parallelism."""
+    cv2.setNumThreads(1)
