@@ -100,3 +100,30 @@ def test_reading_order_rows_then_columns():
 
     boxes = np.array([box(50, 100), box(0, 103), box(0, 0), box(80, 2)], np.float32)
     assert reading_order(boxes).tolist() == [2, 3, 1, 0]
+
+
+class _LocalModel:
+    """A 'network' whose output at each pixel depends on that pixel only: tiling must not change it."""
+
+    def __init__(self):
+        self.shapes = []
+
+    def run(self, x):
+        self.shapes.append(x.shape)
+        return 1.0 / (1.0 + np.exp(-x[:, :1] * 3.0))
+
+
+@pytest.mark.parametrize("shape", [(1, 3, 1984, 1408), (1, 3, 1408, 1984), (1, 3, 640, 640)])
+def test_large_inputs_are_detected_in_two_stitched_halves(shape):
+    from labeler.ocr.det import TextDetector
+
+    model = _LocalModel()
+    det = TextDetector(model, DetParams())
+    blob = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    stitched = det._probability_map(blob)
+    np.testing.assert_array_equal(stitched, model.run(blob)[0, 0])
+    if shape[2] * shape[3] > DetParams().tile_above_pixels:
+        halves = model.shapes[:2]
+        assert len(model.shapes) == 3 and all(s[2] * s[3] < 0.6 * shape[2] * shape[3] for s in halves)
+    else:
+        assert len(model.shapes) == 2  # one pass + the reference call
