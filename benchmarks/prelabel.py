@@ -43,7 +43,9 @@ def run_ours(data: Path, threads: int, model_set: str, opts: dict) -> dict:
     t0 = time.perf_counter()
     workers = int(opts.pop("workers", 1))
     session_threads = max(1, threads // workers)
-    pipe = OcrPipeline(model_set, PipelineOptions(threads=session_threads, text_score=opts.pop("text_score", 0.5)))
+    # The same options as `labeler prelabel` (spinning threads: the machine is ours).
+    options = PipelineOptions(threads=session_threads, text_score=opts.pop("text_score", 0.5), spin_threads=True)
+    pipe = OcrPipeline(model_set, options)
     pipe.load()
     if opts:  # experiments: override det / rec parameters ("db.NAME" for DB post-processing)
         from dataclasses import replace

@@ -21,4 +21,6 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
 def make_pipeline(args: argparse.Namespace):
     from labeler.ocr.pipeline import OcrPipeline, PipelineOptions
 
-    return OcrPipeline(args.models, PipelineOptions(threads=args.threads, use_cls=not args.no_cls))
+    # Headless runs own the cores: let inference threads spin between operators.
+    options = PipelineOptions(threads=args.threads, use_cls=not args.no_cls, spin_threads=True)
+    return OcrPipeline(args.models, options)

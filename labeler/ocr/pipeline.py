@@ -59,6 +59,7 @@ class OcrResult:
 class PipelineOptions:
     threads: int = 2
     use_cls: bool = True
+    spin_threads: bool = False  # busy-wait inference threads: faster headless, bad beside a GUI
     verify_flips: bool = True  # re-read crops the classifier turned, keep the more confident reading
     text_score: float = 0.5  # recognitions below this confidence are dropped, like the reference pipeline
     det: DetParams | None = None  # None: from the model set's manifest
@@ -108,14 +109,14 @@ class OcrPipeline:
         if self._rec is not None:
             return
         verify_model_set(self.model_set)
-        threads = self.options.threads
-        self._det = TextDetector(OrtSession(self.model_set.det.path, threads), self.options.det or _det_params(self.model_set))
+        threads, spin = self.options.threads, self.options.spin_threads
+        self._det = TextDetector(OrtSession(self.model_set.det.path, threads, spin=spin), self.options.det or _det_params(self.model_set))
         if self.options.use_cls and self.model_set.cls is not None:
             cls_pre = self.model_set.cls.preprocess
             shape = cls_pre.get("image_shape", [3, 48, 192])
             params = ClsParams(height=int(shape[1]), width=int(shape[2]), thresh=float(cls_pre.get("thresh", 0.9)))
-            self._cls = TextDirectionClassifier(OrtSession(self.model_set.cls.path, threads), params)
-        rec_session = OrtSession(self.model_set.rec.path, threads)
+            self._cls = TextDirectionClassifier(OrtSession(self.model_set.cls.path, threads, spin=spin), params)
+        rec_session = OrtSession(self.model_set.rec.path, threads, spin=spin)
         self._rec = TextRecognizer(rec_session, _read_charset(self.model_set, rec_session), self.options.rec or _rec_params(self.model_set))
 
     @property
