@@ -8,13 +8,15 @@ full instead, and their file goes to the top of the output folder.
 
 from __future__ import annotations
 
+import json
 import math
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 
+from labeler.core.atomic import atomic_write_bytes
 from labeler.core.errors import InterchangeFormatError, LabelerError
 from labeler.core.image_io import read_image_size
 from labeler.core.model import ImageRecord, Point
@@ -180,3 +182,27 @@ def check_points(raw: object, path: Path, where: str, line: int | None = None, m
             raise InterchangeFormatError(path, f"{where}: bad point {pt!r}", line)
         pts.append((number(pt[0]), number(pt[1])))
     return pts
+
+
+def write_per_image(
+    records: list[ImageRecord], out_dir: str | Path, suffix: str, to_bytes: Callable[[ImageRecord, str], bytes]
+) -> list[Path]:
+    """One `<stem><suffix>` per image under `out_dir` (mirroring subfolders), written atomically."""
+    out_dir = Path(out_dir)
+    prepare_out_dir(out_dir)
+    written = []
+    for rec, (target, ref) in zip(records, per_image_targets(records, out_dir, suffix)):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(target, to_bytes(rec, ref))
+        written.append(target)
+    return written
+
+
+def read_json_file(path: Path) -> object:
+    """Parsed JSON of a UTF-8 file (BOM allowed); errors name the file and line."""
+    try:
+        return json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InterchangeFormatError(path, f"cannot read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InterchangeFormatError(path, f"invalid JSON ({exc.msg}, column {exc.colno})", exc.lineno) from None

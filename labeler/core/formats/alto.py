@@ -15,8 +15,7 @@ from pathlib import Path
 from lxml import etree
 
 from labeler import __version__
-from labeler.core.atomic import atomic_write_bytes
-from labeler.core.formats._common import bbox, fmt_num, per_image_targets, prepare_out_dir, size_or_bbox, xml_safe
+from labeler.core.formats._common import bbox, fmt_num, size_or_bbox, write_per_image, xml_safe
 from labeler.core.model import ImageRecord, Point
 
 ALTO_NS = "http://www.loc.gov/standards/alto/ns-v4#"
@@ -95,11 +94,4 @@ def alto_bytes(record: ImageRecord, image_ref: str, warnings: list[str] | None =
 
 def write_alto(records: list[ImageRecord], out_dir: str | Path, *, warnings: list[str] | None = None) -> list[Path]:
     """One `<stem>.xml` per image under `out_dir` (mirroring subfolders); returns the files written."""
-    out_dir = Path(out_dir)
-    prepare_out_dir(out_dir)
-    written = []
-    for rec, (target, ref) in zip(records, per_image_targets(records, out_dir, ".xml")):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(target, alto_bytes(rec, ref, warnings))
-        written.append(target)
-    return written
+    return write_per_image(records, out_dir, ".xml", lambda rec, ref: alto_bytes(rec, ref, warnings))

@@ -19,19 +19,18 @@ import json
 from pathlib import Path
 from typing import Any
 
-from labeler.core.atomic import atomic_write_text
 from labeler.core.errors import InterchangeFormatError
 from labeler.core.formats._common import (
     axis_rectangle,
     check_points,
     files_under,
     fill_image_sizes,
-    per_image_targets,
-    prepare_out_dir,
+    read_json_file,
     rel_dir_of,
     resolve_reference,
     size_or_bbox,
     warn,
+    write_per_image,
 )
 from labeler.core.model import ImageRecord, ImageStatus, TextRegion
 
@@ -96,14 +95,7 @@ def labelme_dict(record: ImageRecord, image_ref: str, warnings: list[str] | None
 
 def write_labelme(records: list[ImageRecord], out_dir: str | Path, *, warnings: list[str] | None = None) -> list[Path]:
     """One `<stem>.json` per image under `out_dir` (mirroring subfolders); returns the files written."""
-    out_dir = Path(out_dir)
-    prepare_out_dir(out_dir)
-    written = []
-    for rec, (target, ref) in zip(records, per_image_targets(records, out_dir, ".json")):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(target, json.dumps(labelme_dict(rec, ref, warnings), ensure_ascii=False, indent=2) + "\n")
-        written.append(target)
-    return written
+    return write_per_image(records, out_dir, ".json", lambda rec, ref: (json.dumps(labelme_dict(rec, ref, warnings), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
 
 
 # ---------------------------------------------------------------------------------------------- import
@@ -187,12 +179,7 @@ def record_from_labelme(data: object, path: Path, rel_dir: str = ".", warnings: 
 
 def read_labelme_file(path: str | Path, rel_dir: str = ".", warnings: list[str] | None = None) -> ImageRecord:
     path = Path(path)
-    try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InterchangeFormatError(path, f"cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise InterchangeFormatError(path, f"invalid JSON ({exc.msg}, column {exc.colno})", exc.lineno) from None
+    data = read_json_file(path)
     return record_from_labelme(data, path, rel_dir, warnings)
 
 

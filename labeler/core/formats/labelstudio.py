@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from labeler.core.atomic import atomic_write_text
 from labeler.core.errors import InterchangeFormatError
-from labeler.core.formats._common import check_points, fill_image_sizes, number, size_or_bbox, warn
+from labeler.core.formats._common import check_points, fill_image_sizes, number, read_json_file, size_or_bbox, warn
 from labeler.core.model import ImageRecord, ImageStatus, Point, TextRegion
 
 DATA_KEY = "ocr"  # the OCR template's `$ocr`
@@ -312,12 +312,7 @@ def read_labelstudio(
 ) -> list[ImageRecord]:
     """Records from a Label Studio JSON export (a list of tasks, or one task)."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InterchangeFormatError(path, f"cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise InterchangeFormatError(path, f"invalid JSON ({exc.msg}, column {exc.colno})", exc.lineno) from None
+    data = read_json_file(path)
     tasks = [data] if isinstance(data, dict) else data
     if not isinstance(tasks, list):
         raise InterchangeFormatError(path, "expected a JSON list of Label Studio tasks")

@@ -25,16 +25,14 @@ from pathlib import Path
 from lxml import etree
 
 from labeler import __version__
-from labeler.core.atomic import atomic_write_bytes
 from labeler.core.errors import InterchangeFormatError
 from labeler.core.formats._common import (
     files_under,
-    per_image_targets,
-    prepare_out_dir,
     rel_dir_of,
     resolve_reference,
     size_or_bbox,
     warn,
+    write_per_image,
     xml_safe,
 )
 from labeler.core.model import ImageRecord, ImageStatus, Point, TextRegion
@@ -124,14 +122,7 @@ def page_xml_bytes(record: ImageRecord, image_ref: str, warnings: list[str] | No
 
 def write_page_xml(records: list[ImageRecord], out_dir: str | Path, *, warnings: list[str] | None = None) -> list[Path]:
     """One `<stem>.xml` per image under `out_dir` (mirroring subfolders); returns the files written."""
-    out_dir = Path(out_dir)
-    prepare_out_dir(out_dir)
-    written = []
-    for rec, (target, ref) in zip(records, per_image_targets(records, out_dir, ".xml")):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(target, page_xml_bytes(rec, ref, warnings))
-        written.append(target)
-    return written
+    return write_per_image(records, out_dir, ".xml", lambda rec, ref: page_xml_bytes(rec, ref, warnings))
 
 
 # ---------------------------------------------------------------------------------------------- import
