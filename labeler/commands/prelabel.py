@@ -27,23 +27,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def confirmed_keys(folder: Path) -> set[str]:
-    """File names of confirmed images (Label.txt keys and fileState.txt entries, any path form)."""
-    from labeler.core.ppocrlabel_format import read_label_file
-
-    names: set[str] = set()
-    label = folder / "Label.txt"
-    if label.is_file():
-        names.update(Path(line.key).name for line in read_label_file(label).lines)
-    state = folder / "fileState.txt"
-    if state.is_file():
-        for line in state.read_text(encoding="utf-8", errors="replace").splitlines():
-            path, _, flag = line.rpartition("\t")
-            if path and flag.strip() == "1":
-                names.add(Path(path.replace("\\", "/")).name)
-    return names
-
-
 class Progress:
     """One status line: done/total, rate, ETA. Rewritten in place on a terminal, else every few seconds."""
 
@@ -71,18 +54,22 @@ class Progress:
 
 def run(args: argparse.Namespace) -> int:
     from labeler.core.cache_file import PrelabelCache
-    from labeler.core.image_io import list_images, read_image
+    from labeler.core.image_io import read_image
+    from labeler.core.model import ImageStatus
     from labeler.core.ppocrlabel_format import image_key
+    from labeler.core.project import open_project
 
     folder: Path = args.folder
     if not folder.is_dir():
         raise LabelerError(f"{folder}: not a folder")
-    cache = PrelabelCache.open(folder)
-    for err in cache.errors:
+    # The project reader knows which images are confirmed or cached, also under an old folder name.
+    project = open_project(folder)
+    for err in project.errors:
         print(f"warning: {err} (line kept as it is)", file=sys.stderr)
-    confirmed = confirmed_keys(folder)
-    images = list_images(folder)
-    todo = [p for p in images if p.name not in confirmed and (args.force or image_key(p) not in cache)]
+    cache = PrelabelCache.open(folder)
+    skip = {ImageStatus.CONFIRMED} if args.force else {ImageStatus.CONFIRMED, ImageStatus.PRELABELLED}
+    images = [project.image_path(rec) for rec in project.records]
+    todo = [project.image_path(rec) for rec in project.records if rec.status not in skip]
     skipped = len(images) - len(todo)
     print(f"{folder}: {len(images)} images, {len(todo)} to pre-label, {skipped} skipped "
           f"(confirmed or already cached{'' if args.force else '; --force redoes cached ones'})", file=sys.stderr)

@@ -21,7 +21,8 @@ class PrelabelCache:
     def __init__(self, path: Path, lines: list[tuple[str | None, str]], errors: list[LabelFormatError]):
         self.path = path
         self._lines = lines  # (key or None for an unparseable line, raw text)
-        self._index = {key: i for i, (key, _) in enumerate(lines) if key is not None}
+        # Indexed by file name: keys written under an old folder name still match (moved folders).
+        self._index = {_name(key): i for i, (key, _) in enumerate(lines) if key is not None}
         self.errors = errors
         self.dirty = False
 
@@ -38,17 +39,14 @@ class PrelabelCache:
         return cls(path, [(key, raw) for _, key, raw in numbered], content.errors)
 
     def __contains__(self, key: str) -> bool:
-        return key in self._index
-
-    def keys(self) -> list[str]:
-        return list(self._index)
+        return _name(key) in self._index
 
     def set(self, key: str, regions: list[TextRegion]) -> None:
         line = format_label_line(key, regions)
-        if key in self._index:
-            self._lines[self._index[key]] = (key, line)
+        if _name(key) in self._index:
+            self._lines[self._index[_name(key)]] = (key, line)
         else:
-            self._index[key] = len(self._lines)
+            self._index[_name(key)] = len(self._lines)
             self._lines.append((key, line))
         self.dirty = True
 
@@ -56,3 +54,7 @@ class PrelabelCache:
         text = "".join(raw + "\n" for _, raw in self._lines)
         atomic_write_text(self.path, text)
         self.dirty = False
+
+
+def _name(key: str) -> str:
+    return key.replace("\\", "/").rsplit("/", 1)[-1]

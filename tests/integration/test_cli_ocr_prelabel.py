@@ -126,3 +126,15 @@ def test_labeler_dir_prelabels_and_shows_until_the_gui_exists(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "img1.png: 2 regions: hello world 1 | Total: 42.5" in out
     assert (folder / "Cache.cach").is_file()
+
+
+def test_prelabel_after_folder_rename_replaces_old_lines(tmp_path):
+    folder = _folder(tmp_path, 2)
+    (folder / "Cache.cach").write_text('old name/img1.png\t[{"transcription": "OLD", "points": [[0, 0], [9, 0], [9, 9], [0, 9]], "difficult": false}]\n', encoding="utf-8")
+    assert main(["prelabel", str(folder), "--models", "light"]) == 0
+    keys = [ln.key for ln in read_label_file(folder / "Cache.cach").lines]
+    assert keys == ["old name/img1.png", "shop receipts 收据/img2.png"]  # img1 counted as cached, kept
+    assert main(["prelabel", str(folder), "--models", "light", "--force"]) == 0
+    content = read_label_file(folder / "Cache.cach")
+    assert [ln.key for ln in content.lines] == ["shop receipts 收据/img1.png", "shop receipts 收据/img2.png"]
+    assert "OLD" not in (folder / "Cache.cach").read_text(encoding="utf-8")
