@@ -25,16 +25,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open_folder_headless(folder: str) -> list[str]:
-    """`labeler DIR`: the GUI opens DIR once it exists; until then, pre-label DIR and show the result."""
-    print(f"labeler: pre-labelling {folder} headlessly (the labelling window is not built yet)", file=sys.stderr)
-    return ["prelabel", folder, "--show"]
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if len(argv) == 1 and not argv[0].startswith("-") and argv[0] not in COMMANDS:
-        argv = _open_folder_headless(argv[0])
+    if not argv or (len(argv) == 1 and not argv[0].startswith("-") and argv[0] not in COMMANDS):
+        # `labeler [DIR]`: the labelling window (`labeler prelabel DIR --show` is the headless way).
+        from labeler.ui.app import run_gui
+
+        return run_gui(argv[0] if argv else None)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -120,9 +120,9 @@ def test_interrupt_leaves_a_valid_cache_with_finished_images(tmp_path, sig):
         assert proc.returncode == 130 and b"interrupted" in err
 
 
-def test_labeler_dir_prelabels_and_shows_until_the_gui_exists(tmp_path, capsys):
+def test_prelabel_show_prints_regions(tmp_path, capsys):
     folder = _folder(tmp_path, 1)
-    assert main([str(folder)]) == 0
+    assert main(["prelabel", str(folder), "--show"]) == 0
     out = capsys.readouterr().out
     assert "img1.png: 2 regions: hello world 1 | Total: 42.5" in out
     assert (folder / "Cache.cach").is_file()

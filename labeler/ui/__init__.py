@@ -1,0 +1,1 @@
+"""The labelling GUI: the only package that imports Qt."""

@@ -1,0 +1,198 @@
+"""The main window: assembles the panels, the canvas, the menus and the status bar around an Editor.
+
+It holds no labelling state: the editor owns the project, the widgets show it and forward user actions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PyQt5.QtCore import Qt
+from PyQt5.QtGui import QKeySequence
+from PyQt5.QtWidgets import (
+    QAction,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+)
+
+from labeler.core.errors import LabelerError
+from labeler.core.image_io import read_image
+from labeler.core.model import ImageRecord
+from labeler.ui.canvas import Canvas
+from labeler.ui.editor import Editor
+from labeler.ui.panels import STATUS_NAMES, ImagePanel, RegionTable, RegionTableModel
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, editor: Editor | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("labeler")
+        self.editor = editor or Editor(parent=self)
+        self.canvas = Canvas(self)
+        self.setCentralWidget(self.canvas)
+        self.images = ImagePanel(self.editor.go_to)
+        self.region_model = RegionTableModel(self.editor.set_text, self.editor.set_difficult, lambda: self.editor.low_score, self)
+        self.regions = RegionTable(self.region_model)
+        self._dock("Images", self.images, Qt.LeftDockWidgetArea)
+        self._dock("Regions", self.regions, Qt.RightDockWidgetArea)
+        self._build_status_bar()
+        self.actions_by_name: dict[str, QAction] = {}
+        self._build_menus()
+        self._connect()
+        self._closed = False
+        self.resize(1400, 900)
+
+    # ------------------------------------------------------------------ assembly
+
+    def _dock(self, title: str, widget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        widget.setMinimumWidth(240 if area == Qt.LeftDockWidgetArea else 440)
+        return dock
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.size_label, self.zoom_label, self.cursor_label, self.count_label = QLabel(), QLabel(), QLabel(), QLabel()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)  # busy indicator while OCR runs
+        self.progress.setMaximumWidth(120)
+        self.progress.hide()
+        for w in (self.progress, self.cursor_label, self.size_label, self.zoom_label, self.count_label):
+            w.setContentsMargins(8, 0, 8, 0)
+            bar.addPermanentWidget(w)
+
+    def _action(self, menu, name: str, text: str, slot, *keys: str) -> QAction:
+        action = QAction(text, self)
+        if keys:
+            action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setShortcutContext(Qt.WindowShortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        self.actions_by_name[name] = action
+        return action
+
+    def _build_menus(self) -> None:
+        ed, cv = self.editor, self.canvas
+        m = self.menuBar().addMenu("&File")
+        self._action(m, "open", "&Open folder...", self.choose_folder, "Ctrl+U")
+        self._action(m, "save", "&Save now", ed.flush, "Ctrl+S")
+        m.addSeparator()
+        self._action(m, "quit", "&Quit", self.close, "Ctrl+Q")
+        m = self.menuBar().addMenu("&Edit")
+        self._action(m, "undo", "&Undo", ed.undo, "Ctrl+Z")
+        self._action(m, "redo", "&Redo", ed.redo, "Ctrl+Shift+Z", "Ctrl+Y")
+        m.addSeparator()
+        self._action(m, "rectangle", "Draw &rectangle", cv.start_rectangle, "W")
+        self._action(m, "delete", "&Delete region", ed.delete_selected, "Delete", "Backspace")
+        self._action(m, "edit_text", "&Edit transcription", lambda: self.regions.edit_text(ed.selected), "Ctrl+E")
+        self._action(m, "confirm", "&Confirm image and go to next", ed.confirm_and_next, "Ctrl+V", "End")
+        m = self.menuBar().addMenu("&OCR")
+        self._action(m, "auto_label", "&Auto-label this image", ed.auto_label_current, "Ctrl+Shift+A")
+        self._action(m, "recognize", "&Re-recognize selected region", ed.recognize_selected, "Ctrl+R")
+        m = self.menuBar().addMenu("&View")
+        self._action(m, "previous", "&Previous image", lambda: ed.step(-1), "A")
+        self._action(m, "next", "&Next image", lambda: ed.step(1), "D")
+        m.addSeparator()
+        self._action(m, "zoom_in", "Zoom &in", cv.zoom_in, "Ctrl+=", "Ctrl++")
+        self._action(m, "zoom_out", "Zoom &out", cv.zoom_out, "Ctrl+-")
+        self._action(m, "fit", "&Fit window", cv.fit_window, "Ctrl+F")
+
+    def _connect(self) -> None:
+        ed = self.editor
+        ed.project_opened.connect(self._project_opened)
+        ed.current_changed.connect(self._show_current)
+        ed.regions_changed.connect(self._regions_changed)
+        ed.selection_changed.connect(self._selection_changed)
+        ed.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        ed.busy_changed.connect(self.progress.setVisible)
+        self.canvas.region_clicked.connect(ed.select)
+        self.canvas.points_edited.connect(ed.move_points)
+        self.canvas.rectangle_drawn.connect(ed.add_region)
+        self.canvas.zoom_changed.connect(lambda z: self.zoom_label.setText(f"Zoom {z * 100:.0f}%"))
+        self.canvas.cursor_moved.connect(lambda x, y: self.cursor_label.setText(f"{x:.0f}, {y:.0f}"))
+        self.regions.selectionModel().currentRowChanged.connect(lambda cur, _prev: ed.select(cur.row()))
+
+    # ------------------------------------------------------------------ following the editor
+
+    def open_folder(self, folder: str | Path) -> bool:
+        try:
+            self.editor.open_folder(folder)
+        except LabelerError as exc:
+            QMessageBox.critical(self, "labeler", str(exc))
+            return False
+        return True
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open image folder")
+        if folder:
+            self.open_folder(folder)
+
+    def _project_opened(self) -> None:
+        project = self.editor.project
+        self.images.set_project(project)
+        if project is not None:
+            self.setWindowTitle(f"labeler - {project.folder}")
+            if project.errors:
+                self.statusBar().showMessage(f"{len(project.errors)} problems in the label files: {project.errors[0]}", 10000)
+
+    def _show_current(self) -> None:
+        ed = self.editor
+        rec = ed.current
+        image = None
+        if rec is not None and ed.project is not None:
+            try:
+                image = read_image(ed.project.image_path(rec))
+            except LabelerError as exc:
+                self.statusBar().showMessage(str(exc), 10000)
+        self.canvas.set_image(image)
+        if image is not None:
+            self.size_label.setText(f"{image.shape[1]} × {image.shape[0]} px")
+        self.region_model.set_record(rec)
+        if rec is not None:
+            self.canvas.set_regions(rec.regions, ed.low_score)
+            self.images.show_row(ed.current_index)
+        self._update_counts(rec)
+        self.canvas.setFocus()
+
+    def _regions_changed(self, record: ImageRecord) -> None:
+        self.images.model.record_changed(record)
+        self.images.update_counts()
+        if record is self.editor.current:
+            self.canvas.set_regions(record.regions, self.editor.low_score)
+            self.region_model.refresh()
+            self._selection_changed(self.editor.selected)
+            self._update_counts(record)
+
+    def _selection_changed(self, index: int) -> None:
+        self.canvas.set_selected(index)
+        self.regions.select_row(index)
+
+    def _update_counts(self, rec: ImageRecord | None) -> None:
+        if rec is None:
+            self.count_label.setText("")
+            return
+        self.count_label.setText(f"{len(rec.regions)} regions · {STATUS_NAMES[rec.status]}")
+
+    # ------------------------------------------------------------------ shutdown
+
+    def shutdown(self) -> None:
+        """Cancel OCR, save pending edits, stop the autosave thread (idempotent; raises if the save fails)."""
+        if not self._closed:
+            self.editor.close_project()
+            self._closed = True
+
+    def closeEvent(self, event) -> None:
+        try:
+            self.shutdown()
+        except Exception as exc:  # the last save failed: keep the window (and the edits) open
+            QMessageBox.critical(self, "labeler", f"Could not save the labels:\n{exc}\n\nThe window stays open.")
+            event.ignore()
+            return
+        super().closeEvent(event)

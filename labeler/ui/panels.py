@@ -1,0 +1,231 @@
+"""The side panels: the image list (left) and the region list (right), as Qt models over core records.
+
+The models read ImageRecord / TextRegion directly and send edits to the editor (which pushes history
+commands); they store nothing of their own, so what they show is always the project's state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PyQt5.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, Qt
+from PyQt5.QtGui import QColor, QIcon, QPainter, QPixmap
+from PyQt5.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QListView, QTableView, QVBoxLayout, QWidget
+
+from labeler.core.model import ImageRecord, ImageStatus
+from labeler.core.project import Project
+
+STATUS_COLOURS = {
+    ImageStatus.NEW: QColor(160, 160, 160),
+    ImageStatus.PRELABELLED: QColor(240, 170, 0),
+    ImageStatus.CONFIRMED: QColor(0, 160, 60),
+}
+STATUS_NAMES = {ImageStatus.NEW: "new", ImageStatus.PRELABELLED: "pre-labelled", ImageStatus.CONFIRMED: "confirmed"}
+
+
+def _status_icon(status: ImageStatus) -> QIcon:
+    pix = QPixmap(14, 14)
+    pix.fill(Qt.transparent)
+    painter = QPainter(pix)
+    painter.setRenderHint(QPainter.Antialiasing)
+    painter.setBrush(STATUS_COLOURS[status])
+    painter.setPen(STATUS_COLOURS[status].darker(140))
+    painter.drawEllipse(1, 1, 12, 12)
+    if status is ImageStatus.CONFIRMED:
+        painter.setPen(Qt.white)
+        painter.drawLine(4, 7, 6, 10)
+        painter.drawLine(6, 10, 10, 4)
+    painter.end()
+    return QIcon(pix)
+
+
+class ImageListModel(QAbstractListModel):
+    """Rows are the project's records in its (natural) order."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.project: Project | None = None
+        self._icons = {s: _status_icon(s) for s in ImageStatus}
+
+    def set_project(self, project: Project | None) -> None:
+        self.beginResetModel()
+        self.project = project
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() or self.project is None else len(self.project.records)
+
+    def data(self, index: QModelIndex, role: int = Qt.DisplayRole):
+        if self.project is None or not index.isValid():
+            return None
+        rec = self.project.records[index.row()]
+        if role == Qt.DisplayRole:
+            return rec.path
+        if role == Qt.DecorationRole:
+            return self._icons[rec.status]
+        if role == Qt.ToolTipRole:
+            return f"{rec.path}: {STATUS_NAMES[rec.status]}"
+        return None
+
+    def record_changed(self, record: ImageRecord) -> None:
+        if self.project is None or record.path not in self.project:
+            return
+        row = self.project.records.index(record)
+        self.dataChanged.emit(self.index(row), self.index(row))
+
+
+class ImagePanel(QWidget):
+    """Counts above the list; `activated(row)` is called when the user picks an image."""
+
+    def __init__(self, on_pick: Callable[[int], None], parent=None) -> None:
+        super().__init__(parent)
+        self.model = ImageListModel(self)
+        self.counts = QLabel()
+        self.counts.setContentsMargins(4, 2, 4, 2)
+        self.view = QListView()
+        self.view.setModel(self.model)
+        self.view.setUniformItemSizes(True)  # fast with 10,000 rows
+        self.view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.view.setFocusPolicy(Qt.ClickFocus)
+        self.view.selectionModel().currentRowChanged.connect(lambda cur, _prev: cur.isValid() and on_pick(cur.row()))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.counts)
+        layout.addWidget(self.view)
+
+    def set_project(self, project: Project | None) -> None:
+        self.model.set_project(project)
+        self.update_counts()
+
+    def show_row(self, row: int) -> None:
+        index = self.model.index(row)
+        if self.view.currentIndex() != index:
+            self.view.setCurrentIndex(index)
+        self.view.scrollTo(index)
+
+    def update_counts(self) -> None:
+        project = self.model.project
+        if project is None:
+            self.counts.setText("")
+            return
+        c = project.status_counts()
+        n = len(project)
+        self.counts.setText(
+            f"{n} image{'s' if n != 1 else ''}\n{c[ImageStatus.CONFIRMED]} confirmed · "
+            f"{c[ImageStatus.PRELABELLED]} pre-labelled · {c[ImageStatus.NEW]} new"
+        )
+
+
+COLUMNS = ("#", "Transcription", "Score", "Difficult")
+TEXT, SCORE, DIFFICULT = 1, 2, 3
+
+
+class RegionTableModel(QAbstractTableModel):
+    """The current record's regions; edits go to `on_text(index, text)` / `on_difficult(index, bool)`."""
+
+    def __init__(self, on_text: Callable[[int, str], None], on_difficult: Callable[[int, bool], None],
+                 low_score: Callable[[], float], parent=None) -> None:
+        super().__init__(parent)
+        self.record: ImageRecord | None = None
+        self._on_text = on_text
+        self._on_difficult = on_difficult
+        self._low_score = low_score
+        self._rows = 0
+
+    def set_record(self, record: ImageRecord | None) -> None:
+        self.beginResetModel()
+        self.record = record
+        self._rows = len(record.regions) if record is not None else 0
+        self.endResetModel()
+
+    def refresh(self) -> None:
+        n = len(self.record.regions) if self.record is not None else 0
+        if n != self._rows:
+            self.set_record(self.record)
+        elif n:
+            self.dataChanged.emit(self.index(0, 0), self.index(n - 1, len(COLUMNS) - 1))
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else self._rows
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation, role: int = Qt.DisplayRole):
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def flags(self, index: QModelIndex):
+        base = Qt.ItemIsEnabled | Qt.ItemIsSelectable
+        if index.column() == TEXT:
+            return base | Qt.ItemIsEditable
+        if index.column() == DIFFICULT:
+            return base | Qt.ItemIsUserCheckable
+        return base
+
+    def data(self, index: QModelIndex, role: int = Qt.DisplayRole):
+        if self.record is None or not index.isValid() or index.row() >= len(self.record.regions):
+            return None
+        region = self.record.regions[index.row()]
+        col = index.column()
+        if role in (Qt.DisplayRole, Qt.EditRole):
+            if col == 0:
+                return index.row() + 1
+            if col == TEXT:
+                return region.transcription
+            if col == SCORE and role == Qt.DisplayRole:
+                return "" if region.score is None else f"{region.score:.2f}"
+        if role == Qt.CheckStateRole and col == DIFFICULT:
+            return Qt.Checked if region.difficult else Qt.Unchecked
+        if role == Qt.ForegroundRole and col == SCORE and region.score is not None and region.score < self._low_score():
+            return QColor(200, 70, 0)
+        if role == Qt.TextAlignmentRole and col in (0, SCORE):
+            return int(Qt.AlignRight | Qt.AlignVCenter)
+        return None
+
+    def setData(self, index: QModelIndex, value, role: int = Qt.EditRole) -> bool:
+        if self.record is None or not index.isValid():
+            return False
+        if index.column() == TEXT and role == Qt.EditRole:
+            self._on_text(index.row(), str(value))
+            return True
+        if index.column() == DIFFICULT and role == Qt.CheckStateRole:
+            self._on_difficult(index.row(), Qt.CheckState(value) == Qt.Checked)
+            return True
+        return False
+
+
+class RegionTable(QTableView):
+    def __init__(self, model: RegionTableModel, parent=None) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SingleSelection)
+        # No AnyKeyPressed: single-letter shortcuts (A, D, W) must mean the same wherever the focus is.
+        self.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed | QAbstractItemView.SelectedClicked)
+        self.verticalHeader().hide()
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(TEXT, QHeaderView.Stretch)
+        header.setSectionResizeMode(SCORE, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(DIFFICULT, QHeaderView.ResizeToContents)
+        self.setWordWrap(False)
+
+    def select_row(self, row: int) -> None:
+        if row < 0:
+            self.setCurrentIndex(QModelIndex())  # so a later click on the same row selects it again
+            return
+        index = self.model().index(row, TEXT)
+        if self.currentIndex().row() != row:
+            self.setCurrentIndex(index)
+        self.scrollTo(index)
+
+    def edit_text(self, row: int) -> None:
+        """Put the cursor in the region's transcription (PPOCRLabel's Ctrl+E)."""
+        if row < 0:
+            return
+        index = self.model().index(row, TEXT)
+        self.setFocus()
+        self.setCurrentIndex(index)
+        self.edit(index)
