@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from labeler.commands._common import add_model_options, make_pipeline
-from labeler.core.errors import ImageReadError, LabelerError
+from labeler.core.errors import LabelerError
 
 SAVE_EVERY_S = 1.0
 
@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from labeler.core.model import ImageStatus
     from labeler.core.ppocrlabel_format import image_key
     from labeler.core.project import open_project
+    from labeler.ocr.batch import ocr_images
 
     folder: Path = args.folder
     if not folder.is_dir():
@@ -83,16 +84,16 @@ def run(args: argparse.Namespace) -> int:
     last_save = time.perf_counter()
     done = 0
     try:
-        for path in todo:
-            try:
-                image = read_image(path)
-                result = pipe(image)
-                cache.set(image_key(path), [r.to_text_region() for r in result.regions])
+        for item in ocr_images(pipe, todo, read_image):
+            path = item.path
+            if item.error is not None:
+                failures.append(str(item.error))
+                print(f"\nerror: {item.error}", file=sys.stderr)
+            else:
+                regions = item.result.regions
+                cache.set(image_key(path), [r.to_text_region() for r in regions])
                 if args.show:
-                    shown.append((path.name, [r.text for r in result.regions]))
-            except ImageReadError as exc:
-                failures.append(str(exc))
-                print(f"\nerror: {exc}", file=sys.stderr)
+                    shown.append((path.name, [r.text for r in regions]))
             done += 1
             progress.update(done, path.name, final=done == len(todo))
             if cache.dirty and time.perf_counter() - last_save >= SAVE_EVERY_S:
