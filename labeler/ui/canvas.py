@@ -1,9 +1,11 @@
-"""The image with its regions: zoom, select, drag vertices, draw rectangles.
+"""The image with its regions: zoom, select (click, Shift+click, rubber band), drag, draw, nudge.
 
 The canvas only shows what it is given (an image array, a list of TextRegions) and reports what the
-user did as signals (`region_clicked`, `points_edited`, `rectangle_drawn`); the editor turns those into
-history commands and then hands the new regions back. A drag changes the item on screen only, and
-becomes one MovePoints when the mouse is released (one undo step per drag).
+user did as signals (`region_clicked`, `points_edited`, `regions_moved`, `rectangle_drawn`,
+`polygon_drawn`, `nudge_requested`); the editor and the edit actions turn those into history commands
+and then hand the new regions back. A drag changes the items on screen only, and becomes one undo
+step when the mouse is released. The multi-selection is view state: the editor knows the primary
+(current) region, the canvas the set around it.
 """
 
 from __future__ import annotations
@@ -11,85 +13,45 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
-from PyQt5.QtGui import QBrush, QColor, QImage, QPainter, QPen, QPixmap, QPolygonF, QTransform
+from PyQt5 import sip
+from PyQt5.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, pyqtSignal
+from PyQt5.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPixmap, QPolygonF, QTransform
 from PyQt5.QtWidgets import (
     QGraphicsEllipseItem,
     QGraphicsItem,
+    QGraphicsPathItem,
     QGraphicsPixmapItem,
-    QGraphicsPolygonItem,
     QGraphicsRectItem,
     QGraphicsScene,
-    QGraphicsSimpleTextItem,
     QGraphicsView,
 )
 
 from labeler.core.model import TextRegion
+from labeler.ui.canvas_items import DRAWING, LOW_SCORE, NORMAL, SELECTED, RegionItem, index_badge, qimage_from_array
 
-NORMAL = QColor(0, 170, 0)
-LOW_SCORE = QColor(230, 90, 0)
-SELECTED = QColor(20, 110, 255)
-DRAWING = QColor(200, 0, 200)
 VERTEX_PICK_PX = 8  # how near (screen pixels) a click must be to grab a vertex
+BAND_MIN_PX = 4  # a smaller rubber band is a click
+DRAG_START_PX = 3  # the mouse must move this far (screen pixels) before a region moves
 ZOOM_STEP = 1.25
 MIN_ZOOM, MAX_ZOOM = 0.02, 40.0
+MIN_POLYGON_POINTS = 4
+VERTEX_KEYS = {Qt.Key_Z: 0, Qt.Key_X: 1, Qt.Key_C: 2, Qt.Key_V: 3}  # PPOCRLabel: pick vertex 1-4; B: whole box
+ARROWS = {Qt.Key_Left: (-1, 0), Qt.Key_Right: (1, 0), Qt.Key_Up: (0, -1), Qt.Key_Down: (0, 1)}
 
 
-def qimage_from_array(image: np.ndarray) -> QImage:
-    """A QImage that owns a copy of a BGR (or grey) uint8 array; safe after the array is gone."""
-    image = np.ascontiguousarray(image)
-    h, w = image.shape[:2]
-    if image.ndim == 2:
-        qimg = QImage(image.data, w, h, image.strides[0], QImage.Format_Grayscale8)
-    else:
-        qimg = QImage(image.data, w, h, image.strides[0], QImage.Format_BGR888)
-    return qimg.copy()  # QImage above borrows the numpy buffer; the copy owns its pixels
-
-
-def _index_badge(number: int, color: QColor) -> QGraphicsRectItem:
-    """The region's number in a small box left of its first point, same size at every zoom."""
-    text = QGraphicsSimpleTextItem(str(number))
-    font = text.font()
-    font.setPointSizeF(7.5)
-    text.setFont(font)
-    text.setBrush(QBrush(Qt.white))
-    r = text.boundingRect()
-    badge = QGraphicsRectItem(-r.width() - 5, 0, r.width() + 4, r.height())  # left of the point: off the text
-    badge.setBrush(QBrush(color.darker(120)))
-    badge.setPen(QPen(Qt.NoPen))
-    badge.setFlag(QGraphicsItem.ItemIgnoresTransformations)
-    badge.setZValue(2)
-    text.setParentItem(badge)
-    text.setPos(-r.width() - 3, 0)
-    return badge
-
-
-class RegionItem(QGraphicsPolygonItem):
-    def __init__(self, index: int, region: TextRegion, low: bool) -> None:
-        super().__init__(QPolygonF([QPointF(x, y) for x, y in region.points]))
-        self.index = index
-        self.low = low
-        self.setZValue(1)
-        self.set_selected(False)
-
-    def set_selected(self, selected: bool) -> None:
-        color = SELECTED if selected else (LOW_SCORE if self.low else NORMAL)
-        pen = QPen(color, 3 if selected else 2)
-        pen.setCosmetic(True)  # same width at every zoom
-        self.setPen(pen)
-        fill = QColor(color)
-        fill.setAlpha(60 if selected else (40 if self.low else 18))
-        self.setBrush(QBrush(fill))
-
-    def points(self) -> list[tuple[float, float]]:
-        poly = self.polygon()
-        return [(poly[i].x(), poly[i].y()) for i in range(poly.count())]
+def _drop(item: QGraphicsItem | None) -> None:
+    if item is not None and not sip.isdeleted(item) and item.scene() is not None:
+        item.scene().removeItem(item)
 
 
 class Canvas(QGraphicsView):
     region_clicked = pyqtSignal(int)  # -1: clicked on no region
     points_edited = pyqtSignal(int, list)  # region index, new points (image pixels)
+    regions_moved = pyqtSignal(object)  # {region index: new points} after dragging whole regions
     rectangle_drawn = pyqtSignal(list)  # four points, clockwise from top-left
+    polygon_drawn = pyqtSignal(list)  # the clicked points, in click order
+    nudge_requested = pyqtSignal(float, float)  # arrow keys: move the selection (or the picked vertex)
+    message = pyqtSignal(str)
     zoom_changed = pyqtSignal(float)
     cursor_moved = pyqtSignal(float, float)
 
@@ -107,12 +69,26 @@ class Canvas(QGraphicsView):
         self._labels: list[QGraphicsRectItem] = []
         self._handles: list[QGraphicsEllipseItem] = []
         self._selected = -1
+        self._multi: set[int] = set()  # every selected region, the primary one included
+        self.picked_vertex = -1  # Z/X/C/V (or a click on a handle) picks a vertex for the arrow keys
         self._drag: tuple[int, int] | None = None  # (region, vertex) being dragged
         self._drag_moved = False
+        self._move_from: QPointF | None = None  # whole regions being dragged: press point (scene)
+        self._move_orig: dict[int, QPolygonF] = {}
+        self._move_delta = QPointF()
+        self._move_press = QPoint()
+        self._band_from: QPointF | None = None  # rubber band selection: press point (scene)
+        self._band_item: QGraphicsRectItem | None = None
+        self._band_add = False
         self._draw_start: QPointF | None = None
         self._draw_item: QGraphicsRectItem | None = None
         self._pan_from: QPointF | None = None
         self.drawing = False  # W pressed: the next drag draws a rectangle
+        self.polygon_mode: str | None = None  # "quad" (4 clicks) or "poly" (closed by double-click / Enter)
+        self._poly_points: list[QPointF] = []
+        self._poly_item: QGraphicsPathItem | None = None
+        self._poly_cursor: QPointF | None = None
+        self.boxes_visible = True
         self.fit_mode = True  # refit on resize until the user zooms
 
     # ------------------------------------------------------------------ content
@@ -124,12 +100,15 @@ class Canvas(QGraphicsView):
         return self._pixmap.pixmap().width(), self._pixmap.pixmap().height()
 
     def set_image(self, image: np.ndarray | None) -> None:
+        self._cancel_polygon()
+        self._cancel_gestures()
         scene = self.scene()
         scene.clear()
         self._items, self._labels, self._handles = [], [], []
         self._pixmap = None
         self._selected = -1
-        self._cancel_gestures()
+        self._multi = set()
+        self.picked_vertex = -1
         if image is None:
             return
         self._pixmap = scene.addPixmap(QPixmap.fromImage(qimage_from_array(image)))
@@ -146,26 +125,50 @@ class Canvas(QGraphicsView):
         for i, region in enumerate(regions):
             low = region.score is not None and region.score < low_score
             item = RegionItem(i, region, low)
+            item.setVisible(self.boxes_visible)
             scene.addItem(item)
             self._items.append(item)
-            label = _index_badge(i + 1, LOW_SCORE if low else NORMAL)
+            label = index_badge(i + 1, LOW_SCORE if low else NORMAL)
             label.setPos(QPointF(*region.points[0]))
+            label.setVisible(self.boxes_visible)
             scene.addItem(label)
             self._labels.append(label)
         if self._selected >= len(self._items):
             self._selected = -1
+        self._multi = {i for i in self._multi if i < len(self._items)}
+        if self._selected < 0 or self.picked_vertex >= len(regions[self._selected].points):
+            self.picked_vertex = -1
         self.set_selected(self._selected, force=True)
 
     def set_selected(self, index: int, force: bool = False) -> None:
+        """Make `index` the primary selection; a region outside the multi-selection replaces it."""
         if index == self._selected and not force:
             return
+        if index != self._selected:
+            self.picked_vertex = -1
+        index = index if 0 <= index < len(self._items) else -1
+        if index not in self._multi:
+            self._multi = {index} if index >= 0 else set()
+        self._selected = index
         for item in self._items:
-            item.set_selected(item.index == index)
-            item.setZValue(3 if item.index == index else 1)
-        self._selected = index if 0 <= index < len(self._items) else -1
+            chosen = item.index in self._multi
+            item.set_selected(chosen)
+            item.setZValue(3 if chosen else 1)
         self._update_handles()
-        if self._selected >= 0:
+        if self._selected >= 0 and self.boxes_visible:
             self.ensureVisible(self._items[self._selected], 20, 20)
+
+    def select_many(self, indices: Sequence[int], primary: int | None = None) -> None:
+        """Select several regions; the primary one (default: the first) is announced by region_clicked."""
+        indices = sorted({i for i in indices if 0 <= i < len(self._items)})
+        if primary is None or primary not in indices:
+            primary = indices[0] if indices else -1
+        self._multi = set(indices)
+        self.set_selected(primary, force=True)
+        self.region_clicked.emit(primary)
+
+    def selected_indices(self) -> list[int]:
+        return sorted(self._multi)
 
     def _update_handles(self) -> None:
         for h in self._handles:
@@ -173,18 +176,33 @@ class Canvas(QGraphicsView):
         self._handles = []
         if self._selected < 0:
             return
-        for x, y in self._items[self._selected].points():
-            handle = QGraphicsEllipseItem(-4, -4, 8, 8)
-            handle.setFlag(QGraphicsItem.ItemIgnoresTransformations)  # 8 screen pixels at every zoom
+        for k, (x, y) in enumerate(self._items[self._selected].points()):
+            picked = k == self.picked_vertex
+            size = 12 if picked else 8
+            handle = QGraphicsEllipseItem(-size / 2, -size / 2, size, size)
+            handle.setFlag(QGraphicsItem.ItemIgnoresTransformations)  # same screen size at every zoom
             handle.setPos(x, y)
-            handle.setBrush(QBrush(Qt.white))
+            handle.setBrush(QBrush(SELECTED if picked else Qt.white))
             handle.setPen(QPen(SELECTED, 1.5))
             handle.setZValue(4)
+            handle.setVisible(self.boxes_visible)
             self.scene().addItem(handle)
             self._handles.append(handle)
 
+    def pick_vertex(self, vertex: int) -> None:
+        """Arrow keys move only this vertex of the selected region (-1: the whole region again)."""
+        if self._selected < 0 or vertex >= len(self._items[self._selected].points()):
+            vertex = -1
+        self.picked_vertex = vertex
+        self._update_handles()
+
     def region_item(self, index: int) -> RegionItem:
         return self._items[index]
+
+    def set_boxes_visible(self, visible: bool) -> None:
+        self.boxes_visible = visible
+        for item in self._items + self._labels + self._handles:
+            item.setVisible(visible)
 
     # ------------------------------------------------------------------ zoom
 
@@ -212,6 +230,28 @@ class Canvas(QGraphicsView):
         self.fitInView(self.sceneRect(), Qt.KeepAspectRatio)
         self.zoom_changed.emit(self.zoom)
 
+    def fit_width(self) -> None:
+        """The image as wide as the view (scrolling vertically); PPOCRLabel's Ctrl+Shift+F."""
+        if self._pixmap is None:
+            return
+        self.fit_mode = False
+        bar = self.verticalScrollBar().sizeHint().width()
+        self.set_zoom(max(1.0, self.viewport().width() - bar) / max(1, self.image_size[0]))
+        self.centerOn(self.sceneRect().center().x(), 0)
+
+    def zoom_to_selected(self) -> None:
+        """Fill the view with the selected regions, with a margin (PPOCRLabel's Ctrl+G)."""
+        if not self._multi:
+            return
+        rect = QRectF()
+        for i in self._multi:
+            rect = rect.united(self._items[i].polygon().boundingRect())
+        margin = max(rect.width(), rect.height()) * 0.15 + 4
+        self.fit_mode = False
+        self.fitInView(rect.adjusted(-margin, -margin, margin, margin), Qt.KeepAspectRatio)
+        self.set_zoom(self.zoom)
+        self.centerOn(rect.center())
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self.fit_mode:
@@ -227,25 +267,76 @@ class Canvas(QGraphicsView):
             return
         super().wheelEvent(event)
 
-    # ------------------------------------------------------------------ mouse
+    # ------------------------------------------------------------------ drawing modes
 
     def start_rectangle(self) -> None:
+        self._cancel_polygon()
         self.drawing = True
+        self.viewport().setCursor(Qt.CrossCursor)
+
+    def start_polygon(self, mode: str = "quad") -> None:
+        """'quad': the 4th click closes it; 'poly': any number of clicks, closed by double-click or Enter."""
+        if mode not in ("quad", "poly"):
+            raise ValueError(mode)
+        self.drawing = False
+        self._cancel_polygon()
+        self.polygon_mode = mode
         self.viewport().setCursor(Qt.CrossCursor)
 
     def cancel_drawing(self) -> None:
         self.drawing = False
+        self._cancel_polygon()
         self._cancel_gestures()
 
-    def _cancel_gestures(self) -> None:
-        if self._draw_item is not None and self._draw_item.scene() is not None:
-            self.scene().removeItem(self._draw_item)
-        self._draw_item = None
-        self._draw_start = None
-        self._drag = None
-        self._pan_from = None
+    def _cancel_polygon(self) -> None:
+        _drop(self._poly_item)
+        self._poly_item = None
+        self._poly_points = []
+        self._poly_cursor = None
+        self.polygon_mode = None
         if not self.drawing:
             self.viewport().unsetCursor()
+
+    def _update_polygon_preview(self) -> None:
+        path = QPainterPath()
+        if self._poly_points:
+            path.moveTo(self._poly_points[0])
+            for p in self._poly_points[1:]:
+                path.lineTo(p)
+            if self._poly_cursor is not None:
+                path.lineTo(self._poly_cursor)
+        if self._poly_item is None:
+            pen = QPen(DRAWING, 2)
+            pen.setCosmetic(True)
+            self._poly_item = self.scene().addPath(path, pen)
+            self._poly_item.setZValue(5)
+        else:
+            self._poly_item.setPath(path)
+
+    def finish_polygon(self) -> bool:
+        """Close the polygon being drawn; False (and a message) while it has too few points."""
+        if self.polygon_mode is None:
+            return False
+        if len(self._poly_points) < MIN_POLYGON_POINTS:
+            self.message.emit(f"A polygon needs at least {MIN_POLYGON_POINTS} points (Esc cancels)")
+            return False
+        points = [(p.x(), p.y()) for p in self._poly_points]
+        self._cancel_polygon()
+        self.polygon_drawn.emit(points)
+        return True
+
+    def _cancel_gestures(self) -> None:
+        _drop(self._draw_item)
+        _drop(self._band_item)
+        self._draw_item = self._band_item = None
+        self._draw_start = self._band_from = self._move_from = None
+        self._move_orig = {}
+        self._drag = None
+        self._pan_from = None
+        if not self.drawing and self.polygon_mode is None:
+            self.viewport().unsetCursor()
+
+    # ------------------------------------------------------------------ mouse
 
     def _clamp(self, p: QPointF) -> QPointF:
         size = self.image_size
@@ -254,7 +345,7 @@ class Canvas(QGraphicsView):
         return QPointF(min(max(p.x(), 0.0), float(size[0])), min(max(p.y(), 0.0), float(size[1])))
 
     def _vertex_at(self, view_pos) -> int:
-        if self._selected < 0:
+        if self._selected < 0 or not self.boxes_visible:
             return -1
         best, best_d = -1, float(VERTEX_PICK_PX)
         for k, (x, y) in enumerate(self._items[self._selected].points()):
@@ -265,12 +356,25 @@ class Canvas(QGraphicsView):
         return best
 
     def _region_at(self, scene_pos: QPointF) -> int:
+        if not self.boxes_visible:
+            return -1
         if 0 <= self._selected < len(self._items) and self._items[self._selected].polygon().containsPoint(scene_pos, Qt.OddEvenFill):
             return self._selected  # keep the selection when regions overlap
         for item in reversed(self._items):
             if item.polygon().containsPoint(scene_pos, Qt.OddEvenFill):
                 return item.index
         return -1
+
+    def _toggle(self, index: int) -> None:
+        """Shift+click: add the region to the selection or take it out."""
+        chosen = set(self._multi)
+        if index in chosen:
+            chosen.discard(index)
+            primary = self._selected if self._selected in chosen else (min(chosen) if chosen else -1)
+        else:
+            chosen.add(index)
+            primary = index
+        self.select_many(sorted(chosen), primary)
 
     def mousePressEvent(self, event) -> None:
         if self._pixmap is None:
@@ -282,6 +386,12 @@ class Canvas(QGraphicsView):
         if event.button() != Qt.LeftButton:
             return super().mousePressEvent(event)
         scene_pos = self.mapToScene(event.pos())
+        if self.polygon_mode is not None:
+            self._poly_points.append(self._clamp(scene_pos))
+            self._update_polygon_preview()
+            if self.polygon_mode == "quad" and len(self._poly_points) == 4:
+                self.finish_polygon()
+            return
         if self.drawing:
             self._draw_start = self._clamp(scene_pos)
             pen = QPen(DRAWING, 2)
@@ -289,12 +399,48 @@ class Canvas(QGraphicsView):
             self._draw_item = self.scene().addRect(QRectF(self._draw_start, self._draw_start), pen)
             self._draw_item.setZValue(5)
             return
-        vertex = self._vertex_at(event.pos())
+        shift = bool(event.modifiers() & Qt.ShiftModifier)
+        vertex = -1 if shift else self._vertex_at(event.pos())
         if vertex >= 0:
             self._drag = (self._selected, vertex)
             self._drag_moved = False
+            self.pick_vertex(vertex)
             return
-        self.region_clicked.emit(self._region_at(scene_pos))
+        index = self._region_at(scene_pos)
+        if index >= 0 and shift:
+            self._toggle(index)
+            return
+        if index >= 0:
+            self.region_clicked.emit(index)
+            if index in self._multi:  # drag the whole selection
+                self._move_from = scene_pos
+                self._move_orig = {i: QPolygonF(self._items[i].polygon()) for i in self._multi}
+                self._move_delta = QPointF()
+                self._move_press = event.pos()
+            return
+        if not shift:
+            self.region_clicked.emit(-1)
+        self._band_from = scene_pos
+        self._band_add = shift
+
+    def _move_selection(self, scene_pos: QPointF) -> None:
+        delta = scene_pos - self._move_from
+        dx, dy = delta.x(), delta.y()
+        size = self.image_size
+        if size is not None:  # keep every moved region inside the image
+            rect = QRectF()
+            for poly in self._move_orig.values():
+                rect = rect.united(poly.boundingRect())
+            dx = min(max(dx, -rect.left()), size[0] - rect.right())
+            dy = min(max(dy, -rect.top()), size[1] - rect.bottom())
+        self._move_delta = QPointF(dx, dy)
+        for i, poly in self._move_orig.items():
+            moved = poly.translated(dx, dy)
+            self._items[i].setPolygon(moved)
+            self._labels[i].setPos(moved[0])
+        for k, h in enumerate(self._handles):
+            if self._selected in self._move_orig:
+                h.setPos(self._move_orig[self._selected][k] + self._move_delta)
 
     def mouseMoveEvent(self, event) -> None:
         scene_pos = self.mapToScene(event.pos())
@@ -304,6 +450,10 @@ class Canvas(QGraphicsView):
             self._pan_from = QPointF(event.pos())
             self.horizontalScrollBar().setValue(int(self.horizontalScrollBar().value() - delta.x()))
             self.verticalScrollBar().setValue(int(self.verticalScrollBar().value() - delta.y()))
+            return
+        if self.polygon_mode is not None and self._poly_points:
+            self._poly_cursor = self._clamp(scene_pos)
+            self._update_polygon_preview()
             return
         if self._draw_item is not None and self._draw_start is not None:
             self._draw_item.setRect(QRectF(self._draw_start, self._clamp(scene_pos)).normalized())
@@ -316,6 +466,21 @@ class Canvas(QGraphicsView):
             item.setPolygon(poly)
             self._handles[vertex].setPos(poly[vertex])
             self._drag_moved = True
+            return
+        if self._move_from is not None and event.buttons() & Qt.LeftButton:
+            if self._move_delta.isNull() and (event.pos() - self._move_press).manhattanLength() < DRAG_START_PX:
+                return  # a click with a shaky hand is not a move
+            self._move_selection(scene_pos)
+            return
+        if self._band_from is not None and event.buttons() & Qt.LeftButton:
+            rect = QRectF(self._band_from, scene_pos).normalized()
+            if self._band_item is None:
+                pen = QPen(SELECTED, 1, Qt.DashLine)
+                pen.setCosmetic(True)
+                self._band_item = self.scene().addRect(rect, pen, QBrush(QColor(20, 110, 255, 30)))
+                self._band_item.setZValue(6)
+            else:
+                self._band_item.setRect(rect)
             return
         super().mouseMoveEvent(event)
 
@@ -341,10 +506,74 @@ class Canvas(QGraphicsView):
             if moved:
                 self.points_edited.emit(index, self._items[index].points())
             return
+        if self._move_from is not None:
+            delta, orig = self._move_delta, self._move_orig
+            self._move_from, self._move_orig = None, {}
+            if delta.x() or delta.y():
+                moved = {i: [(p.x() + delta.x(), p.y() + delta.y()) for p in poly] for i, poly in orig.items()}
+                self.regions_moved.emit(moved)
+            return
+        if self._band_from is not None:
+            band = self._band_item.rect() if self._band_item is not None else QRectF()
+            add = self._band_add
+            self._cancel_gestures()
+            view_rect = self.mapFromScene(band).boundingRect()
+            if view_rect.width() >= BAND_MIN_PX or view_rect.height() >= BAND_MIN_PX:
+                hit = [item.index for item in self._items if band.intersects(item.polygon().boundingRect())]
+                if add:
+                    hit = sorted(set(hit) | self._multi)
+                if hit or not add:
+                    self.select_many(hit, self._selected if add and self._selected >= 0 else None)
+            return
         super().mouseReleaseEvent(event)
 
+    def mouseDoubleClickEvent(self, event) -> None:
+        if self.polygon_mode == "poly" and event.button() == Qt.LeftButton:
+            last = self.mapFromScene(self._poly_points[-1]) if self._poly_points else None
+            if last is None or (last - event.pos()).manhattanLength() > 3:  # else its first click placed it
+                self._poly_points.append(self._clamp(self.mapToScene(event.pos())))
+            self.finish_polygon()
+            return
+        if self.polygon_mode is not None or self.drawing:
+            return self.mousePressEvent(event)  # fast clicks while drawing are still points
+        super().mouseDoubleClickEvent(event)
+
+    # ------------------------------------------------------------------ keys
+
+    def _canvas_key(self, event) -> bool:
+        """Keys the canvas handles itself, before any window shortcut with the same key."""
+        key, mods = event.key(), event.modifiers() & ~Qt.KeypadModifier
+        if self.polygon_mode is not None or self.drawing:
+            if key in (Qt.Key_Escape, Qt.Key_Return, Qt.Key_Enter):
+                return True
+        if key in ARROWS and mods in (Qt.NoModifier, Qt.ShiftModifier):
+            return self._selected >= 0
+        if (key in VERTEX_KEYS or key == Qt.Key_B) and mods == Qt.NoModifier:
+            return self._selected >= 0
+        return False
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.ShortcutOverride and self._canvas_key(event):
+            event.accept()
+            return True
+        return super().event(event)
+
     def keyPressEvent(self, event) -> None:
-        if event.key() == Qt.Key_Escape and (self.drawing or self._draw_item is not None):
+        key = event.key()
+        if key == Qt.Key_Escape and (self.drawing or self._draw_item is not None or self.polygon_mode is not None):
             self.cancel_drawing()
+            return
+        if key in (Qt.Key_Return, Qt.Key_Enter) and self.polygon_mode is not None:
+            self.finish_polygon()
+            return
+        if self._canvas_key(event):
+            if key in ARROWS:
+                step = 10.0 if event.modifiers() & Qt.ShiftModifier else 1.0
+                dx, dy = ARROWS[key]
+                self.nudge_requested.emit(dx * step, dy * step)
+            elif key in VERTEX_KEYS:
+                self.pick_vertex(VERTEX_KEYS[key])
+            elif key == Qt.Key_B:
+                self.pick_vertex(-1)
             return
         super().keyPressEvent(event)

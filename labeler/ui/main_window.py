@@ -24,7 +24,11 @@ from labeler.core.image_io import read_image
 from labeler.core.model import ImageRecord
 from labeler.ui.canvas import Canvas
 from labeler.ui.editor import Editor
+from labeler.ui.edit_actions import install_edit_actions
+from labeler.ui.correction import install_correction_actions
+from labeler.ui.export_actions import install_kie_export_actions
 from labeler.ui.panels import STATUS_NAMES, ImagePanel, RegionTable, RegionTableModel
+from labeler.ui.settings_dialog import install_settings_actions
 
 
 class MainWindow(QMainWindow):
@@ -103,6 +107,10 @@ class MainWindow(QMainWindow):
         self._action(m, "zoom_in", "Zoom &in", cv.zoom_in, "Ctrl+=", "Ctrl++")
         self._action(m, "zoom_out", "Zoom &out", cv.zoom_out, "Ctrl+-")
         self._action(m, "fit", "&Fit window", cv.fit_window, "Ctrl+F")
+        install_kie_export_actions(self)
+        install_correction_actions(self)
+        install_edit_actions(self)
+        install_settings_actions(self)  # keep last: applies user shortcut overrides to every action above
 
     def _connect(self) -> None:
         ed = self.editor

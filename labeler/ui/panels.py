@@ -10,7 +10,16 @@ from collections.abc import Callable
 
 from PyQt5.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, Qt
 from PyQt5.QtGui import QColor, QIcon, QPainter, QPixmap
-from PyQt5.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QListView, QTableView, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from labeler.core.model import ImageRecord, ImageStatus
 from labeler.core.project import Project
@@ -21,6 +30,7 @@ STATUS_COLOURS = {
     ImageStatus.CONFIRMED: QColor(0, 160, 60),
 }
 STATUS_NAMES = {ImageStatus.NEW: "new", ImageStatus.PRELABELLED: "pre-labelled", ImageStatus.CONFIRMED: "confirmed"}
+FILTERS: tuple[ImageStatus | None, ...] = (None, ImageStatus.NEW, ImageStatus.PRELABELLED, ImageStatus.CONFIRMED)
 
 
 def _status_icon(status: ImageStatus) -> QIcon:
@@ -75,27 +85,74 @@ class ImageListModel(QAbstractListModel):
 
 
 class ImagePanel(QWidget):
-    """Counts above the list; `activated(row)` is called when the user picks an image."""
+    """Counts and a status filter above the list; `on_pick(row)` is called when the user picks an image.
+
+    The filter hides rows (QListView.setRowHidden) instead of using a proxy model, so view rows stay
+    project rows everywhere.
+    """
 
     def __init__(self, on_pick: Callable[[int], None], parent=None) -> None:
         super().__init__(parent)
         self.model = ImageListModel(self)
         self.counts = QLabel()
         self.counts.setContentsMargins(4, 2, 4, 2)
+        self.filter = QComboBox()
+        self.filter.setFocusPolicy(Qt.ClickFocus)
+        for status in FILTERS:
+            self.filter.addItem("", status)
+        self.filter.currentIndexChanged.connect(lambda _i: self.apply_filter())
         self.view = QListView()
         self.view.setModel(self.model)
         self.view.setUniformItemSizes(True)  # fast with 10,000 rows
         self.view.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.view.setFocusPolicy(Qt.ClickFocus)
         self.view.selectionModel().currentRowChanged.connect(lambda cur, _prev: cur.isValid() and on_pick(cur.row()))
+        self.model.dataChanged.connect(self._rows_changed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.counts)
+        layout.addWidget(self.filter)
         layout.addWidget(self.view)
+        self.update_counts()
 
     def set_project(self, project: Project | None) -> None:
         self.model.set_project(project)
         self.update_counts()
+        self.apply_filter()  # a model reset forgets hidden rows
+
+    @property
+    def status_filter(self) -> ImageStatus | None:
+        return self.filter.currentData()
+
+    def set_status_filter(self, status: ImageStatus | None) -> None:
+        self.filter.setCurrentIndex(FILTERS.index(status))
+
+    def _shown(self, record: ImageRecord) -> bool:
+        wanted = self.status_filter
+        return wanted is None or record.status is wanted
+
+    def apply_filter(self) -> None:
+        project = self.model.project
+        if project is None:
+            return
+        for row, rec in enumerate(project.records):
+            hidden = not self._shown(rec)
+            if self.view.isRowHidden(row) != hidden:
+                self.view.setRowHidden(row, hidden)
+
+    def visible_rows(self) -> list[int]:
+        n = self.model.rowCount()
+        return [row for row in range(n) if not self.view.isRowHidden(row)]
+
+    def _rows_changed(self, first: QModelIndex, last: QModelIndex, _roles=()) -> None:
+        """A record's status may have changed: show or hide its row under the filter."""
+        project = self.model.project
+        if project is None:
+            return
+        for row in range(first.row(), min(last.row(), len(project.records) - 1) + 1):
+            hidden = not self._shown(project.records[row])
+            if self.view.isRowHidden(row) != hidden:
+                self.view.setRowHidden(row, hidden)
 
     def show_row(self, row: int) -> None:
         index = self.model.index(row)
@@ -105,11 +162,14 @@ class ImagePanel(QWidget):
 
     def update_counts(self) -> None:
         project = self.model.project
+        c = project.status_counts() if project is not None else dict.fromkeys(ImageStatus, 0)
+        n = len(project) if project is not None else 0
+        for i, status in enumerate(FILTERS):
+            name = "All images" if status is None else STATUS_NAMES[status].capitalize()
+            self.filter.setItemText(i, f"{name} ({n if status is None else c[status]})")
         if project is None:
             self.counts.setText("")
             return
-        c = project.status_counts()
-        n = len(project)
         self.counts.setText(
             f"{n} image{'s' if n != 1 else ''}\n{c[ImageStatus.CONFIRMED]} confirmed · "
             f"{c[ImageStatus.PRELABELLED]} pre-labelled · {c[ImageStatus.NEW]} new"

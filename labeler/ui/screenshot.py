@@ -1,6 +1,8 @@
 """Save a screenshot of the main window with pre-labels on a demo image (offscreen):
 
     QT_QPA_PLATFORM=offscreen python -m labeler.ui.screenshot [--image resources/demo/receipt_en.png] [--out docs/screenshot_en.png]
+    QT_QPA_PLATFORM=offscreen python -m labeler.ui.screenshot --language zh_CN \\
+        --image resources/demo/invoice_zh.png --out docs/screenshot_zh.png
 """
 
 from __future__ import annotations
@@ -32,9 +34,12 @@ def prelabel(folder: Path, model_set: str) -> None:
     save_project(project)
 
 
-def save_screenshot(image: Path, out: Path, model_set: str = "default", size: tuple[int, int] = (1400, 900)) -> Path:
+def save_screenshot(
+    image: Path, out: Path, model_set: str = "default", size: tuple[int, int] = (1400, 900), language: str = "en"
+) -> Path:
     from PyQt5.QtWidgets import QApplication
 
+    from labeler.ui import i18n
     from labeler.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -43,7 +48,17 @@ def save_screenshot(image: Path, out: Path, model_set: str = "default", size: tu
         folder.mkdir()
         shutil.copy(image, folder / image.name)
         prelabel(folder, model_set)
-        window = MainWindow()
+        config = os.environ.get("XDG_CONFIG_HOME")
+        os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")  # keep the user's own settings out of the picture
+        try:
+            window = MainWindow()
+        finally:
+            if config is None:
+                del os.environ["XDG_CONFIG_HOME"]
+            else:
+                os.environ["XDG_CONFIG_HOME"] = config
+        i18n.set_language(language)
+        i18n.retranslate(window)
         window.resize(*size)
         window.show()
         window.open_folder(folder)
@@ -66,8 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--image", type=Path, default=REPO / "resources" / "demo" / "receipt_en.png")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshot_en.png")
     parser.add_argument("--models", default="default")
+    parser.add_argument("--language", default="en", choices=("en", "zh_CN"))
     args = parser.parse_args(argv)
-    print(save_screenshot(args.image, args.out, args.models))
+    print(save_screenshot(args.image, args.out, args.models, language=args.language))
     return 0
 
 

@@ -1,0 +1,271 @@
+"""CTC fine-tuning of a PP-OCR recognizer, starting from its ONNX weights (PyTorch, CPU or CUDA).
+
+Guards against forgetting what the base model knows (the user's few hundred crops must not erase
+millions of pre-training samples):
+- low learning rate (AdamW, 5e-5, PaddleOCR's fine-tune guidance is ~1e-4 at batch 8) and gradient
+  clipping, so one odd batch cannot move the weights far;
+- frozen BatchNorm statistics (OnnxModule.freeze_bn_stats): small batches of one user's scans would
+  otherwise re-centre every feature;
+- light augmentation (labeler.train.rec_data.augment) so the crops are not memorised pixel for pixel;
+- the base model is validated first and is the best state until a fine-tuned one beats it on the
+  validation split (exact-match accuracy, ties broken by validation loss); early stopping after
+  `patience` epochs without improvement. A run that never improves returns the base weights.
+
+The loss is CTC on the log of the model's softmax output. When the graph ends in Softmax (all PP-OCR
+rec graphs do), it is computed as log_softmax of the Softmax input, which is the same value without
+the clamp that log(softmax) needs and without its dead gradients; otherwise log(clamp(p, 1e-10)).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from labeler.ocr.ctc import ctc_greedy_decode
+from labeler.train.onnx_module import OnnxModule
+from labeler.train.rec_data import (
+    AugmentParams,
+    RecSample,
+    make_batch,
+    training_batches,
+    validation_batches,
+)
+
+ProgressFn = Callable[[dict], None]
+CancelFn = Callable[[], bool]
+
+
+class TrainingCancelled(Exception):
+    """should_stop() returned True; nothing was written."""
+
+
+@dataclass(frozen=True)
+class RecFinetuneConfig:
+    lr: float = 5e-5
+    weight_decay: float = 0.01
+    batch_size: int = 8
+    max_epochs: int = 20
+    max_steps: int = 0  # 0: no limit (tests and benchmarks cap it)
+    patience: int = 3  # rounds (epochs, or val_every_steps) without validation improvement before stopping
+    val_every_steps: int = 0  # 0: validate after each epoch; N: every N steps (large sets, short budgets)
+    time_budget_s: float = 1200.0
+    grad_clip: float = 5.0
+    augment: AugmentParams | None = AugmentParams()
+    freeze_bn_stats: bool = True
+    height: int = 48
+    min_width: int = 320
+    max_width: int = 960
+    val_batch_size: int = 6  # labeler.ocr.rec's default, so validation reads crops as inference does
+    seed: int = 0
+    device: str = "cpu"
+    num_threads: int = 0  # 0: leave torch's default
+
+
+@dataclass
+class RecFinetuneResult:
+    state: dict[str, np.ndarray]  # best weights by ONNX name, ready for onnx_writeback.write_back
+    base_val_acc: float | None
+    best_val_acc: float | None
+    base_val_loss: float | None
+    best_val_loss: float | None
+    best_epoch: int  # the epoch the best weights come from; 0: the base model was never beaten
+    epochs: int
+    steps: int
+    stopped: str  # "early_stop", "time_budget", "max_epochs", "max_steps"
+    seconds: float
+    history: list[dict] = field(default_factory=list)  # one entry per epoch
+
+
+@dataclass
+class _Validation:
+    acc: float
+    loss: float
+    seconds: float
+
+
+def ctc_loss(log_probs: torch.Tensor, labels: Sequence[Sequence[int]]) -> torch.Tensor:
+    """CTC loss of [N, T, C] log-probabilities (blank = 0): per sample divided by its label length, then averaged."""
+    n, t, _ = log_probs.shape
+    targets = torch.tensor([c for seq in labels for c in seq], dtype=torch.long)
+    target_lengths = torch.tensor([len(seq) for seq in labels], dtype=torch.long)
+    input_lengths = torch.full((n,), t, dtype=torch.long)
+    return F.ctc_loss(log_probs.permute(1, 0, 2).float(), targets, input_lengths, target_lengths,
+                      blank=0, reduction="mean", zero_infinity=True)
+
+
+def model_log_probs(model: OnnxModule, x: torch.Tensor) -> torch.Tensor:
+    if model.ends_in_softmax:
+        return model(x, log_probs=True)
+    return torch.log(torch.clamp(model(x), min=1e-10))
+
+
+def _state_of(model: OnnxModule) -> dict[str, np.ndarray]:
+    return {k: v.copy() for k, v in model.onnx_tensors().items()}
+
+
+def validate(model: OnnxModule, samples: Sequence[RecSample], charset: list[str],
+             cfg: RecFinetuneConfig, should_stop: CancelFn | None = None) -> _Validation:
+    """Exact-match accuracy and mean CTC loss, reading crops as labeler.ocr.rec does (no augmentation)."""
+    start = time.perf_counter()
+    was_training = model.training
+    model.eval()
+    correct, loss_sum, batches = 0, 0.0, 0
+    with torch.no_grad():
+        for idx in validation_batches(samples, cfg.val_batch_size):
+            if should_stop is not None and should_stop():
+                raise TrainingCancelled()
+            chosen = [samples[i] for i in idx]
+            x, labels = make_batch(chosen, None, cfg.height, cfg.min_width, cfg.max_width)
+            lp = model_log_probs(model, torch.from_numpy(x).to(cfg.device))
+            loss_sum += float(ctc_loss(lp, labels))
+            batches += 1
+            for s, (text, _) in zip(chosen, ctc_greedy_decode(lp.exp().cpu().numpy(), charset)):
+                correct += text == s.text
+    model.train(was_training)
+    return _Validation(correct / max(len(samples), 1), loss_sum / max(batches, 1), time.perf_counter() - start)
+
+
+def finetune_rec(onnx_path: str | Path, charset: list[str], train: Sequence[RecSample], val: Sequence[RecSample],
+                 cfg: RecFinetuneConfig = RecFinetuneConfig(), progress: ProgressFn | None = None,
+                 should_stop: CancelFn | None = None) -> RecFinetuneResult:
+    """Fine-tune the recognizer in `onnx_path` on `train`; returns the best weights by ONNX name.
+
+    progress gets dicts {stage, epoch, step, loss, val_acc, eta_s}: "validate" before training and after
+    each round, "train" after each step (with the best val_acc so far), "done" at the end. should_stop is
+    polled between steps and raises TrainingCancelled. The time budget covers training and the last validation.
+    """
+    if not train:
+        raise ValueError("no training samples")
+    start = time.perf_counter()
+    if cfg.num_threads:
+        torch.set_num_threads(cfg.num_threads)
+    torch.manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    emit = progress or (lambda event: None)
+
+    def cancelled() -> bool:
+        return should_stop is not None and should_stop()
+
+    model = OnnxModule(onnx_path, freeze_bn_stats=cfg.freeze_bn_stats).to(cfg.device)
+    classes = _output_classes(model, cfg)
+    if classes != len(charset):
+        raise ValueError(f"model has {classes} classes but the dictionary gives {len(charset)}")
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+    val_cost = 0.0
+    base = best = None
+    if val:
+        emit(_event("validate", 0, 0, None, None, None))
+        base = best = validate(model, val, charset, cfg, should_stop)
+        val_cost = base.seconds
+        emit(_event("validate", 0, 0, base.loss, base.acc, None))
+    best_state, best_epoch = _state_of(model), 0
+    steps_per_epoch = math.ceil(len(train) / cfg.batch_size)
+    steps_per_round = cfg.val_every_steps or steps_per_epoch
+    total_steps = steps_per_epoch * cfg.max_epochs
+    if cfg.max_steps:
+        total_steps = min(total_steps, cfg.max_steps)
+    history: list[dict] = []
+    step, epoch, stale, stopped = 0, 0, 0, ""
+    train_time = 0.0
+    losses: list[float] = []  # since the last check
+
+    def check() -> None:
+        """Close a round (an epoch, or val_every_steps steps): validate, keep the best, count stale rounds."""
+        nonlocal best, best_state, best_epoch, stale, stopped, val_cost
+        entry = {"epoch": epoch, "step": step, "train_loss": float(np.mean(losses))}
+        losses.clear()
+        if val:
+            v = validate(model, val, charset, cfg, should_stop)
+            val_cost = v.seconds
+            entry.update(val_acc=v.acc, val_loss=v.loss)
+            emit(_event("validate", epoch, step, v.loss, v.acc, None))
+            if v.acc > best.acc or (v.acc == best.acc and v.loss < best.loss - 1e-6):
+                best, best_state, best_epoch, stale = v, _state_of(model), epoch, 0
+            else:
+                stale += 1
+                if stale >= cfg.patience and not stopped:
+                    stopped = "early_stop"
+        else:
+            best_state, best_epoch = _state_of(model), epoch  # nothing to choose by: keep the latest
+        history.append(entry)
+
+    model.train()
+    while not stopped and epoch < cfg.max_epochs:
+        epoch += 1
+        for idx in training_batches(len(train), cfg.batch_size, rng):
+            if cancelled():
+                raise TrainingCancelled()
+            if _out_of_time(start, cfg, train_time / max(step, 1), val_cost):
+                stopped = "time_budget"
+                break
+            t0 = time.perf_counter()
+            x, labels = make_batch([train[i] for i in idx], rng if cfg.augment else None,
+                                   cfg.height, cfg.min_width, cfg.max_width, cfg.augment)
+            loss = ctc_loss(model_log_probs(model, torch.from_numpy(x).to(cfg.device)), labels)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if cfg.grad_clip:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            opt.step()
+            step += 1
+            train_time += time.perf_counter() - t0
+            losses.append(float(loss.detach()))
+            eta = _eta(start, cfg, train_time / step, total_steps - step, val_cost, steps_per_round)
+            emit(_event("train", epoch, step, losses[-1], best.acc if best else None, eta))
+            if cfg.max_steps and step >= cfg.max_steps:
+                stopped = "max_steps"
+            if cfg.val_every_steps and step % cfg.val_every_steps == 0:
+                check()
+            if stopped:
+                break
+        if losses and not cfg.val_every_steps:
+            check()  # end of an epoch
+    if losses:
+        check()  # the run ended in the middle of a round: its last steps count too
+    stopped = stopped or "max_epochs"
+    seconds = time.perf_counter() - start
+    emit(_event("done", epoch, step, history[-1]["train_loss"] if history else None, best.acc if best else None, 0.0))
+    return RecFinetuneResult(best_state, base.acc if base else None, best.acc if best else None,
+                             base.loss if base else None, best.loss if best else None, best_epoch,
+                             epoch, step, stopped, seconds, history)
+
+
+def _output_classes(model: OnnxModule, cfg: RecFinetuneConfig) -> int:
+    with torch.no_grad():
+        was = model.training
+        model.eval()
+        out = model(torch.zeros(1, 3, cfg.height, cfg.min_width, device=cfg.device))
+        model.train(was)
+    return int(out.shape[-1])
+
+
+def _out_of_time(start: float, cfg: RecFinetuneConfig, step_s: float, val_s: float) -> bool:
+    """True when one more step plus the closing validation would overrun the budget."""
+    return time.perf_counter() - start + step_s + val_s > cfg.time_budget_s
+
+
+def _eta(start: float, cfg: RecFinetuneConfig, step_s: float, steps_left: int, val_s: float, per_round: int) -> float:
+    rounds_left = math.ceil(steps_left / max(per_round, 1))
+    wanted = steps_left * step_s + rounds_left * val_s
+    budget_left = cfg.time_budget_s - (time.perf_counter() - start)
+    return max(0.0, min(wanted, budget_left))
+
+
+def _event(stage: str, epoch: int, step: int, loss: float | None, val_acc: float | None, eta: float | None) -> dict:
+    return {"stage": stage, "epoch": epoch, "step": step, "loss": loss, "val_acc": val_acc, "eta_s": eta}
+
+
+def load_state(model: OnnxModule, state: dict[str, np.ndarray]) -> None:
+    """Copy weights by ONNX name into a module (e.g. the best state into a fresh model)."""
+    with torch.no_grad():
+        for name, value in state.items():
+            model.tensor(name).copy_(torch.from_numpy(value))
+

@@ -1,0 +1,215 @@
+"""Background auto-labelling of every new image, and re-recognition of all regions of the current one.
+
+One Job walks the list of new images with the editor's pipeline (created on the pool thread), sends each
+result by signal and the progress as (done, total); the GUI thread applies a result through the history
+only if the image was not edited since the job started, so the user's edits always win.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+from PyQt5.QtCore import QObject, pyqtSignal
+
+from labeler.core.errors import LabelerError
+from labeler.core.history import Batch, Command, ReplaceRegions, SetField, SetStatus, SetText
+from labeler.core.image_io import read_image
+from labeler.core.model import ImageStatus
+from labeler.ui.workers import AutoLabelResult, Cancelled, Job
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One image to label: what the worker needs, nothing it could change."""
+
+    image_file: str
+    record_path: str
+    generation: int
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    total: int
+    done: int
+    cancelled: bool
+
+
+@dataclass(frozen=True)
+class RecognizeAllResult:
+    record_path: str
+    generation: int
+    texts: tuple[tuple[str, float], ...]  # (text, score) per region, in region order
+
+
+class BatchSignals(QObject):
+    """Lives on the GUI thread; the worker's emits are queued to it."""
+
+    item_done = pyqtSignal(object)  # AutoLabelResult
+    item_failed = pyqtSignal(str, str)  # record path, reason
+    progress = pyqtSignal(int, int)  # done, total
+
+
+def auto_label_all(pipeline_factory: Callable[[], Any], items: tuple[BatchItem, ...], signals: BatchSignals,
+                   cancel: threading.Event) -> BatchSummary:
+    """Label the items one after another; stops between images when `cancel` is set."""
+    total = len(items)
+    signals.progress.emit(0, total)
+    pipeline = pipeline_factory()  # loads the models here, on the pool thread
+    done = 0
+    for item in items:
+        if cancel.is_set():
+            return BatchSummary(total, done, True)
+        try:
+            image = read_image(item.image_file)
+            result = pipeline(image)
+        except LabelerError as exc:
+            signals.item_failed.emit(item.record_path, str(exc))
+        else:
+            regions = tuple(r.to_text_region() for r in result.regions)
+            label = AutoLabelResult(item.record_path, item.generation, result.width, result.height, regions)
+            signals.item_done.emit(label)
+        done += 1
+        signals.progress.emit(done, total)
+    return BatchSummary(total, done, cancel.is_set())
+
+
+def recognize_all(pipeline_factory: Callable[[], Any], image_file: str, record_path: str, generation: int,
+                  polygons: tuple[tuple[tuple[float, float], ...], ...], cancel: threading.Event) -> RecognizeAllResult:
+    image = read_image(image_file)
+    if cancel.is_set():
+        raise Cancelled
+    pipeline = pipeline_factory()
+    read = pipeline.recognize_polygons(image, [np.asarray(p, np.float32) for p in polygons])
+    return RecognizeAllResult(record_path, generation, tuple((t, round(float(s), 5)) for t, s in read))
+
+
+class BatchLabeler(QObject):
+    """Starts, follows and cancels the folder auto-label job of an Editor; applies its results."""
+
+    running_changed = pyqtSignal(bool)
+    progress = pyqtSignal(int, int)  # done, total
+    finished = pyqtSignal(object)  # BatchSummary, or None when it failed
+
+    def __init__(self, editor, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.editor = editor
+        self.job: Job | None = None
+        self.signals = BatchSignals(self)
+        self.signals.item_done.connect(self._apply)
+        self.signals.item_failed.connect(lambda path, why: self.editor.message.emit(f"{path}: {why}"))
+        self.signals.progress.connect(self.progress)
+        self.applied: list[str] = []
+        self.skipped: list[str] = []
+        self._project = None
+
+    @property
+    def running(self) -> bool:
+        return self.job is not None
+
+    def start(self) -> Job | None:
+        ed = self.editor
+        if ed.project is None:
+            return None
+        if self.job is not None:
+            ed.message.emit("Auto-labelling is already running")
+            return self.job
+        items = tuple(
+            BatchItem(str(ed.project.image_path(rec)), rec.path, ed.generations.get(rec.path, 0))
+            for rec in ed.project.records_with_status(ImageStatus.NEW)
+        )
+        if not items:
+            ed.message.emit("No new images to auto-label")
+            return None
+        self._project = ed.project
+        self.applied, self.skipped = [], []
+        job = Job(partial(auto_label_all, ed.pipeline, items, self.signals))
+        job.signals.result.connect(self._done)
+        job.signals.error.connect(self._failed)
+        job.signals.finished.connect(lambda: self._finished(job))
+        self.job = job
+        ed.ocr.start(job)
+        self.running_changed.emit(True)
+        ed.message.emit(f"Auto-labelling {len(items)} new images (Esc stops)")
+        return job
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+            self.editor.message.emit("Stopping auto-labelling...")
+
+    def _apply(self, result: AutoLabelResult) -> None:
+        ed = self.editor
+        if ed.project is None or ed.project is not self._project or result.record_path not in ed.project:
+            return
+        rec = ed.project.record(result.record_path)
+        if ed.generations.get(rec.path, 0) != result.generation or rec.status is not ImageStatus.NEW:
+            self.skipped.append(rec.path)
+            ed.message.emit(f"{rec.path} was edited meanwhile: its auto-labels were not applied")
+            return
+        commands: list[Command] = [ReplaceRegions(list(result.regions)), SetStatus(ImageStatus.PRELABELLED)]
+        ed.push(Batch(commands, label="auto-label"), record=rec, merge=False)
+        self.applied.append(rec.path)
+
+    def _done(self, summary: BatchSummary) -> None:
+        word = "Stopped" if summary.cancelled else "Finished"
+        note = f", {len(self.skipped)} skipped (edited meanwhile)" if self.skipped else ""
+        self.editor.message.emit(f"{word} auto-labelling: {len(self.applied)} of {summary.total} images labelled{note}")
+        self.finished.emit(summary)
+
+    def _failed(self, text: str) -> None:
+        self.editor.message.emit(f"Auto-labelling failed: {text}")
+        self.finished.emit(None)
+
+    def _finished(self, job: Job) -> None:
+        if job is self.job:
+            if job.cancelled:
+                self.editor.message.emit(f"Stopped auto-labelling: {len(self.applied)} images labelled")
+                self.finished.emit(BatchSummary(0, len(self.applied), True))
+            self.job = None
+            self.running_changed.emit(False)
+
+
+class Recognizer(QObject):
+    """Re-recognize every region of the current image in the background; applied as one undo step."""
+
+    def __init__(self, editor, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.editor = editor
+
+    def start(self) -> Job | None:
+        ed = self.editor
+        if ed.project is None or ed.current is None:
+            return None
+        rec = ed.current
+        if not rec.regions:
+            ed.message.emit("No regions to re-recognize")
+            return None
+        polygons = tuple(tuple((float(x), float(y)) for x, y in r.points) for r in rec.regions)
+        fn = partial(recognize_all, ed.pipeline, str(ed.project.image_path(rec)), rec.path,
+                     ed.generations.get(rec.path, 0), polygons)
+        job = Job(fn)
+        job.signals.result.connect(self._apply)
+        job.signals.error.connect(lambda text: ed.message.emit(f"OCR failed: {text}"))
+        ed.ocr.start(job)
+        ed.message.emit(f"Re-recognizing {len(polygons)} regions...")
+        return job
+
+    def _apply(self, result: RecognizeAllResult) -> None:
+        ed = self.editor
+        if ed.project is None or result.record_path not in ed.project:
+            return
+        rec = ed.project.record(result.record_path)
+        if ed.generations.get(rec.path, 0) != result.generation or len(rec.regions) != len(result.texts):
+            ed.message.emit(f"{rec.path} was edited meanwhile: re-recognition not applied")
+            return
+        commands: list[Command] = []
+        for i, (text, score) in enumerate(result.texts):
+            commands += [SetText(i, text), SetField(i, "score", score)]
+        ed.push(Batch(commands, label="re-recognize all"), record=rec, merge=False)
+        changed = sum(1 for c in commands[::2] if c.old != c.text)  # type: ignore[attr-defined]
+        ed.message.emit(f"Re-recognized {len(result.texts)} regions, {changed} texts changed")

@@ -1,0 +1,296 @@
+"""Fast correction: jump to the next low-confidence region (F3), see its crop enlarged above its text, fix it,
+Enter accepts (score 1.0 through the history) and moves on. Also installs the background OCR actions
+(auto-label all new images, re-recognize all regions) and the image-list status filter into a main window.
+"""
+
+from __future__ import annotations
+
+from PyQt5.QtCore import QEvent, QObject, Qt
+from PyQt5.QtGui import QImage, QKeySequence, QPixmap
+from PyQt5.QtWidgets import QAction, QDockWidget, QLabel, QLineEdit, QMenu, QSizePolicy, QVBoxLayout, QWidget
+
+from labeler.core.crop import crop_polygon
+from labeler.core.errors import LabelerError
+from labeler.core.history import Batch, Command, SetField, SetText
+from labeler.core.image_io import read_image
+from labeler.ui.batch_label import BatchLabeler, Recognizer
+
+PREVIEW_SIZE = (600, 120)  # the crop is scaled to fit this box (up or down), keeping its aspect
+ACCEPTED_SCORE = 1.0  # a region a person accepted is no longer "low confidence"
+NEXT_LOW_KEY = "F3"  # "find next": not bound by PPOCRLabel, and F2 stays the table's edit key
+PREVIOUS_LOW_KEY = "Shift+F3"
+
+
+def is_low(region, threshold: float) -> bool:
+    return region.score is not None and region.score < threshold
+
+
+def next_low_index(regions, start: int, threshold: float, step: int = 1) -> int:
+    """Index of the next region after `start` (wrapping, `step` = -1 backwards) under the threshold, or -1."""
+    n = len(regions)
+    for k in range(1, n + 1):
+        i = (start + k * step) % n
+        if is_low(regions[i], threshold):
+            return i
+    return -1
+
+
+def array_to_pixmap(image) -> QPixmap:
+    """BGR (or grey) uint8 array -> QPixmap (copied, so the array may go)."""
+    import numpy as np
+
+    img = np.ascontiguousarray(image)
+    if img.ndim == 2:
+        qimg = QImage(img.data, img.shape[1], img.shape[0], img.strides[0], QImage.Format_Grayscale8)
+    else:
+        qimg = QImage(img.data, img.shape[1], img.shape[0], img.strides[0], QImage.Format_BGR888)
+    return QPixmap.fromImage(qimg.copy())
+
+
+class CropPreview(QLabel):
+    """The selected region's rectified crop, enlarged to fit PREVIEW_SIZE (or the panel's width if narrower)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setAlignment(Qt.AlignCenter)
+        self.setMinimumWidth(80)
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
+        self.setFixedHeight(PREVIEW_SIZE[1] + 8)
+        self.setStyleSheet("background: #3c3c3c;")
+        self.crop: QPixmap | None = None  # at image resolution; scaled on show and resize
+
+    def show_crop(self, image, points) -> None:
+        import numpy as np
+
+        self.crop = None
+        if image is not None and points is not None:
+            try:
+                crop = crop_polygon(image, np.asarray(points, np.float32))
+            except Exception:  # a degenerate polygon being drawn must not take the window down
+                crop = np.zeros((0, 0), np.uint8)
+            if crop.size:
+                self.crop = array_to_pixmap(crop)
+        self._rescale()
+
+    def _rescale(self) -> None:
+        if self.crop is None:
+            self.clear()
+            return
+        width = max(1, min(PREVIEW_SIZE[0], self.contentsRect().width() - 8))
+        self.setPixmap(self.crop.scaled(width, PREVIEW_SIZE[1], Qt.KeepAspectRatio, Qt.SmoothTransformation))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.crop is not None:
+            self._rescale()
+
+
+class _TextField(QLineEdit):
+    """Esc here undoes the typing (and does not reach the window, where it would stop a batch job)."""
+
+    def __init__(self, on_escape) -> None:
+        super().__init__()
+        self._on_escape = on_escape
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key_Escape and self.isModified():
+            self._on_escape()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class CorrectionPanel(QWidget):
+    """Crop preview above a text field for the selected region; Enter accepts and goes to the next low one."""
+
+    def __init__(self, editor, parent=None) -> None:
+        super().__init__(parent)
+        self.editor = editor
+        self.preview = CropPreview()
+        self.text = _TextField(self._revert_text)
+        self.text.setPlaceholderText(f"Select a region ({NEXT_LOW_KEY}: next low-confidence region)")
+        self.text.returnPressed.connect(self.accept)
+        self.info = QLabel()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.preview)
+        layout.addWidget(self.text)
+        layout.addWidget(self.info)
+        layout.addStretch(1)
+        self.setMaximumHeight(self.sizeHint().height() + 12)  # the region list below gets the rest
+        self._image = None
+        self._image_path: str | None = None
+        editor.current_changed.connect(self._current_changed)
+        editor.selection_changed.connect(lambda _i: self.refresh())
+        editor.regions_changed.connect(lambda rec: rec is editor.current and self.refresh(keep_text=True))
+        self.refresh()
+
+    # ------------------------------------------------------------------ following the editor
+
+    def _current_changed(self) -> None:
+        self._image, self._image_path = None, None  # read again lazily, only when a region is shown
+        self.refresh()
+
+    def _current_image(self):
+        ed = self.editor
+        if ed.project is None or ed.current is None:
+            return None
+        if self._image_path != ed.current.path:
+            try:
+                self._image = read_image(ed.project.image_path(ed.current))
+            except LabelerError:
+                self._image = None
+            self._image_path = ed.current.path
+        return self._image
+
+    def region(self):
+        ed = self.editor
+        if ed.current is None or not 0 <= ed.selected < len(ed.current.regions):
+            return None
+        return ed.current.regions[ed.selected]
+
+    def refresh(self, keep_text: bool = False) -> None:
+        region = self.region()
+        self.text.setEnabled(region is not None)
+        if region is None:
+            self.preview.clear()
+            self.text.clear()
+            self.info.setText("")
+            return
+        self.preview.show_crop(self._current_image(), region.points)
+        if not (keep_text and self.text.hasFocus() and self.text.isModified()):
+            self.text.setText(region.transcription)
+            self.text.setModified(False)
+        score = "no score" if region.score is None else f"score {region.score:.2f}"
+        flag = " · low confidence" if is_low(region, self.editor.low_score) else ""
+        self.info.setText(f"Region {self.editor.selected + 1} · {score}{flag}")
+
+    # ------------------------------------------------------------------ actions
+
+    def _revert_text(self) -> None:
+        region = self.region()
+        self.text.setText(region.transcription if region is not None else "")
+        self.text.setModified(False)
+        self.text.selectAll()
+
+    def focus_text(self) -> None:
+        self.text.setFocus(Qt.ShortcutFocusReason)
+        self.text.selectAll()
+
+    def jump(self, step: int = 1) -> int:
+        """Select the next (step=-1: previous) low-confidence region and put the cursor in its text."""
+        ed = self.editor
+        if ed.current is None or not ed.current.regions:
+            return -1
+        start = ed.selected if ed.selected >= 0 else (-1 if step > 0 else 0)
+        index = next_low_index(ed.current.regions, start, ed.low_score, step)
+        if index < 0:
+            ed.message.emit("No low-confidence regions left in this image")
+            return -1
+        ed.select(index)
+        self.refresh()
+        self.focus_text()
+        return index
+
+    def accept(self) -> None:
+        """Enter: the typed text (if changed) and score 1.0 as one undo step, then the next low region."""
+        ed = self.editor
+        region = self.region()
+        if region is None:
+            return
+        index = ed.selected
+        commands: list[Command] = []
+        if self.text.text() != region.transcription:
+            commands.append(SetText(index, self.text.text()))
+        if region.score != ACCEPTED_SCORE:
+            commands.append(SetField(index, "score", ACCEPTED_SCORE))
+        if commands:
+            ed.push(Batch(commands, label="accept region"), merge=False)
+        self.text.setModified(False)
+        if self.jump() < 0:
+            self.refresh()
+
+
+class _EscapeStopsBatch(QObject):
+    """Esc that no widget used (drawing, an open editor) reaches the window: it stops the batch job."""
+
+    def __init__(self, batch: BatchLabeler, parent: QObject) -> None:
+        super().__init__(parent)
+        self.batch = batch
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.KeyPress and event.key() == Qt.Key_Escape and self.batch.running:
+            self.batch.cancel()
+            return True
+        return False
+
+
+def _menu(window, beside: str, title: str) -> QMenu:
+    """The menu holding action `beside` (titles may be translated), or a new one."""
+    action = window.actions_by_name.get(beside)
+    for widget in action.associatedWidgets() if action is not None else ():
+        if isinstance(widget, QMenu):
+            return widget
+    return window.menuBar().addMenu(title)
+
+
+def install_correction_actions(window) -> None:
+    """Add the correction panel, the background OCR actions and their progress to a MainWindow."""
+    ed = window.editor
+    ed.ocr.pool.setMaxThreadCount(2)  # a folder job must not hold up Ctrl+R on the current image
+    window.batch = BatchLabeler(ed, window)
+    window.recognizer = Recognizer(ed, window)
+    window.correction = CorrectionPanel(ed)
+
+    dock = QDockWidget("Correction", window)
+    dock.setObjectName("Correction")
+    dock.setWidget(window.correction)
+    dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
+    window.addDockWidget(Qt.RightDockWidgetArea, dock)
+    regions_dock = window.regions.parentWidget()
+    if isinstance(regions_dock, QDockWidget):
+        window.splitDockWidget(dock, regions_dock, Qt.Vertical)  # the crop right above the region list
+
+    ocr = _menu(window, "auto_label", "&OCR")
+    ocr.addSeparator()
+    _add(window, ocr, "recognize_all", "Re-recognize &all regions", window.recognizer.start, "Ctrl+Shift+R")
+    _add(window, ocr, "auto_label_all", "Auto-label all &new images", window.batch.start)
+    stop = _add(window, ocr, "stop_auto_label", "&Stop auto-labelling\tEsc", window.batch.cancel)
+    stop.setEnabled(False)
+    edit = _menu(window, "edit_text", "&Edit")
+    edit.addSeparator()
+    _add(window, edit, "next_low", "Next &low-confidence region", lambda: window.correction.jump(1), NEXT_LOW_KEY)
+    _add(window, edit, "previous_low", "Previous low-confidence region", lambda: window.correction.jump(-1),
+         PREVIOUS_LOW_KEY)
+
+    window._escape_filter = _EscapeStopsBatch(window.batch, window)
+    window.installEventFilter(window._escape_filter)
+
+    progress = window.progress
+
+    def running(on: bool) -> None:
+        stop.setEnabled(on)
+        if not on:
+            progress.setRange(0, 0)  # back to the busy indicator of single-image jobs
+            progress.setVisible(ed.ocr.busy)
+
+    def step(done: int, total: int) -> None:
+        progress.setRange(0, max(total, 1))
+        progress.setValue(done)
+        progress.setFormat(f"{done}/{total}")
+        progress.setTextVisible(True)
+        progress.show()
+
+    window.batch.running_changed.connect(running)
+    window.batch.progress.connect(step)
+
+
+def _add(window, menu: QMenu, name: str, text: str, slot, *keys: str) -> QAction:
+    action = QAction(text, window)
+    if keys:
+        action.setShortcuts([QKeySequence(k) for k in keys])
+    action.setShortcutContext(Qt.WindowShortcut)
+    action.triggered.connect(lambda _checked=False: slot())
+    menu.addAction(action)
+    window.actions_by_name[name] = action
+    return action

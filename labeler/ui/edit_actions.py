@@ -1,0 +1,258 @@
+"""Region editing actions (draw polygons, duplicate, lock, rectangle, expand, rotate, vertices, resort,
+nudge, drag, multi-delete, hide/show, zoom to box, fit width) and their PPOCRLabel shortcuts.
+
+`install_edit_actions(window)` adds a Region menu to the main window and connects the canvas's edit
+signals. Geometry comes from labeler.core.region_ops; every change is one `editor.push` (one undo
+step per user action, several regions in one Batch).
+"""
+
+from __future__ import annotations
+
+from PyQt5.QtWidgets import QAction
+
+from labeler.core import region_ops
+from labeler.core.history import AddRegion, Batch, Command, MovePoints, RemoveRegion, Reorder, ReplaceRegions, SetField
+from labeler.core.model import ImageStatus
+
+EXPAND_PX = 3.0  # Ctrl+K grows a box by this much on every side
+DUPLICATE_OFFSET = 10.0  # a copy lands this far right and down of the original
+
+
+class EditActions:
+    def __init__(self, window) -> None:
+        self.window = window
+        self.editor = window.editor
+        self.canvas = window.canvas
+        self.auto_template = True  # locked regions follow onto the next new image (PPOCRLabel's template)
+        self._shown = None  # the record shown before the current one
+
+    # ------------------------------------------------------------------ helpers
+
+    @property
+    def _size(self):
+        return self.canvas.image_size
+
+    def selection(self) -> list[int]:
+        ed = self.editor
+        if ed.current is None:
+            return []
+        n = len(ed.current.regions)
+        chosen = [i for i in self.canvas.selected_indices() if i < n]
+        if ed.selected >= 0 and ed.selected not in chosen:
+            chosen = [ed.selected]
+        return chosen
+
+    def _push(self, commands: list[Command], label: str) -> bool:
+        if not commands:
+            return False
+        command = commands[0] if len(commands) == 1 else Batch(commands, label=label)
+        try:
+            self.editor.push(command, merge=False)
+        except (ValueError, IndexError) as exc:
+            self.editor.message.emit(f"Cannot {label}: {exc}")
+            return False
+        return True
+
+    def _reshape(self, label: str, fn) -> None:
+        """Replace the points of every selected region by fn(points)."""
+        regions = self.editor.current.regions if self.editor.current is not None else []
+        chosen = self.selection()
+        if not chosen:
+            self.editor.message.emit("Select a region first")
+            return
+        self._push([MovePoints(i, fn(regions[i].points)) for i in chosen], label)
+
+    def _select(self, indices: list[int], primary: int | None = None) -> None:
+        self.canvas.select_many(indices, primary)
+
+    # ------------------------------------------------------------------ canvas signals
+
+    def polygon_drawn(self, points) -> None:
+        self.editor.add_region(points)
+
+    def regions_moved(self, moved: dict) -> None:
+        self._push([MovePoints(i, pts) for i, pts in sorted(moved.items())], "move regions")
+
+    def nudge(self, dx: float, dy: float) -> None:
+        ed, chosen = self.editor, self.selection()
+        if ed.current is None or not chosen:
+            return
+        regions = ed.current.regions
+        vertex = self.canvas.picked_vertex
+        if vertex >= 0 and ed.selected >= 0:
+            points = region_ops.move_vertex(regions[ed.selected].points, vertex, dx, dy, self._size)
+            ed.push(MovePoints(ed.selected, points, continuous=True))  # a run of key presses: one step
+            return
+        if len(chosen) == 1:
+            points = region_ops.translate(regions[chosen[0]].points, dx, dy, self._size)
+            ed.push(MovePoints(chosen[0], points, continuous=True))
+            return
+        # Several regions move together by the shift all of them can make.
+        for i in chosen:
+            dx, dy = region_ops.clamp_shift(regions[i].points, dx, dy, self._size)
+        self._push([MovePoints(i, region_ops.translate(regions[i].points, dx, dy)) for i in chosen], "move regions")
+
+    # ------------------------------------------------------------------ actions
+
+    def delete(self) -> None:
+        ed, chosen = self.editor, self.selection()
+        if ed.current is None or not chosen:
+            return
+        self.canvas.select_many([])
+        if self._push([RemoveRegion(i) for i in sorted(chosen, reverse=True)], "delete regions"):
+            ed.select(min(chosen[0], len(ed.current.regions) - 1))
+
+    def duplicate(self) -> None:
+        ed, chosen = self.editor, self.selection()
+        if ed.current is None or not chosen:
+            self.editor.message.emit("Select a region to duplicate")
+            return
+        n = len(ed.current.regions)
+        offset = DUPLICATE_OFFSET
+        copies = [region_ops.duplicate(ed.current.regions[i], offset, offset, self._size) for i in chosen]
+        if self._push([AddRegion(c) for c in copies], "duplicate regions"):
+            self._select(list(range(n, n + len(copies))))
+
+    def to_rectangle(self) -> None:
+        self._reshape("convert to rectangle", region_ops.to_rectangle)
+
+    def expand(self) -> None:
+        self._reshape("expand", lambda pts: region_ops.expand(pts, EXPAND_PX, self._size))
+
+    def rotate(self, clockwise: bool) -> None:
+        self._reshape("rotate", lambda pts: region_ops.rotate90(pts, clockwise))
+
+    def add_vertex(self) -> None:
+        ed = self.editor
+        if ed.current is None or ed.selected < 0:
+            return
+        points = region_ops.add_vertex(ed.current.regions[ed.selected].points)
+        self._push([MovePoints(ed.selected, points)], "add vertex")
+
+    def remove_vertex(self) -> None:
+        ed, vertex = self.editor, self.canvas.picked_vertex
+        if ed.current is None or ed.selected < 0 or vertex < 0:
+            ed.message.emit("Pick a vertex first (click it, or Z / X / C / V)")
+            return
+        points = ed.current.regions[ed.selected].points
+        if len(points) <= region_ops.MIN_POINTS:
+            ed.message.emit(f"A region keeps at least {region_ops.MIN_POINTS} points")
+            return
+        if self._push([MovePoints(ed.selected, region_ops.remove_vertex(points, vertex))], "remove vertex"):
+            self.canvas.pick_vertex(-1)
+
+    def resort(self) -> None:
+        ed = self.editor
+        if ed.current is None:
+            return
+        order = region_ops.reading_order([r.points for r in ed.current.regions])
+        if order == list(range(len(order))):
+            ed.message.emit("Regions are in reading order already")
+            return
+        chosen, primary = self.selection(), ed.selected
+        self.canvas.select_many([])
+        if self._push([Reorder(order)], "resort regions") and chosen:
+            self._select([order.index(i) for i in chosen], order.index(primary) if primary >= 0 else None)
+
+    def toggle_lock(self) -> None:
+        ed, chosen = self.editor, self.selection()
+        if ed.current is None or not chosen:
+            ed.message.emit("Select a region to lock")
+            return
+        value = not all(ed.current.regions[i].locked for i in chosen)
+        if self._push([SetField(i, "locked", value) for i in chosen], "lock regions" if value else "unlock regions"):
+            self._select(chosen, ed.selected)
+
+    def apply_locked_to_next(self) -> None:
+        """PPOCRLabel's template: copy this image's locked regions onto the next image when it has none."""
+        ed = self.editor
+        if ed.current is None or ed.project is None:
+            return
+        locked = [r for r in ed.current.regions if r.locked]
+        nxt = ed.current_index + 1
+        if not locked:
+            ed.message.emit("No locked regions on this image")
+            return
+        if nxt >= len(ed.project):
+            ed.message.emit("This is the last image")
+            return
+        record = ed.project.records[nxt]
+        if record.regions:
+            ed.message.emit(f"{record.path} has regions already: locked regions not copied")
+            ed.go_to(nxt)
+            return
+        copies = [region_ops.duplicate(r, 0, 0) for r in locked]
+        for c in copies:
+            c.locked = True  # still a template on the next image
+        ed.push(ReplaceRegions(copies), record=record, merge=False)  # an undo step of the next image
+        ed.go_to(nxt)
+        ed.message.emit(f"Copied {len(copies)} locked regions onto {record.path}")
+
+    def image_changed(self) -> None:
+        """Copy the locked regions of the image just left onto a new image without regions."""
+        ed, left = self.editor, self._shown
+        self._shown = ed.current
+        record = ed.current
+        if not self.auto_template or left is None or record is None or ed.project is None:
+            return
+        if record.status is not ImageStatus.NEW or record.regions or left is record:
+            return
+        if left.path not in ed.project or ed.project.record(left.path) is not left:  # from another project
+            return
+        locked = [r for r in left.regions if r.locked]
+        if locked:
+            copies = [region_ops.duplicate(r, 0, 0) for r in locked]
+            for c in copies:
+                c.locked = True
+            ed.push(ReplaceRegions(copies), merge=False)
+            ed.message.emit(f"Copied {len(copies)} locked regions from {left.path}")
+
+    def hide_boxes(self) -> None:
+        self.canvas.set_boxes_visible(False)
+
+    def show_boxes(self) -> None:
+        self.canvas.set_boxes_visible(True)
+
+
+def install_edit_actions(window) -> EditActions:
+    """Add the Region menu and the drawing / editing shortcuts to `window` (a MainWindow)."""
+    acts = EditActions(window)
+    window.edit_actions = acts
+    cv = window.canvas
+    cv.polygon_drawn.connect(acts.polygon_drawn)
+    cv.regions_moved.connect(acts.regions_moved)
+    cv.nudge_requested.connect(acts.nudge)
+    cv.message.connect(acts.editor.message)
+    acts.editor.current_changed.connect(acts.image_changed)
+    acts.editor.project_opened.connect(lambda: setattr(acts, "_shown", None))
+    delete: QAction | None = window.actions_by_name.get("delete")
+    if delete is not None:  # Delete / Backspace remove the whole multi-selection
+        delete.triggered.disconnect()
+        delete.triggered.connect(lambda _checked=False: acts.delete())
+    m = window.menuBar().addMenu("Re&gion")
+    a = window._action
+    a(m, "polygon", "Draw 4-point &polygon", lambda: cv.start_polygon("quad"), "Q", "Home")
+    a(m, "multi_polygon", "Draw &multi-point polygon (Enter closes)", lambda: cv.start_polygon("poly"), "P")
+    m.addSeparator()
+    a(m, "duplicate", "D&uplicate", acts.duplicate, "Ctrl+C")
+    a(m, "lock", "&Lock / unlock", acts.toggle_lock)
+    a(m, "apply_locked", "Copy locked regions to the &next image", acts.apply_locked_to_next)
+    auto = a(m, "auto_template", "Locked regions follow onto new images", lambda: None)
+    auto.setCheckable(True)
+    auto.setChecked(acts.auto_template)
+    auto.toggled.connect(lambda on: setattr(acts, "auto_template", on))
+    m.addSeparator()
+    a(m, "to_rectangle", "Convert to &rectangle", acts.to_rectangle, "Ctrl+T")
+    a(m, "expand", "&Expand", acts.expand, "Ctrl+K")
+    a(m, "rotate_cw", "Rotate 90° clock&wise", lambda: acts.rotate(True))
+    a(m, "rotate_ccw", "Rotate 90° &anticlockwise", lambda: acts.rotate(False))
+    a(m, "add_vertex", "Add &vertex (longest edge)", acts.add_vertex)
+    a(m, "remove_vertex", "Remove picked ver&tex", acts.remove_vertex)
+    m.addSeparator()
+    a(m, "resort", "Re&sort into reading order", acts.resort, "Ctrl+B")
+    m.addSeparator()
+    a(m, "hide_boxes", "&Hide boxes", acts.hide_boxes, "Ctrl+H")
+    a(m, "show_boxes", "&Show boxes", acts.show_boxes, "Ctrl+A")
+    a(m, "zoom_selected", "&Zoom to selected box", cv.zoom_to_selected, "Ctrl+G")
+    a(m, "fit_width", "Fit &width", cv.fit_width, "Ctrl+Shift+F")
+    return acts

@@ -1,0 +1,452 @@
+"""File menu entries that call the core on a background thread: export a PaddleOCR dataset, convert
+label files between formats, import labels into the open project as pre-labels.
+
+The dialogs only collect values (`values()`); `FileJobs` does the work, so tests drive it without exec_().
+Imported labels go through the per-image history (one undo step per image) and only into images that
+are not confirmed: a person's checked work is never overwritten by a file.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+
+from PyQt5.QtCore import QEvent, QObject, Qt, pyqtSignal
+from PyQt5.QtWidgets import (
+    QAction,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from labeler.core.errors import LabelerError
+from labeler.core.export import ExportOptions, export_project
+from labeler.core.export_report import ExportReport
+from labeler.core.formats import READABLE, WRITABLE, ConversionResult, convert, read_records
+from labeler.core.history import Batch, ReplaceRegions, SetStatus
+from labeler.core.model import ImageRecord, ImageStatus
+from labeler.core.split import SplitRatios
+from labeler.ui.kie import KieController
+from labeler.ui.workers import Job, JobRunner
+
+# Formats whose input / output is one file rather than a folder (the others take a folder).
+FILE_FORMATS = ("labelstudio",)
+
+
+# ------------------------------------------------------------------ dialogs (values only, no work)
+
+
+class PathRow(QWidget):
+    """A line edit with a Browse button; `mode()` says whether it picks a folder, a file to open or to save."""
+
+    def __init__(self, mode, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.mode, self.title = mode, title
+        self.edit = QLineEdit()
+        button = QPushButton("Browse...")
+        button.clicked.connect(self.browse)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(button)
+
+    def text(self) -> str:
+        return self.edit.text().strip()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt naming
+        self.edit.setText(text)
+
+    def browse(self) -> None:
+        mode = self.mode()
+        if mode == "folder":
+            path = QFileDialog.getExistingDirectory(self, self.title, self.text())
+        elif mode == "save":
+            path, _ = QFileDialog.getSaveFileName(self, self.title, self.text())
+        else:
+            path, _ = QFileDialog.getOpenFileName(self, self.title, self.text())
+        if path:
+            self.edit.setText(path)
+
+
+def _buttons(dialog: QDialog) -> QDialogButtonBox:
+    box = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+    box.accepted.connect(dialog.accept)
+    box.rejected.connect(dialog.reject)
+    return box
+
+
+class ExportDialog(QDialog):
+    def __init__(self, default_out: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export PaddleOCR dataset")
+        form = QFormLayout(self)
+        self.out = PathRow(lambda: "folder", "Output folder")
+        self.out.setText(default_out)
+        self.train, self.val, self.test = (QDoubleSpinBox() for _ in range(3))
+        for box, value in ((self.train, 8), (self.val, 1), (self.test, 1)):
+            box.setRange(0, 1000)
+            box.setDecimals(1)
+            box.setValue(value)
+        split = QWidget()
+        row = QHBoxLayout(split)
+        row.setContentsMargins(0, 0, 0, 0)
+        for box in (self.train, self.val, self.test):
+            row.addWidget(box)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.include_unconfirmed = QCheckBox("Also export pre-labelled images (not checked by a person)")
+        self.crop_format = QComboBox()
+        self.crop_format.addItems(["jpg", "png"])
+        form.addRow("Output folder", self.out)
+        form.addRow("Split train : val : test", split)
+        form.addRow("Seed", self.seed)
+        form.addRow("Crop format", self.crop_format)
+        form.addRow(self.include_unconfirmed)
+        form.addRow(_buttons(self))
+
+    def values(self) -> tuple[str, ExportOptions]:
+        """(output folder, options); raises LabelerError (SplitSpecError) for bad ratios."""
+        ratios = SplitRatios(self.train.value(), self.val.value(), self.test.value())
+        options = ExportOptions(split=ratios, seed=self.seed.value(), crop_format=self.crop_format.currentText(),
+                                include_unconfirmed=self.include_unconfirmed.isChecked())
+        return self.out.text(), options
+
+
+class ConvertDialog(QDialog):
+    def __init__(self, image_dir: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Convert labels")
+        form = QFormLayout(self)
+        self.src_fmt, self.dst_fmt = QComboBox(), QComboBox()
+        self.src_fmt.addItems(READABLE)
+        self.dst_fmt.addItems(WRITABLE)
+        self.dst_fmt.setCurrentText("labelme")
+        self.src = PathRow(lambda: "open" if self.src_fmt.currentText() in FILE_FORMATS else "folder", "Input")
+        self.dst = PathRow(lambda: "save" if self.dst_fmt.currentText() in FILE_FORMATS else "folder", "Output")
+        self.image_dir = PathRow(lambda: "folder", "Image folder")
+        self.image_dir.setText(image_dir)
+        form.addRow("From format", self.src_fmt)
+        form.addRow("Input (file or folder)", self.src)
+        form.addRow("To format", self.dst_fmt)
+        form.addRow("Output (file or folder)", self.dst)
+        form.addRow("Image folder (for sizes)", self.image_dir)
+        form.addRow(_buttons(self))
+
+    def values(self) -> tuple[str, str, str, str, str | None]:
+        return (self.src_fmt.currentText(), self.dst_fmt.currentText(), self.src.text(), self.dst.text(),
+                self.image_dir.text() or None)
+
+
+class ImportDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Import labels as pre-labels")
+        form = QFormLayout(self)
+        self.fmt = QComboBox()
+        self.fmt.addItems(READABLE)
+        self.fmt.setCurrentText("labelme")
+        self.src = PathRow(lambda: "open" if self.fmt.currentText() in FILE_FORMATS else "folder", "Labels")
+        form.addRow("Format", self.fmt)
+        form.addRow("Labels (file or folder)", self.src)
+        form.addRow(_buttons(self))
+
+    def values(self) -> tuple[str, str]:
+        return self.fmt.currentText(), self.src.text()
+
+
+# ------------------------------------------------------------------ the work
+
+
+@dataclass
+class ImportSummary:
+    imported: list[str] = field(default_factory=list)  # record paths whose regions were replaced
+    skipped_confirmed: list[str] = field(default_factory=list)
+    skipped_empty: list[str] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)  # no such image in the project
+    warnings: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        lines = [f"Imported {len(self.imported)} images as pre-labels (Ctrl+Z on an image undoes its import)."]
+        if self.skipped_confirmed:
+            lines.append(f"Left alone, already confirmed: {len(self.skipped_confirmed)}")
+        if self.skipped_empty:
+            lines.append(f"No regions in the file: {len(self.skipped_empty)}")
+        if self.unmatched:
+            lines.append(f"Not in this folder: {len(self.unmatched)} (e.g. {self.unmatched[0]})")
+        if self.warnings:
+            lines.append(f"Warnings: {len(self.warnings)} (first: {self.warnings[0]})")
+        return "\n".join(lines)
+
+
+def _read_for_import(fmt: str, src: str, image_dir: str, cancel) -> tuple[list[ImageRecord], list[str]]:
+    warnings: list[str] = []
+    return read_records(fmt, src, image_dir=image_dir, warnings=warnings), warnings
+
+
+def _convert(src_fmt: str, dst_fmt: str, src: str, dst: str, image_dir: str | None, cancel) -> ConversionResult:
+    return convert(src_fmt, dst_fmt, src, dst, image_dir=image_dir)
+
+
+def export_summary(report: ExportReport) -> str:
+    total = report.totals()
+    head = (f"Exported {report.images_exported} of {report.images_in} images to {report.out_dir}\n"
+            f"{total.det_regions} det boxes, {total.rec_crops} rec crops"
+            + (f", {total.kie_regions} KIE regions" if total.kie_regions else "")
+            + f" in {report.seconds:.1f} s\n\n")
+    return head + "\n".join(report.summary_lines(max_items=5))
+
+
+class FileJobs(QObject):
+    """Export / convert / import jobs of one window, one at a time, on their own thread pool."""
+
+    progress = pyqtSignal(int, int)  # emitted from the worker thread; Qt queues it to the GUI thread
+    done = pyqtSignal(str)  # the summary shown to the user (or the error)
+
+    def __init__(self, window, kie: KieController | None = None) -> None:
+        super().__init__(window)
+        self.window, self.editor, self.kie = window, window.editor, kie
+        self.runner = JobRunner(1, self)
+        self.last_report: ExportReport | None = None
+        self.last_conversion: ConversionResult | None = None
+        self.last_import: ImportSummary | None = None
+        self.last_error: str | None = None
+        self.last_text = ""
+        self.message_box: QMessageBox | None = None
+        self.progress_dialog: QProgressDialog | None = None
+        self.progress.connect(self._show_progress)
+        window.installEventFilter(self)
+
+    # ------------------------------------------------------------------ plumbing
+
+    @property
+    def busy(self) -> bool:
+        return self.runner.busy
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt naming
+        if obj is self.window and event.type() == QEvent.Close:
+            self.shutdown()
+        return False
+
+    def shutdown(self) -> None:
+        self.runner.shutdown()
+        self._close_progress()
+
+    def _start(self, title: str, fn, on_result, cancellable: bool = False) -> Job | None:
+        if self.runner.busy:
+            self._tell("labeler", "Another export, conversion or import is still running.", QMessageBox.Warning)
+            return None
+        self.last_error = None
+        job = Job(fn)
+        job.signals.result.connect(on_result)
+        job.signals.error.connect(lambda text: self._failed(title, text))
+        job.signals.finished.connect(self._close_progress)
+        job.signals.finished.connect(lambda: self._tell(title, f"{title} cancelled; nothing was written.")
+                                     if job.cancelled else None)
+        self._open_progress(title, job if cancellable else None)
+        self.runner.start(job)
+        self.window.statusBar().showMessage(f"{title}...", 5000)
+        return job
+
+    def _open_progress(self, title: str, job: Job | None) -> None:
+        dialog = QProgressDialog(f"{title}...", "Cancel" if job else "", 0, 0, self.window)
+        dialog.setWindowTitle(title)
+        dialog.setWindowModality(Qt.NonModal)  # the user may keep labelling meanwhile
+        dialog.setMinimumDuration(300)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        if job is None:
+            dialog.setCancelButton(None)
+        else:
+            dialog.canceled.connect(job.cancel)
+        self.progress_dialog = dialog
+
+    def _show_progress(self, done: int, total: int) -> None:
+        if self.progress_dialog is not None:
+            self.progress_dialog.setMaximum(max(total, 1))
+            self.progress_dialog.setValue(done)
+
+    def _close_progress(self) -> None:
+        if self.progress_dialog is not None:
+            try:
+                self.progress_dialog.canceled.disconnect()  # closing it emits canceled: not a user's cancel
+            except TypeError:
+                pass
+            self.progress_dialog.close()
+            self.progress_dialog.deleteLater()
+            self.progress_dialog = None
+
+    def _tell(self, title: str, text: str, icon=QMessageBox.Information) -> None:
+        """A message box that does not block (tests read `last_text` instead of clicking it)."""
+        self.last_text = text
+        if self.message_box is not None:
+            self.message_box.close()
+        box = QMessageBox(icon, title, text, QMessageBox.Ok, self.window)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.destroyed.connect(lambda *_: setattr(self, "message_box", None) if self.message_box is box else None)
+        box.open()
+        self.message_box = box
+        self.done.emit(text)
+
+    def _failed(self, title: str, text: str) -> None:
+        self.last_error = text
+        self._tell(title, f"{title} failed:\n{text}", QMessageBox.Critical)
+
+    # ------------------------------------------------------------------ export
+
+    def export(self, out_dir: str | Path, options: ExportOptions | None = None) -> Job | None:
+        """Save pending edits, then export the folder's confirmed images into out_dir in the background."""
+        project = self.editor.project
+        if project is None:
+            self._tell("Export", "Open an image folder first.", QMessageBox.Warning)
+            return None
+        if not str(out_dir):
+            self._tell("Export", "Choose an output folder.", QMessageBox.Warning)
+            return None
+        try:
+            self.editor.flush()  # the export reads the label files: they must hold the latest edits
+        except Exception as exc:
+            self._failed("Export", f"could not save the labels first: {exc}")
+            return None
+        options = options or ExportOptions()
+        if self.kie is not None and self.kie.enabled:
+            options = replace(options, kie=True, kie_classes=tuple(self.kie.classes.names))
+        # One process: a process pool started from the GUI would compete with it for the cores it draws on.
+        options = replace(options, workers=1)
+        self.last_report = None
+
+        def run(cancel):
+            return export_project(project.folder, out_dir, options, progress=self.progress.emit, cancel=cancel.is_set)
+
+        return self._start("Export", run, self._exported, cancellable=True)
+
+    def _exported(self, report: ExportReport) -> None:
+        self.last_report = report
+        self._tell("Export", export_summary(report))
+
+    # ------------------------------------------------------------------ convert
+
+    def convert(self, src_fmt: str, dst_fmt: str, src: str, dst: str, image_dir: str | None = None) -> Job | None:
+        if not src or not dst:
+            self._tell("Convert", "Choose an input and an output.", QMessageBox.Warning)
+            return None
+        self.last_conversion = None
+        return self._start("Convert", partial(_convert, src_fmt, dst_fmt, src, dst, image_dir), self._converted)
+
+    def _converted(self, result: ConversionResult) -> None:
+        self.last_conversion = result
+        text = f"Converted {result.images} images, {result.regions} regions."
+        if result.warnings:
+            text += f"\n{len(result.warnings)} warnings:\n" + "\n".join(result.warnings[:10])
+        self._tell("Convert", text)
+
+    # ------------------------------------------------------------------ import
+
+    def import_labels(self, fmt: str, src: str) -> Job | None:
+        """Read `src` in the background; apply it on the GUI thread (apply_import)."""
+        project = self.editor.project
+        if project is None or not src:
+            self._tell("Import", "Open an image folder and choose the labels to import.", QMessageBox.Warning)
+            return None
+        self.last_import = None
+        fn = partial(_read_for_import, fmt, src, str(project.folder))
+        return self._start("Import", fn, lambda result: self.apply_import(*result))
+
+    def apply_import(self, records: list[ImageRecord], warnings: list[str] | None = None) -> ImportSummary:
+        """Replace the regions of matching images that are not confirmed, one undo step per image."""
+        summary = ImportSummary(warnings=list(warnings or []))
+        project = self.editor.project
+        if project is None:
+            return summary
+        by_name = Counter(posixpath.basename(r.path) for r in project.records)
+        for rec in records:
+            path = posixpath.normpath(rec.path.replace("\\", "/"))
+            target = project.by_path.get(path)
+            if target is None and by_name[posixpath.basename(path)] == 1:
+                name = posixpath.basename(path)
+                target = next(r for r in project.records if posixpath.basename(r.path) == name)
+            if target is None:
+                summary.unmatched.append(rec.path)
+            elif target.status is ImageStatus.CONFIRMED:
+                summary.skipped_confirmed.append(target.path)
+            elif not rec.regions:
+                summary.skipped_empty.append(target.path)
+            else:
+                commands = [ReplaceRegions(list(rec.regions))]
+                if target.status is ImageStatus.NEW:
+                    commands.append(SetStatus(ImageStatus.PRELABELLED))
+                self.editor.push(Batch(commands, label="import labels"), record=target, merge=False)
+                summary.imported.append(target.path)
+        self.last_import = summary
+        self._tell("Import", summary.text())
+        return summary
+
+    # ------------------------------------------------------------------ menu slots (dialogs)
+
+    def export_dialog(self) -> None:
+        project = self.editor.project
+        default = str(project.folder.parent / f"{project.folder.name}_paddleocr") if project else ""
+        dialog = ExportDialog(default, self.window)
+        if dialog.exec_():
+            try:
+                out, options = dialog.values()
+            except LabelerError as exc:
+                self._failed("Export", str(exc))
+                return
+            self.export(out, options)
+
+    def convert_dialog(self) -> None:
+        project = self.editor.project
+        dialog = ConvertDialog(str(project.folder) if project else "", self.window)
+        if dialog.exec_():
+            self.convert(*dialog.values())
+
+    def import_dialog(self) -> None:
+        dialog = ImportDialog(self.window)
+        if dialog.exec_():
+            self.import_labels(*dialog.values())
+
+
+# ------------------------------------------------------------------ installing into the main window
+
+
+def _file_menu(window):
+    quit_action = window.actions_by_name["quit"]
+    for action in window.menuBar().actions():
+        menu = action.menu()
+        if menu is not None and quit_action in menu.actions():
+            return menu, quit_action
+    raise LookupError("no File menu with a Quit entry")
+
+
+def install_kie_export_actions(window) -> tuple[FileJobs, KieController]:
+    """Add the export / convert / import entries (File menu) and KIE mode to `window`."""
+    kie = KieController(window)
+    jobs = FileJobs(window, kie)
+    menu, before = _file_menu(window)
+    entries = (
+        ("export_paddleocr", "&Export PaddleOCR dataset...", jobs.export_dialog),
+        ("convert_labels", "Con&vert labels...", jobs.convert_dialog),
+        ("import_labels", "&Import labels as pre-labels...", jobs.import_dialog),
+    )
+    for name, text, slot in entries:
+        action = QAction(text, window)
+        action.triggered.connect(lambda _checked=False, slot=slot: slot())
+        menu.insertAction(before, action)
+        window.actions_by_name[name] = action
+    menu.insertSeparator(before)
+    window.file_jobs, window.kie = jobs, kie
+    return jobs, kie

@@ -1,0 +1,312 @@
+"""KIE mode: a key class per region (saved as `key_cls` in Label.txt), a class list with a colour per class.
+
+The class list comes from a text file (one class per line) or is typed; the dock lists the current
+image's regions with their class in its colour. Ctrl+X (PPOCRLabel's shortcut) pops up the class list
+for the selected region(s); every change is one undo step in the image's history.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from PyQt5.QtCore import QObject, Qt, pyqtSignal
+from PyQt5.QtGui import QColor, QCursor, QIcon, QKeySequence, QPixmap
+from PyQt5.QtWidgets import (
+    QAbstractItemView,
+    QAction,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from labeler.core.history import Batch, SetKeyClass
+from labeler.core.model import ImageRecord
+
+NO_CLASS = "(none)"
+
+
+def read_class_list(path: str | Path) -> list[str]:
+    """One class per line; blank lines and repeats dropped, order kept (PaddleOCR's class_list.txt too)."""
+    names: list[str] = []
+    for line in Path(path).read_text(encoding="utf-8-sig").splitlines():
+        name = line.strip()
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+class KeyClasses(QObject):
+    """The ordered class list; colours follow the position (golden-angle hues), unknown names a hash."""
+
+    changed = pyqtSignal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.names: list[str] = []
+
+    def set_names(self, names: list[str]) -> None:
+        self.names = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+        self.changed.emit()
+
+    def add(self, name: str) -> bool:
+        name = name.strip()
+        if not name or name in self.names:
+            return False
+        self.names.append(name)
+        self.changed.emit()
+        return True
+
+    def remove(self, name: str) -> None:
+        if name in self.names:
+            self.names.remove(name)
+            self.changed.emit()
+
+    def colour(self, name: str | None) -> QColor:
+        if not name:
+            return QColor(200, 200, 200)
+        if name in self.names:
+            k = self.names.index(name)
+        else:
+            k = int(hashlib.md5(name.encode("utf-8")).hexdigest()[:6], 16)
+        return QColor.fromHsv(int(k * 137.508) % 360, 150, 235)
+
+    def icon(self, name: str | None) -> QIcon:
+        pixmap = QPixmap(14, 14)
+        pixmap.fill(self.colour(name))
+        return QIcon(pixmap)
+
+
+class KiePanel(QWidget):
+    """The current image's regions with their key class, and the class list with its colours."""
+
+    def __init__(self, classes: KeyClasses, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.classes = classes
+        self.selected_label = QLabel("No region selected")
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["#", "Text", "Key class"])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
+        self.class_list = QListWidget()
+        self.new_class = QLineEdit()
+        self.new_class.setPlaceholderText("Type a class and press Enter")
+        self.load_button = QPushButton("Load list...")
+        self.remove_button = QPushButton("Remove")
+        row = QHBoxLayout()
+        row.addWidget(self.new_class, 1)
+        row.addWidget(self.remove_button)
+        row.addWidget(self.load_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.selected_label)
+        layout.addWidget(self.table, 3)
+        layout.addWidget(QLabel("Key classes (double-click: set for the selected region; Ctrl+X: choose)"))
+        layout.addWidget(self.class_list, 2)
+        layout.addLayout(row)
+        classes.changed.connect(self.show_classes)
+
+    def show_classes(self) -> None:
+        self.class_list.clear()
+        for name in self.classes.names:
+            item = QListWidgetItem(self.classes.icon(name), name)
+            self.class_list.addItem(item)
+
+    def show_record(self, record: ImageRecord | None, selected: int) -> None:
+        regions = record.regions if record is not None else []
+        self.table.setRowCount(len(regions))
+        for i, region in enumerate(regions):
+            cells = (str(i + 1), region.transcription, region.key_cls or "")
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col == 2:
+                    item.setIcon(self.classes.icon(region.key_cls))
+                    if region.key_cls:
+                        item.setBackground(self.classes.colour(region.key_cls))
+                self.table.setItem(i, col, item)
+        self.show_selected(record, selected)
+
+    def show_selected(self, record: ImageRecord | None, selected: int) -> None:
+        if record is None or not 0 <= selected < len(record.regions):
+            self.selected_label.setText("No region selected")
+            self.table.clearSelection()
+            return
+        region = record.regions[selected]
+        colour = self.classes.colour(region.key_cls).name()
+        self.selected_label.setText(
+            f"Region {selected + 1}: key class "
+            f"<span style='background:{colour}'>&nbsp;{region.key_cls or NO_CLASS}&nbsp;</span>"
+        )
+        if self.table.currentRow() != selected:
+            self.table.blockSignals(True)
+            self.table.selectRow(selected)
+            self.table.blockSignals(False)
+
+
+class KieController(QObject):
+    """KIE mode of one main window: its dock, its menu and the key class edits (through the editor)."""
+
+    mode_changed = pyqtSignal(bool)
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window, self.editor = window, window.editor
+        self.enabled = False
+        self.classes = KeyClasses(self)
+        self.panel = KiePanel(self.classes)
+        self.dock = QDockWidget("Key classes", window)
+        self.dock.setObjectName("Key classes")
+        self.dock.setWidget(self.panel)
+        self.dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
+        window.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        self.dock.hide()
+        self.menu: QMenu | None = None  # the Ctrl+X popup, kept for tests
+        self._build_actions()
+        self._connect()
+
+    def _build_actions(self) -> None:
+        menu = self.window.menuBar().addMenu("&KIE")
+        self.mode_action = QAction("&KIE mode", self.window, checkable=True)
+        self.mode_action.toggled.connect(self.set_enabled)
+        self.set_class_action = QAction("Set &key class of selected region...", self.window)
+        self.set_class_action.setShortcut(QKeySequence("Ctrl+X"))
+        self.set_class_action.setShortcutContext(Qt.WindowShortcut)
+        self.set_class_action.triggered.connect(lambda _checked=False: self.choose_key_class())
+        self.load_action = QAction("&Load key class list...", self.window)
+        self.load_action.triggered.connect(lambda _checked=False: self.load_dialog())
+        for name, action in (("kie_mode", self.mode_action), ("kie_set_class", self.set_class_action),
+                             ("kie_load_classes", self.load_action)):
+            menu.addAction(action)
+            self.window.addAction(action)  # shortcuts work while the menu bar is hidden too
+            self.window.actions_by_name[name] = action
+        self.set_class_action.setEnabled(False)
+
+    def _connect(self) -> None:
+        ed, panel = self.editor, self.panel
+        ed.current_changed.connect(self.refresh)
+        ed.project_opened.connect(self.refresh)
+        ed.regions_changed.connect(lambda record: self.refresh() if record is ed.current else None)
+        ed.selection_changed.connect(lambda index: panel.show_selected(ed.current, index))
+        self.classes.changed.connect(self.refresh)
+        panel.table.currentCellChanged.connect(lambda row, _c, _pr, _pc: ed.select(row) if row >= 0 else None)
+        panel.class_list.itemDoubleClicked.connect(lambda item: self.set_key_class(item.text()))
+        panel.new_class.returnPressed.connect(self._add_typed)
+        panel.load_button.clicked.connect(self.load_dialog)
+        panel.remove_button.clicked.connect(self._remove_current)
+
+    # ------------------------------------------------------------------ mode and class list
+
+    def set_enabled(self, on: bool) -> None:
+        on = bool(on)
+        if self.mode_action.isChecked() != on:
+            self.mode_action.setChecked(on)  # re-enters through toggled
+            return
+        self.enabled = on
+        self.set_class_action.setEnabled(on)
+        self.dock.setVisible(on)
+        if on:
+            self.refresh()
+        self.mode_changed.emit(on)
+
+    def load_classes(self, path: str | Path) -> list[str]:
+        """Replace the class list with the file's; raises OSError / UnicodeDecodeError."""
+        names = read_class_list(path)
+        self.classes.set_names(names)
+        return names
+
+    def load_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Key class list (one class per line)", "",
+                                              "Text files (*.txt);;All files (*)")
+        if not path:
+            return
+        try:
+            names = self.load_classes(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            QMessageBox.warning(self.window, "KIE", f"Could not read {path}:\n{exc}")
+            return
+        self.window.statusBar().showMessage(f"{len(names)} key classes from {path}", 5000)
+        if not self.enabled:
+            self.set_enabled(True)
+
+    def _add_typed(self) -> None:
+        name = self.panel.new_class.text().strip()
+        if name:
+            self.classes.add(name)
+            self.panel.new_class.clear()
+
+    def _remove_current(self) -> None:
+        item = self.panel.class_list.currentItem()
+        if item is not None:
+            self.classes.remove(item.text())
+
+    def refresh(self) -> None:
+        record = self.editor.current
+        if record is not None:  # classes already used in the image join the list (no lazy-load of others)
+            for region in record.regions:
+                if region.key_cls and region.key_cls not in self.classes.names:
+                    self.classes.names.append(region.key_cls)
+                    self.panel.show_classes()
+        if self.enabled:
+            self.panel.show_record(record, self.editor.selected)
+
+    # ------------------------------------------------------------------ edits
+
+    def selected_indices(self) -> list[int]:
+        """The selected regions: the editor's multi-selection when it has one, else its single selection."""
+        record = self.editor.current
+        if record is None:
+            return []
+        many = getattr(self.editor, "selected_indices", None)
+        indices = list(many() if callable(many) else many) if many is not None else [self.editor.selected]
+        return sorted({i for i in indices if 0 <= i < len(record.regions)})
+
+    def set_key_class(self, name: str | None) -> bool:
+        """Set the selected regions' key class (None or '' clears it) as one undo step; False if nothing changed."""
+        record = self.editor.current
+        name = (name or "").strip() or None
+        indices = [i for i in self.selected_indices() if record.regions[i].key_cls != name] if record else []
+        if not indices:
+            return False
+        if name is not None:
+            self.classes.add(name)
+        commands = [SetKeyClass(i, name) for i in indices]
+        command = commands[0] if len(commands) == 1 else Batch(commands, label="set key class")
+        self.editor.push(command, merge=False)
+        self.window.statusBar().showMessage(f"Key class {name or NO_CLASS} for {len(indices)} region(s)", 3000)
+        return True
+
+    def choose_key_class(self) -> QMenu | None:
+        """Ctrl+X: a popup of the classes (digits pick the first nine) at the mouse; it does not block."""
+        if not self.enabled:
+            return None
+        if not self.selected_indices():
+            self.window.statusBar().showMessage("Select a region to set its key class", 3000)
+            return None
+        menu = QMenu(self.window)
+        menu.setAttribute(Qt.WA_DeleteOnClose)
+        for k, name in enumerate(self.classes.names):
+            text = f"&{k + 1} {name}" if k < 9 else name
+            action = menu.addAction(self.classes.icon(name), text)
+            action.setData(name)
+        if self.classes.names:
+            menu.addSeparator()
+        menu.addAction(NO_CLASS).setData("")
+        menu.triggered.connect(lambda action: self.set_key_class(action.data()))
+        self.menu = menu
+        menu.destroyed.connect(lambda *_: setattr(self, "menu", None) if self.menu is menu else None)
+        menu.popup(QCursor.pos())
+        return menu

@@ -1,0 +1,112 @@
+"""Keyboard shortcuts: PPOCRLabel's by default (set where the actions are made), user overrides from the
+settings on top, conflicts reported, and a help dialog (F1) listing every action with its current keys.
+"""
+
+from __future__ import annotations
+
+import re
+
+from PyQt5.QtCore import Qt
+from PyQt5.QtGui import QKeySequence
+from PyQt5.QtWidgets import (
+    QAction,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
+
+from labeler.ui.i18n import tr
+
+CTX = "ShortcutsDialog"
+_DEFAULT = "labeler_default_shortcuts"  # QAction property: the keys the action was built with
+
+
+def keys_of(action: QAction) -> list[str]:
+    return [k.toString(QKeySequence.PortableText) for k in action.shortcuts()]
+
+
+def parse_keys(keys: list[str]) -> tuple[list[QKeySequence], list[str]]:
+    """Key sequences and the strings that are not valid ones."""
+    good, bad = [], []
+    for text in keys:
+        seq = QKeySequence.fromString(text, QKeySequence.PortableText)
+        # an unknown key name parses to an empty sequence or one holding Qt.Key_unknown
+        if seq.isEmpty() or any(seq[i] & ~int(Qt.KeyboardModifierMask) == Qt.Key_unknown for i in range(seq.count())):
+            bad.append(text)
+        else:
+            good.append(seq)
+    return good, bad
+
+
+def find_conflicts(actions: dict[str, QAction]) -> dict[str, list[str]]:
+    """Key -> the names of the actions that share it (only keys with two or more)."""
+    users: dict[str, list[str]] = {}
+    for name, action in actions.items():
+        for key in keys_of(action):
+            users.setdefault(key, []).append(name)
+    return {key: names for key, names in users.items() if len(names) > 1}
+
+
+def apply_overrides(actions: dict[str, QAction], overrides: dict[str, list[str]]) -> list[str]:
+    """Reset every action to its default keys, then apply `overrides` (name -> keys, [] = no key).
+
+    Returns warnings: unknown action names, keys Qt cannot parse, keys shared by two actions.
+    """
+    warnings = []
+    for action in actions.values():
+        if action.property(_DEFAULT) is None:
+            action.setProperty(_DEFAULT, keys_of(action))
+        action.setShortcuts([QKeySequence.fromString(k, QKeySequence.PortableText) for k in action.property(_DEFAULT)])
+    for name, keys in overrides.items():
+        action = actions.get(name)
+        if action is None:
+            warnings.append(f"shortcut for unknown action {name!r} ignored (known: {', '.join(sorted(actions))})")
+            continue
+        good, bad = parse_keys(keys)
+        warnings += [f"shortcut {k!r} for {name!r} is not a valid key sequence" for k in bad]
+        action.setShortcuts(good)
+    for key, names in find_conflicts(actions).items():
+        warnings.append(f"shortcut {key} is bound to several actions: {', '.join(names)} (only one will work)")
+    return warnings
+
+
+def _plain(text: str) -> str:
+    """The menu text without its mnemonic ('&Undo', '撤销(&U)') and without a tab-separated key hint."""
+    text = re.sub(r"\(&\w\)", "", text.split("\t")[0])
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&").strip()
+
+
+class ShortcutsDialog(QDialog):
+    """Every action, its description and its current keys (read when the dialog is made)."""
+
+    def __init__(self, actions: dict[str, QAction], parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(tr("Keyboard shortcuts", CTX))
+        self.table = QTableWidget(len(actions), 3, self)
+        self.table.setHorizontalHeaderLabels(
+            [tr("Action", CTX), tr("Name", CTX), tr("Keys", CTX)]
+        )
+        for row, (name, action) in enumerate(sorted(actions.items(), key=lambda kv: _plain(kv[1].text()).lower())):
+            for col, text in enumerate((_plain(action.text()), name, ", ".join(keys_of(action)) or "-")):
+                item = QTableWidgetItem(text)
+                item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable)
+                self.table.setItem(row, col, item)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        hint = QLabel(tr('Change keys in the settings file under "shortcuts" (action name -> keys).', CTX))
+        hint.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(hint)
+        layout.addWidget(buttons)
+        self.resize(620, 640)
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        return [tuple(self.table.item(r, c).text() for c in range(3)) for r in range(self.table.rowCount())]

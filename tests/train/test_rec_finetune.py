@@ -1,0 +1,90 @@
+"""A few CTC steps on rendered crops: the loss falls, the best weights write back and decode in onnxruntime."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("onnx")
+
+from labeler.ocr.rec import TextRecognizer  # noqa: E402
+from labeler.ocr.session import OrtSession  # noqa: E402
+from labeler.train.onnx_writeback import write_back  # noqa: E402
+from labeler.train.rec_data import read_dict_file, read_rec_list  # noqa: E402
+from labeler.train.rec_finetune import RecFinetuneConfig, TrainingCancelled, finetune_rec  # noqa: E402
+from tests.train.train_helpers import TEXTS, V6_DICT, V6_REC, text_crop, write_rec_export  # noqa: E402
+
+pytestmark = pytest.mark.models
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    charset = read_dict_file(V6_DICT)
+    root = tmp_path_factory.mktemp("export")
+    # Clean crops the base model reads, and blurred ones it partly gets wrong.
+    items = [(t, text_crop(t)) for t in TEXTS] + [(t, text_crop(t, degrade=0.25)) for t in TEXTS]
+    dataset = read_rec_list(write_rec_export(root, items), charset)
+    assert len(dataset) == 16
+    return charset, dataset.samples
+
+
+def test_loss_falls_and_the_result_writes_back(data, tmp_path):
+    charset, samples = data
+    events = []
+    cfg = RecFinetuneConfig(lr=5e-5, batch_size=8, max_epochs=2, augment=None, time_budget_s=600)
+    result = finetune_rec(V6_REC, charset, samples, samples, cfg, progress=events.append)
+
+    assert result.steps == 4 and result.epochs == 2
+    assert result.best_val_loss < result.base_val_loss  # training-set loss fell
+    assert result.best_epoch >= 1
+    stages = [e["stage"] for e in events]
+    assert stages[0] == "validate" and stages[-1] == "done" and stages.count("train") == 4
+    assert all(set(e) == {"stage", "epoch", "step", "loss", "val_acc", "eta_s"} for e in events)
+    assert all(e["eta_s"] >= 0 for e in events if e["stage"] == "train")
+
+    dest = tmp_path / "tuned.onnx"
+    changed = write_back(V6_REC, result.state, dest)
+    assert changed  # the weights moved
+    rec = TextRecognizer(OrtSession(dest, threads=1), charset)
+    out = rec([s.image for s in samples])
+    accuracy = np.mean([a == s.text for a, s in zip(out.texts, samples)])
+    assert accuracy == pytest.approx(result.best_val_acc)  # onnxruntime reads as validation did
+    assert accuracy >= result.base_val_acc
+
+
+def test_cancel_and_time_budget(data):
+    charset, samples = data
+    calls = []
+
+    def stop_after_first_step():
+        calls.append(1)
+        return len(calls) > 1
+
+    cfg = RecFinetuneConfig(batch_size=4, max_epochs=1, augment=None)
+    with pytest.raises(TrainingCancelled):
+        finetune_rec(V6_REC, charset, samples[:8], [], cfg, should_stop=stop_after_first_step)
+    assert len(calls) == 2  # polled before each step: the second poll stopped it
+
+    result = finetune_rec(V6_REC, charset, samples[:8], [], RecFinetuneConfig(time_budget_s=0.0))
+    assert result.stopped == "time_budget" and result.steps == 0
+    assert result.base_val_acc is None
+
+
+def test_augmented_steps_run(data):
+    charset, samples = data
+    cfg = RecFinetuneConfig(batch_size=4, max_steps=1, seed=3)
+    result = finetune_rec(V6_REC, charset, samples[:4], [], cfg)
+    assert result.steps == 1 and result.stopped == "max_steps"
+    assert np.isfinite(result.history[0]["train_loss"])
+
+
+def test_validation_every_n_steps(data):
+    charset, samples = data
+    events = []
+    cfg = RecFinetuneConfig(batch_size=4, max_steps=3, val_every_steps=2, augment=None)
+    result = finetune_rec(V6_REC, charset, samples[:8], samples[:4], cfg, progress=events.append)
+    assert result.stopped == "max_steps"
+    # base, after step 2, and after the last (third) step
+    assert [(e["step"]) for e in events if e["stage"] == "validate" and e["loss"] is not None] == [0, 2, 3]
+    assert [h["step"] for h in result.history] == [2, 3]
