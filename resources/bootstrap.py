@@ -20,7 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 VENV = Path(os.environ.get("LABELER_VENV", REPO / ".venv"))
 STAMP = VENV / ".labeler-install-stamp"
-EXTRAS = "test"
+EXTRAS = "test,train"  # train: torch==2.13.0 (CPU), so CI runs the retrain tests too
 
 
 def _bin(name: str) -> Path:
