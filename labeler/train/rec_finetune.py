@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,10 +29,12 @@ import torch
 import torch.nn.functional as F
 
 from labeler.ocr.ctc import ctc_greedy_decode
+from labeler.train.distributed import DistContext
 from labeler.train.onnx_module import OnnxModule
 from labeler.train.rec_data import (
     AugmentParams,
     RecSample,
+    batch_width,
     make_batch,
     training_batches,
     validation_batches,
@@ -111,67 +113,124 @@ def _state_of(model: OnnxModule) -> dict[str, np.ndarray]:
 
 
 def validate(model: OnnxModule, samples: Sequence[RecSample], charset: list[str],
-             cfg: RecFinetuneConfig, should_stop: CancelFn | None = None) -> _Validation:
-    """Exact-match accuracy and mean CTC loss, reading crops as labeler.ocr.rec does (no augmentation)."""
+             cfg: RecFinetuneConfig, should_stop: CancelFn | None = None,
+             dist: DistContext | None = None) -> _Validation:
+    """Exact-match accuracy and mean CTC loss, reading crops as labeler.ocr.rec does (no augmentation).
+
+    With `dist`, each rank reads every world-th batch and the counts are summed: the same figures as one process.
+    """
     start = time.perf_counter()
     was_training = model.training
     model.eval()
-    correct, loss_sum, batches = 0, 0.0, 0
+    batches = validation_batches(samples, cfg.val_batch_size)
+    mine = dist.shard(batches) if dist else batches
+    rounds = math.ceil(len(batches) / dist.world) if dist else len(batches)
+    correct, loss_sum, n_batches = 0, 0.0, 0
     with torch.no_grad():
-        for idx in validation_batches(samples, cfg.val_batch_size):
-            if should_stop is not None and should_stop():
+        for k in range(rounds):
+            stop = should_stop is not None and should_stop()
+            if dist:
+                (stop,) = dist.any_flag(stop)  # every rank polls at the same round, so all stop together
+            if stop:
                 raise TrainingCancelled()
-            chosen = [samples[i] for i in idx]
+            if k >= len(mine):
+                continue
+            chosen = [samples[i] for i in mine[k]]
             x, labels = make_batch(chosen, None, cfg.height, cfg.min_width, cfg.max_width)
             lp = model_log_probs(model, torch.from_numpy(x).to(cfg.device))
             loss_sum += float(ctc_loss(lp, labels))
-            batches += 1
+            n_batches += 1
             for s, (text, _) in zip(chosen, ctc_greedy_decode(lp.exp().cpu().numpy(), charset)):
                 correct += text == s.text
+    if dist:
+        correct, loss_sum, n_batches = dist.sum(correct, loss_sum, n_batches)
     model.train(was_training)
-    return _Validation(correct / max(len(samples), 1), loss_sum / max(batches, 1), time.perf_counter() - start)
+    return _Validation(correct / max(len(samples), 1), loss_sum / max(n_batches, 1), time.perf_counter() - start)
+
+
+def steps_per_epoch(n_train: int, batch_size: int, world: int = 1) -> int:
+    """Optimizer steps in one epoch; with several processes a last batch smaller than the world is dropped."""
+    full, tail = divmod(n_train, batch_size)
+    return full + (1 if tail >= world else 0)
+
+
+def planned_steps(n_train: int, cfg: RecFinetuneConfig, world: int = 1) -> int:
+    """The total_steps a run of `cfg` plans for (fewer when it stops early or runs out of time)."""
+    total = steps_per_epoch(n_train, cfg.batch_size, world) * cfg.max_epochs
+    return min(total, cfg.max_steps) if cfg.max_steps else total
+
+
+def backward_on_shard(model: OnnxModule, net: torch.nn.Module, samples: Sequence[RecSample], global_count: int,
+                      width: int, cfg: RecFinetuneConfig, dist: DistContext,
+                      rng: np.random.Generator | None) -> float:
+    """Forward + backward of this rank's share of one global batch; returns the global batch's mean loss.
+
+    Every rank pads to the global batch's width (`width`) and weighs its mean loss by its share, so the
+    gradient DistributedDataParallel averages is exactly the gradient of the whole batch in one process.
+    """
+    x, labels = make_batch(samples, rng if cfg.augment else None, cfg.height, width, width, cfg.augment)
+    x_t = torch.from_numpy(x).to(cfg.device)
+    lp = net(x_t, log_probs=True) if model.ends_in_softmax else torch.log(torch.clamp(net(x_t), min=1e-10))
+    loss = ctc_loss(lp, labels)
+    (loss * (len(samples) * dist.world / global_count)).backward()
+    (total,) = dist.sum(float(loss.detach()) * len(samples))
+    return total / global_count
 
 
 def finetune_rec(onnx_path: str | Path, charset: list[str], train: Sequence[RecSample], val: Sequence[RecSample],
                  cfg: RecFinetuneConfig = RecFinetuneConfig(), progress: ProgressFn | None = None,
-                 should_stop: CancelFn | None = None) -> RecFinetuneResult:
+                 should_stop: CancelFn | None = None, dist: DistContext | None = None) -> RecFinetuneResult:
     """Fine-tune the recognizer in `onnx_path` on `train`; returns the best weights by ONNX name.
 
     progress gets dicts {stage, epoch, step, loss, val_acc, eta_s}: "validate" before training and after
     each round, "train" after each step (with the best val_acc so far), "done" at the end. should_stop is
     polled between steps and raises TrainingCancelled. The time budget covers training and the last validation.
+
+    dist (a torch.distributed.run process): cfg.batch_size is the global batch, split across the ranks; all
+    ranks take the same seed-shuffled batches and leave every loop at the same step; only rank 0 reports
+    progress and only rank 0's result holds the weights (the others return an empty state).
     """
     if not train:
         raise ValueError("no training samples")
+    if dist is not None and steps_per_epoch(len(train), cfg.batch_size, dist.world) == 0:
+        raise ValueError(f"{len(train)} training samples cannot be shared by {dist.world} processes")
     start = time.perf_counter()
+    if dist is not None:
+        cfg = replace(cfg, device=dist.device)
     if cfg.num_threads:
         torch.set_num_threads(cfg.num_threads)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
-    emit = progress or (lambda event: None)
+    # One process draws shuffles and augmentation from one stream; ranks must shuffle alike but augment apart.
+    aug_rng = rng if dist is None else np.random.default_rng([cfg.seed, dist.rank + 1])
+    keeps_state = dist is None or dist.is_main
+    emit = progress if progress is not None and keeps_state else (lambda event: None)
 
     def cancelled() -> bool:
         return should_stop is not None and should_stop()
+
+    def snapshot() -> dict[str, np.ndarray]:
+        return _state_of(model) if keeps_state else {}
 
     model = OnnxModule(onnx_path, freeze_bn_stats=cfg.freeze_bn_stats).to(cfg.device)
     classes = _output_classes(model, cfg)
     if classes != len(charset):
         raise ValueError(f"model has {classes} classes but the dictionary gives {len(charset)}")
+    net = dist.wrap(model) if dist is not None else model
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
 
     val_cost = 0.0
     base = best = None
     if val:
         emit(_event("validate", 0, 0, None, None, None))
-        base = best = validate(model, val, charset, cfg, should_stop)
+        base = best = validate(model, val, charset, cfg, should_stop, dist)
         val_cost = base.seconds
         emit(_event("validate", 0, 0, base.loss, base.acc, None))
-    best_state, best_epoch = _state_of(model), 0
-    steps_per_epoch = math.ceil(len(train) / cfg.batch_size)
-    steps_per_round = cfg.val_every_steps or steps_per_epoch
-    total_steps = steps_per_epoch * cfg.max_epochs
-    if cfg.max_steps:
-        total_steps = min(total_steps, cfg.max_steps)
+    best_state, best_epoch = snapshot(), 0
+    world = dist.world if dist is not None else 1
+    per_epoch = steps_per_epoch(len(train), cfg.batch_size, world)
+    steps_per_round = cfg.val_every_steps or per_epoch
+    total_steps = planned_steps(len(train), cfg, world)
     history: list[dict] = []
     step, epoch, stale, stopped = 0, 0, 0, ""
     train_time = 0.0
@@ -183,41 +242,57 @@ def finetune_rec(onnx_path: str | Path, charset: list[str], train: Sequence[RecS
         entry = {"epoch": epoch, "step": step, "train_loss": float(np.mean(losses))}
         losses.clear()
         if val:
-            v = validate(model, val, charset, cfg, should_stop)
+            v = validate(model, val, charset, cfg, should_stop, dist)
             val_cost = v.seconds
             entry.update(val_acc=v.acc, val_loss=v.loss)
             emit(_event("validate", epoch, step, v.loss, v.acc, None))
-            if v.acc > best.acc or (v.acc == best.acc and v.loss < best.loss - 1e-6):
-                best, best_state, best_epoch, stale = v, _state_of(model), epoch, 0
+            improved = v.acc > best.acc or (v.acc == best.acc and v.loss < best.loss - 1e-6)
+            if dist is not None:
+                improved = dist.broadcast_flag(improved)  # rank 0 decides, so no rank can part ways
+            if improved:
+                best, best_state, best_epoch, stale = v, snapshot(), epoch, 0
             else:
                 stale += 1
                 if stale >= cfg.patience and not stopped:
                     stopped = "early_stop"
         else:
-            best_state, best_epoch = _state_of(model), epoch  # nothing to choose by: keep the latest
+            best_state, best_epoch = snapshot(), epoch  # nothing to choose by: keep the latest
         history.append(entry)
 
     model.train()
     while not stopped and epoch < cfg.max_epochs:
         epoch += 1
-        for idx in training_batches(len(train), cfg.batch_size, rng):
-            if cancelled():
+        batches = training_batches(len(train), cfg.batch_size, rng)
+        if dist is not None:
+            batches = batches[:per_epoch]
+        for idx in batches:
+            stop_now = cancelled()
+            late = _out_of_time(start, cfg, train_time / max(step, 1), val_cost)
+            if dist is not None:
+                stop_now, late = dist.any_flag(stop_now, late)
+            if stop_now:
                 raise TrainingCancelled()
-            if _out_of_time(start, cfg, train_time / max(step, 1), val_cost):
+            if late:
                 stopped = "time_budget"
                 break
             t0 = time.perf_counter()
-            x, labels = make_batch([train[i] for i in idx], rng if cfg.augment else None,
-                                   cfg.height, cfg.min_width, cfg.max_width, cfg.augment)
-            loss = ctc_loss(model_log_probs(model, torch.from_numpy(x).to(cfg.device)), labels)
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            if dist is None:
+                x, labels = make_batch([train[i] for i in idx], rng if cfg.augment else None,
+                                       cfg.height, cfg.min_width, cfg.max_width, cfg.augment)
+                loss = ctc_loss(model_log_probs(model, torch.from_numpy(x).to(cfg.device)), labels)
+                loss.backward()
+                step_loss = float(loss.detach())
+            else:
+                width = batch_width([train[i].image for i in idx], cfg.height, cfg.min_width, cfg.max_width)
+                step_loss = backward_on_shard(model, net, [train[i] for i in dist.shard(idx)], len(idx), width,
+                                              cfg, dist, aug_rng)
             if cfg.grad_clip:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             opt.step()
             step += 1
             train_time += time.perf_counter() - t0
-            losses.append(float(loss.detach()))
+            losses.append(step_loss)
             eta = _eta(start, cfg, train_time / step, total_steps - step, val_cost, steps_per_round)
             emit(_event("train", epoch, step, losses[-1], best.acc if best else None, eta))
             if cfg.max_steps and step >= cfg.max_steps:

@@ -52,3 +52,26 @@ def write_rec_export(root: Path, items: list[tuple[str, object]], list_name: str
     path = root / "rec" / list_name
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def write_split_rec_export(root: Path, train: list[tuple[str, object]], val: list[tuple[str, object]]) -> Path:
+    """An export folder with rec/train.txt and rec/val.txt (crops named apart); returns root."""
+    import cv2
+
+    crops = root / "rec" / "crops"
+    crops.mkdir(parents=True, exist_ok=True)
+    for split, items in (("train", train), ("val", val)):
+        lines = []
+        for i, (text, img) in enumerate(items):
+            name = f"{split}_crop_{i}.png"
+            cv2.imwrite(str(crops / name), img)
+            lines.append(f"rec/crops/{name}\t{text}")
+        (root / "rec" / f"{split}.txt").write_text("".join(f"{ln}\n" for ln in lines), encoding="utf-8")
+    return root
+
+
+def small_rec_export(root: Path, n_val: int = 4) -> Path:
+    """8 clean + 8 blurred training crops of TEXTS, n_val blurred validation crops."""
+    train = [(t, text_crop(t)) for t in TEXTS] + [(t, text_crop(t, degrade=0.25)) for t in TEXTS]
+    val = [(t, text_crop(t, degrade=0.3)) for t in TEXTS[:n_val]]
+    return write_split_rec_export(root, train, val)
