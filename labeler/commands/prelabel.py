@@ -3,11 +3,13 @@
 Label.txt and fileState.txt are never touched; confirmed images are skipped; images already in
 Cache.cach are skipped unless --force. Cache.cach is saved atomically at most a second behind,
 so an interrupt (Ctrl+C, or even a kill) keeps everything finished before it.
+Without --models, a folder with an active trained model (`labeler train`) is pre-labelled with it.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -24,7 +26,31 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true", help="re-label images already in Cache.cach")
     p.add_argument("--show", action="store_true", help="print what was read in each image at the end")
     add_model_options(p)
+    for action in p._actions:
+        if action.dest == "models":  # None = not given: the folder's own trained model may apply
+            action.default = None
+            action.help = ("model set (a name, or a folder with a manifest.json); default: the folder's active "
+                           "trained version (labeler train), else $LABELER_MODELS, else 'default'")
     p.set_defaults(run=run)
+
+
+def _choose_models(args: argparse.Namespace, folder: Path) -> None:
+    """Fill in args.models when it was not given: the project's active version, else the usual default."""
+    if args.models is not None:
+        return
+    from labeler.ocr.project_models import active_model_dir, active_version
+
+    active = active_model_dir(folder)
+    if active is not None:
+        version = active_version(folder)
+        gain = ""
+        if version is not None and version.zero_edit("base") is not None and version.zero_edit() is not None:
+            gain = f", zero_edit {version.zero_edit('base'):.3f} -> {version.zero_edit():.3f} on held-out images"
+        print(f"using this folder's trained model {active.name} ({active}{gain}); "
+              "--models default for the bundled set", file=sys.stderr)
+        args.models = str(active)
+    else:
+        args.models = os.environ.get("LABELER_MODELS", "default")
 
 
 class Progress:
@@ -76,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
           f"(confirmed or already cached{'' if args.force else '; --force redoes cached ones'})", file=sys.stderr)
     if not todo:
         return 0
+    _choose_models(args, folder)
     pipe = make_pipeline(args)
     pipe.load()
     progress = Progress(len(todo))

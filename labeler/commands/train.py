@@ -1,0 +1,177 @@
+"""`labeler train PROJECT_DIR`: fine-tune the models on the project's confirmed images, keep them only if better.
+
+Progress goes to stdout as JSON lines (one object per line, see labeler.train.events) and to stderr as a
+readable line. Exit status: 0 finished (the result event says whether the new model was accepted), 1 error,
+130 cancelled (Ctrl+C / SIGTERM: stops at the next step, deletes the run folder, installs nothing).
+--history and --rollback manage the project's model versions without training (and without torch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from labeler.core.errors import LabelerError
+
+DESCRIPTION = (
+    "Fine-tune the recognizer (and with --det the detector) on the confirmed images of a PPOCRLabel folder, "
+    "starting from the current model set; measure base and tuned models on the held-out split; install the "
+    "tuned set in PROJECT_DIR/.labeler/models only if zero_edit improved. stdout: JSON-lines events."
+)
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="fine-tune the models on confirmed labels (JSON-lines progress)",
+                       description=DESCRIPTION)
+    p.add_argument("project", type=Path, metavar="PROJECT_DIR")
+    p.add_argument("--det", action="store_true", help="also fine-tune the detector")
+    p.add_argument("--time-budget", type=float, default=20.0, metavar="MIN",
+                   help="training time budget in minutes (default: %(default)s)")
+    p.add_argument("--nproc", type=int, default=1, metavar="N",
+                   help="training processes (torchrun DDP: gloo on CPU, NCCL on CUDA; default: 1)")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    p.add_argument("--engine", choices=("torch", "paddleocr"), default="torch",
+                   help="torch (built in) or paddleocr (a PaddleOCR git checkout; see --paddleocr-dir)")
+    p.add_argument("--paddleocr-dir", type=Path, metavar="PATH", help="PaddleOCR checkout (--engine paddleocr)")
+    p.add_argument("--gpus", metavar="0,1", help="GPUs for --engine paddleocr")
+    p.add_argument("--pretrained", type=Path, metavar="PATH", help="pretrained weights for --engine paddleocr")
+    p.add_argument("--models", metavar="NAME|PATH",
+                   help="base model set (default: the project's active version, else the settings' model set)")
+    p.add_argument("--max-steps", type=int, default=0, metavar="N", help="stop after N training steps (0: budget)")
+    p.add_argument("--seed", type=int, default=0, metavar="N", help="split and shuffling seed (default: 0)")
+    p.add_argument("--threads", type=int, default=2, metavar="N", help="CPU threads (default: 2)")
+    p.add_argument("--split", default="8:1:1", metavar="8:1:1", help="train:val:test ratios by image")
+    p.add_argument("--lr", type=float, default=None, help="learning rate (default: the engine's, 5e-5)")
+    p.add_argument("--keep-run", action="store_true", help="keep the work folder PROJECT_DIR/.labeler/runs/<time>")
+    p.add_argument("--history", action="store_true", help="list the model versions with their metrics")
+    p.add_argument("--rollback", metavar="VERSION|base", help="make VERSION (or the bundled set: base) active")
+    p.set_defaults(run=run)
+
+
+class CancelFlag:
+    """Set by SIGINT / SIGTERM; polled between steps. Restores the previous handlers on exit."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self._previous: dict[int, object] = {}
+
+    def __call__(self) -> bool:
+        return self.event.is_set()
+
+    def _handle(self, signum, frame) -> None:
+        if not self.event.is_set():
+            print(f"labeler train: {signal.Signals(signum).name}: stopping at the next step", file=sys.stderr,
+                  flush=True)
+        self.event.set()
+
+    def __enter__(self) -> CancelFlag:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+def _fmt(value) -> str:
+    return f"{value:.3f}" if isinstance(value, (int, float)) else "-"
+
+
+def print_history(project: Path) -> int:
+    from labeler.ocr.project_models import read_history
+
+    history = read_history(project)
+    if not history.versions:
+        print(f"{project}: no trained versions yet (active: the bundled / configured set)")
+        return 0
+    rows = [("version", "created", "accepted", "base", "zero_edit", "rec_acc", "images", "reason")]
+    for v in history.versions:
+        b, t = v.metrics.get("base", {}), v.metrics.get("tuned", {})
+        mark = "*" if v.version == history.active else ""
+        rows.append((v.version + mark, v.created.replace("+00:00", "Z"), "yes" if v.accepted else "no", v.base_model,
+                     f"{_fmt(b.get('zero_edit'))} -> {_fmt(t.get('zero_edit'))}",
+                     f"{_fmt(b.get('rec_acc'))} -> {_fmt(t.get('rec_acc'))}",
+                     f"{v.train_images}/{v.test_images}", v.reason))
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]) - 1)]
+    for r in rows:
+        print("  ".join(f"{str(c):<{w}}" for c, w in zip(r, widths)) + "  " + r[-1])
+    active = history.active or "base (the bundled / configured set)"
+    print(f"active: {active}; images = train/held-out; * marks the active version")
+    return 0
+
+
+def rollback(project: Path, target: str) -> int:
+    from labeler.ocr.project_models import set_active
+
+    set_active(project, None if target == "base" else target)
+    print(f"{project}: active model is now {target if target != 'base' else 'the bundled / configured set'}")
+    return 0
+
+
+def _paddleocr(args: argparse.Namespace, emit) -> int:
+    from labeler.core.split import parse_split
+    from labeler.train import paddleocr_engine
+
+    if args.paddleocr_dir is None:
+        raise LabelerError("--engine paddleocr needs --paddleocr-dir PATH (a PaddleOCR git checkout)")
+    return int(paddleocr_engine.run(project_dir=args.project, paddleocr_dir=args.paddleocr_dir, gpus=args.gpus,
+                                    pretrained=args.pretrained, det=args.det, emit=emit,
+                                    split=parse_split(args.split), seed=args.seed) or 0)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.history or args.rollback:
+        try:
+            return print_history(args.project) if args.history else rollback(args.project, args.rollback)
+        except LabelerError as exc:
+            print(f"labeler train: error: {exc}", file=sys.stderr)
+            return 1
+    from labeler.train.events import EventEmitter
+
+    emit = EventEmitter()
+    try:
+        if not args.project.is_dir():
+            raise LabelerError(f"{args.project}: not a folder")
+        if args.nproc < 1 or args.threads < 1 or args.time_budget <= 0 or args.max_steps < 0:
+            raise LabelerError("--nproc and --threads must be >= 1, --time-budget > 0, --max-steps >= 0")
+        if args.engine == "paddleocr":
+            return _paddleocr(args, emit)
+        return _run_torch(args, emit)
+    except LabelerError as exc:
+        emit({"event": "error", "message": str(exc)})
+        return 1
+
+
+def _run_torch(args: argparse.Namespace, emit) -> int:
+    from labeler.core.split import parse_split
+    from labeler.train.engine import JobCancelled, TrainJob, run_job
+
+    job = TrainJob(project_dir=args.project, models=args.models, det=args.det, time_budget_s=args.time_budget * 60,
+                   nproc=args.nproc, device=args.device, max_steps=args.max_steps, seed=args.seed,
+                   threads=args.threads, split=parse_split(args.split), lr=args.lr, keep_run=args.keep_run)
+    with CancelFlag() as cancel:
+        try:
+            if args.device == "cuda":
+                _check_cuda()
+            run_job(job, emit, cancel)
+        except JobCancelled:
+            emit({"event": "cancelled"})
+            return 130
+        except (OSError, ValueError, RuntimeError) as exc:  # torch / onnx failures: report, never a traceback alone
+            if cancel():
+                emit({"event": "cancelled"})
+                return 130
+            emit({"event": "error", "message": f"{type(exc).__name__}: {exc}"})
+            return 1
+    return 0
+
+
+def _check_cuda() -> None:
+    import torch
+
+    if not torch.cuda.is_available():
+        raise LabelerError("--device cuda: this torch build sees no CUDA device (use --device cpu)")
