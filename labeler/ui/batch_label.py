@@ -106,12 +106,14 @@ class BatchLabeler(QObject):
         self.applied: list[str] = []
         self.skipped: list[str] = []
         self._project = None
+        self._force = False
 
     @property
     def running(self) -> bool:
         return self.job is not None
 
-    def start(self) -> Job | None:
+    def start(self, force: bool = False) -> Job | None:
+        """Label every new image; `force`: every image not confirmed (e.g. again, with a newly trained model)."""
         ed = self.editor
         if ed.project is None:
             return None
@@ -120,12 +122,12 @@ class BatchLabeler(QObject):
             return self.job
         items = tuple(
             BatchItem(str(ed.project.image_path(rec)), rec.path, ed.generations.get(rec.path, 0))
-            for rec in ed.project.records_with_status(ImageStatus.NEW)
+            for rec in ed.project.records_with_status(*self._targets(force))
         )
         if not items:
-            ed.message.emit("No new images to auto-label")
+            ed.message.emit("No unconfirmed images to auto-label" if force else "No new images to auto-label")
             return None
-        self._project = ed.project
+        self._project, self._force = ed.project, force
         self.applied, self.skipped = [], []
         job = Job(partial(auto_label_all, ed.pipeline, items, self.signals))
         job.signals.result.connect(self._done)
@@ -134,8 +136,12 @@ class BatchLabeler(QObject):
         self.job = job
         ed.ocr.start(job)
         self.running_changed.emit(True)
-        ed.message.emit(f"Auto-labelling {len(items)} new images (Esc stops)")
+        ed.message.emit(f"Auto-labelling {len(items)} {'unconfirmed' if force else 'new'} images (Esc stops)")
         return job
+
+    @staticmethod
+    def _targets(force: bool) -> tuple[ImageStatus, ...]:
+        return (ImageStatus.NEW, ImageStatus.PRELABELLED) if force else (ImageStatus.NEW,)
 
     def cancel(self) -> None:
         if self.job is not None:
@@ -147,11 +153,13 @@ class BatchLabeler(QObject):
         if ed.project is None or ed.project is not self._project or result.record_path not in ed.project:
             return
         rec = ed.project.record(result.record_path)
-        if ed.generations.get(rec.path, 0) != result.generation or rec.status is not ImageStatus.NEW:
+        if ed.generations.get(rec.path, 0) != result.generation or rec.status not in self._targets(self._force):
             self.skipped.append(rec.path)
             ed.message.emit(f"{rec.path} was edited meanwhile: its auto-labels were not applied")
             return
-        commands: list[Command] = [ReplaceRegions(list(result.regions)), SetStatus(ImageStatus.PRELABELLED)]
+        commands: list[Command] = [ReplaceRegions(list(result.regions))]
+        if rec.status is ImageStatus.NEW:
+            commands.append(SetStatus(ImageStatus.PRELABELLED))
         ed.push(Batch(commands, label="auto-label"), record=rec, merge=False)
         self.applied.append(rec.path)
 

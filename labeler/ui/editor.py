@@ -41,6 +41,7 @@ class Editor(QObject):
     selection_changed = pyqtSignal(int)  # region index in the current image, -1: none
     message = pyqtSignal(str)  # a line for the status bar
     busy_changed = pyqtSignal(bool)  # an OCR job is running
+    model_changed = pyqtSignal(str)  # the model set the next OCR job uses (name or folder)
     _saved = pyqtSignal(object)  # from the autosave thread
     _save_failed = pyqtSignal(str)
 
@@ -49,7 +50,7 @@ class Editor(QObject):
         self.project: Project | None = None
         self.current: ImageRecord | None = None
         self.selected = -1
-        self.model_set = model_set
+        self._model_set = str(model_set)
         self.low_score = LOW_SCORE
         self.autosave_delay = autosave_delay
         self.histories: HistoryBook | None = None
@@ -204,6 +205,25 @@ class Editor(QObject):
             self.go_to(nxt)
 
     # ------------------------------------------------------------------ OCR in the background
+
+    @property
+    def model_set(self) -> str:
+        return self._model_set
+
+    @model_set.setter
+    def model_set(self, value: str) -> None:
+        if str(value) != self._model_set:
+            self._model_set = str(value)
+            self.model_changed.emit(self._model_set)
+
+    def use_model_set(self, model_set: str | Path, pipeline=None) -> None:
+        """OCR with another model set from the next job on (`pipeline`: one already made for it; None: made lazily)."""
+        with self._pipeline_lock:  # a worker creating the pipeline now sees both the new set and no cached pipeline
+            self._pipeline = pipeline
+            changed = str(model_set) != self._model_set
+            self._model_set = str(model_set)
+        if changed:
+            self.model_changed.emit(self._model_set)
 
     def pipeline(self):
         """The OCR pipeline, created on first use on a worker thread (loading models takes seconds)."""

@@ -28,6 +28,7 @@ from labeler.ui.edit_actions import install_edit_actions
 from labeler.ui.correction import install_correction_actions
 from labeler.ui.export_actions import install_kie_export_actions
 from labeler.ui.panels import STATUS_NAMES, ImagePanel, RegionTable, RegionTableModel
+from labeler.ui.retrain_panel import install_retrain_actions
 from labeler.ui.settings_dialog import install_settings_actions
 
 
@@ -110,6 +111,7 @@ class MainWindow(QMainWindow):
         install_kie_export_actions(self)
         install_correction_actions(self)
         install_edit_actions(self)
+        install_retrain_actions(self)  # after the correction actions: it re-labels through window.batch
         install_settings_actions(self)  # keep last: applies user shortcut overrides to every action above
 
     def _connect(self) -> None:
@@ -193,6 +195,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Cancel OCR, save pending edits, stop the autosave thread (idempotent; raises if the save fails)."""
         if not self._closed:
+            self.retrain.shutdown()  # a training child process must not outlive the window
             self.editor.close_project()
             self._closed = True
 

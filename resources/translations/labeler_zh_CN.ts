@@ -235,6 +235,14 @@
         <source>Locked regions follow onto new images</source>
         <translation>锁定框自动带到新图片</translation>
     </message>
+    <message>
+        <source>Re&amp;train...</source>
+        <translation>重新训练(&amp;T)...</translation>
+    </message>
+    <message>
+        <source>Retrain</source>
+        <translation>重新训练</translation>
+    </message>
 </context>
 <context>
     <name>SettingsDialog</name>
@@ -336,6 +344,217 @@
     <message>
         <source>Change keys in the settings file under &quot;shortcuts&quot; (action name -&gt; keys).</source>
         <translation>在设置文件的 &quot;shortcuts&quot; 项中修改快捷键（功能名称 -&gt; 快捷键）。</translation>
+    </message>
+</context>
+<context>
+    <name>RetrainPanel</name>
+    <message>
+        <source>Accepted: model {version} now pre-labels this project.</source>
+        <translation>已采用：本项目的预标注现在使用模型 {version}。</translation>
+    </message>
+    <message>
+        <source>Accepted: model {version} was installed.</source>
+        <translation>已采用：模型 {version} 已安装。</translation>
+    </message>
+    <message>
+        <source>Advanced</source>
+        <translation>高级选项</translation>
+    </message>
+    <message>
+        <source>Also fine-tune the detector</source>
+        <translation>同时微调检测模型</translation>
+    </message>
+    <message>
+        <source>Base model: {model} · device {device} · budget {minutes:g} min</source>
+        <translation>基础模型：{model} · 设备 {device} · 时间预算 {minutes:g} 分钟</translation>
+    </message>
+    <message>
+        <source>Base</source>
+        <translation>训练前</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Cancelled: nothing was installed.</source>
+        <translation>已取消：未安装任何模型。</translation>
+    </message>
+    <message>
+        <source>Cancelling...</source>
+        <translation>正在取消...</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>变化</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Error: {message}</source>
+        <translation>错误：{message}</translation>
+    </message>
+    <message>
+        <source>Fine-tune the recognizer on the confirmed images of this project</source>
+        <translation>用本项目已确认的图片微调识别模型</translation>
+    </message>
+    <message>
+        <source>Finished.</source>
+        <translation>已完成。</translation>
+    </message>
+    <message>
+        <source>Loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>Max steps</source>
+        <translation>最大步数</translation>
+    </message>
+    <message>
+        <source>Metrics (before / after)</source>
+        <translation>指标（训练前 / 训练后）</translation>
+    </message>
+    <message>
+        <source>Metrics on the {split} split ({n} images)</source>
+        <translation>{split} 集上的指标（{n} 张图片）</translation>
+    </message>
+    <message>
+        <source>No confirmed images yet: training learns from the images you confirmed.</source>
+        <translation>还没有已确认的图片：训练只使用您确认过的图片。</translation>
+    </message>
+    <message>
+        <source>Not accepted: {reason}. Pre-labelling keeps the current model.</source>
+        <translation>未采用：{reason}。预标注继续使用当前模型。</translation>
+    </message>
+    <message>
+        <source>Open a project folder first.</source>
+        <translation>请先打开一个项目文件夹。</translation>
+    </message>
+    <message>
+        <source>Processes</source>
+        <translation>进程数</translation>
+    </message>
+    <message>
+        <source>Re-label the {n} images not yet confirmed with the new model?</source>
+        <translation>是否用新模型重新标注 {n} 张尚未确认的图片？</translation>
+    </message>
+    <message>
+        <source>Retrain</source>
+        <translation>重新训练</translation>
+    </message>
+    <message>
+        <source>Start retraining</source>
+        <translation>开始训练</translation>
+    </message>
+    <message>
+        <source>The model was installed in {folder}; it is used when that project is opened.</source>
+        <translation>模型已安装到 {folder}；打开该项目时将使用它。</translation>
+    </message>
+    <message>
+        <source>The training log appears here.</source>
+        <translation>训练日志显示在这里。</translation>
+    </message>
+    <message>
+        <source>Time budget (minutes)</source>
+        <translation>时间预算（分钟）</translation>
+    </message>
+    <message>
+        <source>Training failed (exit status {code}); see the log.</source>
+        <translation>训练失败（退出码 {code}），请查看日志。</translation>
+    </message>
+    <message>
+        <source>Training on {n} confirmed images...</source>
+        <translation>正在用 {n} 张已确认的图片训练...</translation>
+    </message>
+    <message>
+        <source>Tuned</source>
+        <translation>训练后</translation>
+    </message>
+    <message>
+        <source>Validation accuracy</source>
+        <translation>验证准确率</translation>
+    </message>
+    <message>
+        <source>auto</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>finished</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>idle</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <source>no data yet</source>
+        <translation>暂无数据</translation>
+    </message>
+    <message>
+        <source>no limit</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>starting...</source>
+        <translation>正在启动...</translation>
+    </message>
+    <message>
+        <source>step</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <source>{model}: step {step}/{total} · ETA {eta}</source>
+        <translation>{model}：第 {step}/{total} 步 · 剩余 {eta}</translation>
+    </message>
+    <message>
+        <source>Cannot read the project's models: {error}</source>
+        <translation>无法读取项目的模型：{error}</translation>
+    </message>
+    <message>
+        <source>Model: {name}</source>
+        <translation>模型：{name}</translation>
+    </message>
+    <message>
+        <source>The trained model cannot be used: {error}</source>
+        <translation>训练得到的模型无法使用：{error}</translation>
+    </message>
+    <message>
+        <source>tuned {version}</source>
+        <translation>微调 {version}</translation>
+    </message>
+    <message>
+        <source>detection H-mean (polygon IoU &gt;= 0.5)</source>
+        <translation>检测 H-mean（多边形 IoU &gt;= 0.5）</translation>
+    </message>
+    <message>
+        <source>exact text of matched regions</source>
+        <translation>匹配区域的文字完全正确</translation>
+    </message>
+    <message>
+        <source>text ignoring case and white space</source>
+        <translation>忽略大小写和空白的文字正确率</translation>
+    </message>
+    <message>
+        <source>1 - normalized edit distance</source>
+        <translation>1 - 归一化编辑距离</translation>
+    </message>
+    <message>
+        <source>end-to-end H-mean (box and exact text)</source>
+        <translation>端到端 H-mean（框与文字都正确）</translation>
+    </message>
+    <message>
+        <source>share of regions needing no edit</source>
+        <translation>无需修改的区域比例</translation>
     </message>
 </context>
 </TS>

@@ -1,0 +1,114 @@
+"""Which model set pre-labels: the status-bar indicator, a project's own tuned model when the project opens,
+and the switch to a model that `labeler train` has just installed.
+
+A project's tuned models live in PROJECT/.labeler/models/<version>/ (protocol.md); the one marked active in
+its history.json is used while that project is open, and the user's own choice comes back with the next
+project that has none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from PyQt5.QtCore import QObject
+from PyQt5.QtWidgets import QLabel
+
+from labeler.core.errors import LabelerError
+from labeler.ui.i18n import tr
+
+CTX = "RetrainPanel"
+PROJECT_MODELS = Path(".labeler") / "models"
+
+
+def project_active_model(project_dir: str | Path) -> Path | None:
+    """The project's active tuned model folder, or None (also while labeler.ocr.project_models does not exist)."""
+    try:
+        from labeler.ocr.project_models import active_model_dir
+    except ImportError:  # the train engine's model store is not installed in this build
+        return None
+    return active_model_dir(project_dir)
+
+
+def project_model_version(model_set: str) -> str | None:
+    """'v3' for .../PROJECT/.labeler/models/v3, None for a bundled or registered set."""
+    path = Path(model_set)
+    if path.parent.name == PROJECT_MODELS.name and path.parent.parent.name == PROJECT_MODELS.parent.name:
+        return path.name
+    return None
+
+
+class ModelSwitch(QObject):
+    """Follows the editor's model set into a status-bar label and swaps project models in and out."""
+
+    def __init__(self, window, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.window = window
+        self.editor = window.editor
+        self.label = QLabel()
+        self.label.setContentsMargins(8, 0, 8, 0)
+        self.project_model: str | None = None  # the project model we put into the editor
+        self.user_model: str | None = None  # what the editor used before it
+        self.editor.model_changed.connect(self._model_changed)
+        self.editor.project_opened.connect(self.follow_project)
+        self.show_model()
+
+    def show_model(self) -> None:
+        model_set = self.editor.model_set
+        version = project_model_version(model_set)
+        name = tr("tuned {version}", CTX).format(version=version) if version else Path(model_set).name or model_set
+        self.label.setText(tr("Model: {name}", CTX).format(name=name))
+        self.label.setToolTip(model_set)
+
+    def _model_changed(self, model_set: str) -> None:
+        if self.project_model is not None and model_set != self.project_model:
+            self.project_model = self.user_model = None  # the user chose another set (settings): theirs now
+        self.show_model()
+
+    def follow_project(self) -> None:
+        """On opening a project: its active tuned model if it has one, else back to the user's set."""
+        project = self.editor.project
+        if project is None:
+            return
+        try:
+            active = project_active_model(project.folder)
+        except (LabelerError, OSError, ValueError) as exc:
+            self.editor.message.emit(tr("Cannot read the project's models: {error}", CTX).format(error=exc))
+            active = None
+        if active is not None:
+            self.use(str(active))
+        elif self.project_model is not None:
+            user, self.project_model, self.user_model = self.user_model, None, None
+            self._set(user or "default")
+
+    def use(self, model_dir: str | Path) -> bool:
+        """Pre-label with a project model folder from the next OCR job on; False (and a message) if it is unusable."""
+        model_dir = str(model_dir)
+        try:
+            from labeler.ocr.registry import resolve_model_set
+
+            resolve_model_set(model_dir)  # reads the manifest only: a broken install is refused here
+            pipeline = self._pipeline_for(model_dir)
+        except LabelerError as exc:
+            self.editor.message.emit(tr("The trained model cannot be used: {error}", CTX).format(error=exc))
+            return False
+        if self.project_model is None:
+            self.user_model = self.editor.model_set
+        self.project_model = model_dir
+        self.editor.use_model_set(model_dir, pipeline)
+        return True
+
+    def _set(self, model_set: str) -> None:
+        try:
+            self.editor.use_model_set(model_set, self._pipeline_for(model_set))
+        except LabelerError as exc:
+            self.editor.message.emit(str(exc))
+
+    def _pipeline_for(self, model_set: str):
+        """None (made lazily) unless the user's settings change detection thresholds, which must carry over."""
+        settings = getattr(self.window, "user_settings", None)
+        if settings is None or (settings.box_thresh is None and settings.unclip_ratio is None):
+            return None
+        from labeler.ui.settings_dialog import _pipeline_with_thresholds
+
+        return _pipeline_with_thresholds(replace(settings, model_set=model_set))

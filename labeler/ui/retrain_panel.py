@@ -1,0 +1,490 @@
+"""The Retrain panel: fine-tune the pre-labeller on the project's confirmed images with `labeler train`.
+
+One Start button with sensible defaults (advanced options folded away); while the child process runs the
+panel shows its stage, a progress bar with ETA, live loss and validation-accuracy curves and the log; at the
+end a base / tuned metrics table. An accepted model becomes the editor's model set at once, and the panel
+offers to re-label the images not confirmed yet. The work is a separate process (RetrainRunner), so the
+window stays responsive and Cancel really stops it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PyQt5.QtCore import QEvent, Qt
+from PyQt5.QtGui import QBrush, QColor, QFont
+from PyQt5.QtWidgets import (
+    QAction,
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from labeler.core.model import ImageStatus
+from labeler.ui.curve_plot import CurvePlot
+from labeler.ui.i18n import tr
+from labeler.ui.model_switch import ModelSwitch
+from labeler.ui.retrain_runner import DEVICES, RetrainRunner, TrainOptions, train_argv
+
+CTX = "RetrainPanel"
+# (protocol key, short name as in README tables, what it measures)
+METRICS = (
+    ("det_hmean", "det_H", "detection H-mean (polygon IoU >= 0.5)"),
+    ("rec_acc", "rec_acc", "exact text of matched regions"),
+    ("rec_acc_norm", "rec_acc_norm", "text ignoring case and white space"),
+    ("one_minus_ned", "1-NED", "1 - normalized edit distance"),
+    ("e2e_hmean", "e2e_H", "end-to-end H-mean (box and exact text)"),
+    ("zero_edit", "zero_edit", "share of regions needing no edit"),
+)
+LOG_LINES = 5000
+EXIT_CANCELLED = 130
+
+
+def _tr(text: str) -> str:
+    return tr(text, CTX)
+
+
+def format_eta(seconds: float | None) -> str:
+    if seconds is None or seconds < 0:
+        return "?"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+@dataclass
+class RetrainState:
+    """What the current (or last) run has reported; the widgets show it."""
+
+    running: bool = False
+    project_dir: str = ""
+    stage: str = ""
+    message: str = ""
+    base: dict = field(default_factory=dict)
+    tuned: dict = field(default_factory=dict)
+    split: str = ""
+    images: int | None = None
+    result: dict | None = None
+    error: str = ""
+    cancelled: bool = False
+    exit_code: int | None = None
+    switched_to: str | None = None  # the model folder the editor now uses
+    relabel_offered: int | None = None  # how many unconfirmed images the offer was about
+
+
+class RetrainPanel(QWidget):
+    def __init__(self, editor, switch: ModelSwitch, batch=None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.editor, self.switch, self.batch = editor, switch, batch
+        self.state = RetrainState()
+        self.argv_for = train_argv  # (project_dir, TrainOptions) -> argv; tests put a scripted child here
+        self.runner = RetrainRunner(self)
+        self.runner.received.connect(self.handle_event)
+        self.runner.log_line.connect(self.log)
+        self.runner.finished.connect(self._finished)
+        self._build()
+        self._retranslate()
+        self._show_idle()
+
+    # ------------------------------------------------------------------ building
+
+    def _build(self) -> None:
+        self.start_button, self.cancel_button = QPushButton(), QPushButton()
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.model_label, self.stage_label, self.result_label = QLabel(), QLabel(), QLabel()
+        for label in (self.stage_label, self.result_label):
+            label.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+
+        self.advanced_toggle = QToolButton()
+        self.advanced_toggle.setCheckable(True)
+        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        self.advanced_toggle.setArrowType(Qt.RightArrow)
+        self.advanced_toggle.setAutoRaise(True)
+        self.advanced_toggle.toggled.connect(self._fold)
+        self.advanced = QWidget()
+        form = QFormLayout(self.advanced)
+        form.setContentsMargins(16, 0, 0, 0)
+        self.budget = QSpinBox()
+        self.budget.setRange(1, 24 * 60)
+        self.budget.setValue(int(TrainOptions.time_budget_min))
+        self.det = QCheckBox()
+        self.nproc = QSpinBox()
+        self.nproc.setRange(0, 64)
+        self.device = QComboBox()
+        for name in DEVICES:
+            self.device.addItem(name, name)
+        self.max_steps = QSpinBox()
+        self.max_steps.setRange(0, 10_000_000)
+        self.advanced_labels = [QLabel() for _ in range(4)]
+        form.addRow(self.advanced_labels[0], self.budget)
+        form.addRow("", self.det)
+        form.addRow(self.advanced_labels[1], self.nproc)
+        form.addRow(self.advanced_labels[2], self.device)
+        form.addRow(self.advanced_labels[3], self.max_steps)
+        self.advanced.setVisible(False)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        controls = QVBoxLayout()
+        controls.addWidget(self.model_label)
+        controls.addLayout(buttons)
+        controls.addWidget(self.advanced_toggle)
+        controls.addWidget(self.advanced)
+        controls.addWidget(self.progress)
+        controls.addWidget(self.stage_label)
+        controls.addWidget(self.result_label)
+        controls.addStretch(1)
+        controls_box = QWidget()
+        controls_box.setLayout(controls)
+        controls_box.setFixedWidth(300)
+
+        self.loss_plot = CurvePlot("loss")
+        self.acc_plot = CurvePlot("validation accuracy", y_range=(0.0, 1.0))
+        self.table = QTableWidget(len(METRICS), 3)
+        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.table.setSelectionMode(QTableWidget.NoSelection)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.setVerticalHeaderLabels([short for _key, short, _what in METRICS])
+        self.table.setMinimumWidth(280)
+        self.table_title = QLabel()
+        table_box = QVBoxLayout()
+        table_box.setContentsMargins(0, 0, 0, 0)
+        table_box.addWidget(self.table_title)
+        table_box.addWidget(self.table, 1)
+        table_widget = QWidget()
+        table_widget.setLayout(table_box)
+
+        self.log_view = QPlainTextEdit()
+        self.log_view.setReadOnly(True)
+        self.log_view.setMaximumBlockCount(LOG_LINES)
+        self.log_view.setLineWrapMode(QPlainTextEdit.NoWrap)
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.TypeWriter)
+        self.log_view.setFont(mono)
+        self.log_view.setMinimumHeight(70)
+
+        top = QHBoxLayout()
+        top.addWidget(controls_box)
+        top.addWidget(self.loss_plot, 1)
+        top.addWidget(self.acc_plot, 1)
+        top.addWidget(table_widget, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(top, 3)
+        layout.addWidget(self.log_view, 1)
+
+    def _retranslate(self) -> None:
+        self.start_button.setText(_tr("Start retraining"))
+        self.start_button.setToolTip(_tr("Fine-tune the recognizer on the confirmed images of this project"))
+        self.cancel_button.setText(_tr("Cancel"))
+        self.advanced_toggle.setText(_tr("Advanced"))
+        self.advanced_labels[0].setText(_tr("Time budget (minutes)"))
+        self.det.setText(_tr("Also fine-tune the detector"))
+        self.advanced_labels[1].setText(_tr("Processes"))
+        self.nproc.setSpecialValueText(_tr("auto"))
+        self.advanced_labels[2].setText(_tr("Device"))
+        self.max_steps.setSpecialValueText(_tr("no limit"))
+        self.advanced_labels[3].setText(_tr("Max steps"))
+        self.loss_plot.title, self.acc_plot.title = _tr("Loss"), _tr("Validation accuracy")
+        self.loss_plot.x_label = self.acc_plot.x_label = _tr("step")
+        self.loss_plot.empty_text = self.acc_plot.empty_text = _tr("no data yet")
+        self.table.setHorizontalHeaderLabels([_tr("Base"), _tr("Tuned"), _tr("Change")])
+        for row, (_key, _short, what) in enumerate(METRICS):
+            self.table.verticalHeaderItem(row).setToolTip(_tr(what))
+        self.log_view.setPlaceholderText(_tr("The training log appears here."))
+        self.switch.show_model()
+        self._show_model()
+        self._show_table_title()
+        self._show_result()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        if event.type() == QEvent.LanguageChange:
+            self._retranslate()
+        super().changeEvent(event)
+
+    def _fold(self, unfolded: bool) -> None:
+        self.advanced.setVisible(unfolded)
+        self.advanced_toggle.setArrowType(Qt.DownArrow if unfolded else Qt.RightArrow)
+
+    # ------------------------------------------------------------------ values
+
+    def options(self) -> TrainOptions:
+        return TrainOptions(
+            time_budget_min=float(self.budget.value()),
+            det=self.det.isChecked(),
+            nproc=self.nproc.value() or None,
+            device=self.device.currentData(),
+            max_steps=self.max_steps.value() or None,
+        )
+
+    def unconfirmed_count(self) -> int:
+        project = self.editor.project
+        return 0 if project is None else len(project.records_with_status(ImageStatus.NEW, ImageStatus.PRELABELLED))
+
+    # ------------------------------------------------------------------ running
+
+    def start(self, options: TrainOptions | None = None) -> bool:
+        ed = self.editor
+        if self.runner.running:
+            return False
+        if ed.project is None:
+            self._say(_tr("Open a project folder first."))
+            return False
+        confirmed = len(ed.project.records_with_status(ImageStatus.CONFIRMED))
+        if confirmed == 0:
+            self._say(_tr("No confirmed images yet: training learns from the images you confirmed."))
+            return False
+        ed.flush()  # the trainer reads Label.txt from disk: every confirmed edit must be there
+        folder = str(ed.project.folder)
+        self.state = RetrainState(running=True, project_dir=folder)
+        self.loss_plot.clear()
+        self.acc_plot.clear()
+        self.log_view.clear()
+        self._show_table()
+        self._show_result()
+        self.progress.setRange(0, 0)
+        self.progress.setFormat(_tr("starting..."))
+        self.stage_label.setText(_tr("Training on {n} confirmed images...").format(n=confirmed))
+        self.runner.start(self.argv_for(folder, options or self.options()))
+        self._show_running(True)
+        return True
+
+    def cancel(self) -> None:
+        if self.runner.running:
+            self.stage_label.setText(_tr("Cancelling..."))
+            self.runner.cancel()
+
+    def shutdown(self) -> None:
+        self.runner.shutdown()
+
+    def log(self, line: str) -> None:
+        self.log_view.appendPlainText(line)
+
+    def handle_event(self, obj: dict) -> None:
+        """One protocol object (protocol.md) -> state and widgets."""
+        kind, st = obj.get("event"), self.state
+        if kind == "start":
+            self.log(_tr("Base model: {model} · device {device} · budget {minutes:g} min").format(
+                model=obj.get("base_model", "?"), device=obj.get("device", "?"),
+                minutes=float(obj.get("time_budget_s") or 0) / 60))
+        elif kind == "stage":
+            st.stage, st.message = str(obj.get("stage", "")), str(obj.get("message", ""))
+            self.stage_label.setText(f"{st.stage}: {st.message}" if st.message else st.stage)
+            if st.stage != "train":
+                self.progress.setRange(0, 0)
+                self.progress.setFormat(st.stage)
+        elif kind == "progress":
+            self._progress(obj)
+        elif kind == "validate":
+            model, step = obj.get("model", "rec"), obj.get("step", 0)
+            self._add(self.acc_plot, f"{model} val acc", step, obj.get("val_acc"), markers=True)
+            self._add(self.loss_plot, f"{model} val loss", step, obj.get("val_loss"), markers=True)
+        elif kind == "metrics":
+            which = obj.get("which")
+            if which in ("base", "tuned") and isinstance(obj.get("metrics"), dict):
+                setattr(st, which, dict(obj["metrics"]))
+                st.split, st.images = str(obj.get("split", "")), obj.get("images")
+                self._show_table()
+        elif kind == "result":
+            st.result = obj
+            for which in ("base", "tuned"):
+                if isinstance(obj.get(which), dict) and obj[which]:
+                    setattr(st, which, dict(obj[which]))
+            self._show_table()
+            self._show_result()
+        elif kind == "error":
+            st.error = str(obj.get("message", ""))
+            self.log(_tr("Error: {message}").format(message=st.error))
+            self._show_result()
+        elif kind == "cancelled":
+            st.cancelled = True
+
+    def _progress(self, obj: dict) -> None:
+        model, step, total = obj.get("model", "rec"), int(obj.get("step", 0)), int(obj.get("total_steps") or 0)
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(min(step, max(total, 1)))
+        self.progress.setFormat(_tr("{model}: step {step}/{total} · ETA {eta}").format(
+            model=model, step=step, total=total, eta=format_eta(obj.get("eta_s"))))
+        self._add(self.loss_plot, f"{model} loss", step, obj.get("loss"))
+
+    @staticmethod
+    def _add(plot: CurvePlot, series: str, x, y, markers: bool = False) -> None:
+        if isinstance(x, (int, float)) and isinstance(y, (int, float)):
+            plot.add_series(series, markers=markers)
+            plot.add_point(series, x, y)
+
+    def _finished(self, exit_code: int) -> None:
+        st = self.state
+        st.running, st.exit_code = False, exit_code
+        if exit_code == EXIT_CANCELLED or (self.runner.cancel_requested and exit_code != 0):
+            st.cancelled = True
+        self._show_running(False)
+        result = st.result
+        if exit_code == 0 and result is not None and result.get("accepted") and result.get("model_dir"):
+            self._switch(str(result["model_dir"]))
+        self._show_result()
+        self._show_idle()
+        if st.switched_to is not None:
+            self.offer_relabel()
+
+    def _switch(self, model_dir: str) -> None:
+        project = self.editor.project
+        if project is None or str(project.folder) != self.state.project_dir:
+            self.log(_tr("The model was installed in {folder}; it is used when that project is opened.").format(
+                folder=self.state.project_dir))
+            return
+        if self.switch.use(model_dir):
+            self.state.switched_to = model_dir
+
+    def offer_relabel(self) -> bool:
+        """Ask whether to re-label the unconfirmed images with the new model; True if that started."""
+        count = self.unconfirmed_count()
+        if count == 0 or self.batch is None:
+            return False
+        self.state.relabel_offered = count
+        answer = QMessageBox.question(
+            self, _tr("Retrain"),
+            _tr("Re-label the {n} images not yet confirmed with the new model?").format(n=count),
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+        return answer == QMessageBox.Yes and self.relabel_unconfirmed()
+
+    def relabel_unconfirmed(self) -> bool:
+        return self.batch is not None and self.batch.start(force=True) is not None
+
+    # ------------------------------------------------------------------ showing
+
+    def _say(self, text: str) -> None:
+        self.stage_label.setText(text)
+        self.editor.message.emit(text)
+
+    def _show_model(self) -> None:
+        self.model_label.setText(self.switch.label.text())
+        self.model_label.setToolTip(self.switch.label.toolTip())
+
+    def _show_running(self, running: bool) -> None:
+        self.start_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        self.advanced.setEnabled(not running)
+
+    def _show_idle(self) -> None:
+        self._show_running(False)
+        st = self.state
+        if st.exit_code is None:
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
+            self.progress.setFormat(_tr("idle"))
+            return
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1 if st.exit_code == 0 else 0)
+        if st.cancelled:
+            self.progress.setFormat(_tr("cancelled"))
+            self.stage_label.setText(_tr("Cancelled: nothing was installed."))
+        elif st.exit_code == 0:
+            self.progress.setFormat(_tr("finished"))
+            self.stage_label.setText(_tr("Finished."))
+        else:
+            self.progress.setFormat(_tr("failed"))
+            self.stage_label.setText(_tr("Training failed (exit status {code}); see the log.").format(code=st.exit_code))
+
+    def _show_table_title(self) -> None:
+        st = self.state
+        if st.images is not None:
+            self.table_title.setText(_tr("Metrics on the {split} split ({n} images)").format(
+                split=st.split or "test", n=st.images))
+        else:
+            self.table_title.setText(_tr("Metrics (before / after)"))
+
+    def _show_table(self) -> None:
+        st = self.state
+        self._show_table_title()
+        for row, (key, _short, _what) in enumerate(METRICS):
+            base, tuned = st.base.get(key), st.tuned.get(key)
+            cells = [_number(base), _number(tuned), ""]
+            delta = None
+            if isinstance(base, (int, float)) and isinstance(tuned, (int, float)):
+                delta = tuned - base
+                cells[2] = f"{delta:+.3f}"
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                if col == 2 and delta is not None and abs(delta) >= 5e-4:
+                    item.setForeground(QBrush(QColor("#1a7f37" if delta > 0 else "#c62828")))
+                self.table.setItem(row, col, item)
+
+    def _show_result(self) -> None:
+        st, label = self.state, self.result_label
+        result = st.result
+        style, text = "", ""
+        if st.error:
+            style, text = "color: #c62828;", _tr("Error: {message}").format(message=st.error)
+        elif result is not None and result.get("accepted"):
+            version = result.get("version") or "?"
+            style = "color: #1a7f37;"
+            if st.switched_to:
+                text = _tr("Accepted: model {version} now pre-labels this project.").format(version=version)
+            else:
+                text = _tr("Accepted: model {version} was installed.").format(version=version)
+        elif result is not None:
+            style = "color: #9a6700;"
+            text = _tr("Not accepted: {reason}. Pre-labelling keeps the current model.").format(
+                reason=result.get("reason") or "?")
+        label.setStyleSheet(style)
+        label.setText(text)
+        self._show_model()
+
+
+def install_retrain_actions(window) -> RetrainPanel:
+    """Add the model indicator to the status bar, the Retrain... action (OCR menu) and the panel's dock."""
+    window.model_switch = ModelSwitch(window, window)
+    window.statusBar().insertPermanentWidget(0, window.model_switch.label)
+    panel = RetrainPanel(window.editor, window.model_switch, getattr(window, "batch", None))
+    window.editor.model_changed.connect(lambda _name: panel._show_model())
+    dock = QDockWidget("Retrain", window)
+    dock.setObjectName("Retrain")
+    dock.setWidget(panel)
+    dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable | QDockWidget.DockWidgetClosable)
+    window.addDockWidget(Qt.BottomDockWidgetArea, dock)
+    dock.hide()
+    window.retrain, window.retrain_dock = panel, dock
+
+    def show_panel() -> None:
+        dock.show()
+        dock.raise_()
+        panel.start_button.setFocus()
+
+    action = QAction("Re&train...", window)
+    action.setShortcutContext(Qt.WindowShortcut)
+    action.triggered.connect(lambda _checked=False: show_panel())
+    auto_label = window.actions_by_name.get("auto_label")
+    menus = [w for w in auto_label.associatedWidgets() if isinstance(w, QMenu)] if auto_label else []
+    menu = menus[0] if menus else window.menuBar().addMenu("&OCR")
+    menu.addSeparator()
+    menu.addAction(action)
+    window.actions_by_name["retrain"] = action
+    return panel
+
+
+def _number(value) -> str:
+    return f"{value:.3f}" if isinstance(value, (int, float)) else "-"
+
