@@ -164,8 +164,7 @@ class _Job:
     def run(self) -> JobOutcome:
         job = self.job
         if not (self.project_dir / "Label.txt").is_file():
-            raise TrainJobError(f"{self.project_dir / 'Label.txt'}: not found (is it a PPOCRLabel image folder "
-                                "with confirmed images?)")
+            raise TrainJobError(f"{self.project_dir}: no confirmed images (no Label.txt: confirm some images first)")
         if job.det and not _det_available():
             raise TrainJobError("--det is not available yet (labeler.train.det_finetune is missing)")
         base, chosen_by = resolve_base(self.project_dir, job.models)

@@ -123,7 +123,9 @@ class EventEmitter:
 
     def __call__(self, event: dict) -> None:
         line = encode_event(event)
-        text = human_line(event) if self.human else None
+        text = human_line(json.loads(line)) if self.human else None  # the JSON-safe values: NaN shows as "-"
+        if text:
+            text = " ".join(text.splitlines())  # one event, one line
         with self._lock:
             self.last[event["event"]] = event
             self.out.write(line + "\n")
