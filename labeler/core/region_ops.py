@@ -161,3 +161,14 @@ def reading_order(regions: Sequence[Points], same_line: float | None = None) -> 
         line_of[i] = line
         prev_top = boxes[i][1]
     return sorted(range(len(boxes)), key=lambda i: (line_of[i], boxes[i][0], boxes[i][1]))
+
+
+def rotate_points_with_image(points: Points, width: float, height: float, clockwise: bool = True) -> list[Point]:
+    """Where the points land when the whole `width` x `height` image turns by 90 degrees.
+
+    The turned image is `height` x `width`. Vertex order is kept: the same corner of the text stays
+    first, so the reading direction rides along with the pixels (four turns give the points back).
+    """
+    if clockwise:
+        return [(float(height) - float(y), float(x)) for x, y in points]
+    return [(float(y), float(width) - float(x)) for x, y in points]

@@ -89,6 +89,7 @@ class Canvas(QGraphicsView):
         self._poly_item: QGraphicsPathItem | None = None
         self._poly_cursor: QPointF | None = None
         self.boxes_visible = True
+        self.indices_visible = True  # the number badge of every region (PPOCRLabel's box index)
         self.fit_mode = True  # refit on resize until the user zooms
 
     # ------------------------------------------------------------------ content
@@ -130,7 +131,7 @@ class Canvas(QGraphicsView):
             self._items.append(item)
             label = index_badge(i + 1, LOW_SCORE if low else NORMAL)
             label.setPos(QPointF(*region.points[0]))
-            label.setVisible(self.boxes_visible)
+            label.setVisible(self.boxes_visible and self.indices_visible)
             scene.addItem(label)
             self._labels.append(label)
         if self._selected >= len(self._items):
@@ -201,8 +202,18 @@ class Canvas(QGraphicsView):
 
     def set_boxes_visible(self, visible: bool) -> None:
         self.boxes_visible = visible
-        for item in self._items + self._labels + self._handles:
+        for item in self._items + self._handles:
             item.setVisible(visible)
+        self.set_indices_visible(self.indices_visible)
+
+    def set_indices_visible(self, visible: bool) -> None:
+        """Show or hide the number badges (shown only while the boxes are)."""
+        self.indices_visible = visible
+        for label in self._labels:
+            label.setVisible(visible and self.boxes_visible)
+
+    def index_badge(self, index: int) -> QGraphicsRectItem:
+        return self._labels[index]
 
     # ------------------------------------------------------------------ zoom
 

@@ -13,6 +13,7 @@ from PyQt5.QtWidgets import QAction
 from labeler.core import region_ops
 from labeler.core.history import AddRegion, Batch, Command, MovePoints, RemoveRegion, Reorder, ReplaceRegions, SetField
 from labeler.core.model import ImageStatus
+from labeler.ui.image_actions import install_image_actions
 
 EXPAND_PX = 3.0  # Ctrl+K grows a box by this much on every side
 DUPLICATE_OFFSET = 10.0  # a copy lands this far right and down of the original
@@ -255,4 +256,5 @@ def install_edit_actions(window) -> EditActions:
     a(m, "show_boxes", "&Show boxes", acts.show_boxes, "Ctrl+A")
     a(m, "zoom_selected", "&Zoom to selected box", cv.zoom_to_selected, "Ctrl+G")
     a(m, "fit_width", "Fit &width", cv.fit_width, "Ctrl+Shift+F")
+    install_image_actions(window)  # rotate / delete the image file, box numbers, Ctrl+J
     return acts

@@ -6,7 +6,8 @@ commands); they store nothing of their own, so what they show is always the proj
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from PyQt5.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, Qt
 from PyQt5.QtGui import QColor, QIcon, QPainter, QPixmap
@@ -76,6 +77,15 @@ class ImageListModel(QAbstractListModel):
         if role == Qt.ToolTipRole:
             return f"{rec.path}: {STATUS_NAMES[rec.status]}"
         return None
+
+    @contextmanager
+    def removing_row(self, row: int) -> Iterator[None]:
+        """Wrap the removal of the project's record at `row` (the views drop just that row, no reset)."""
+        self.beginRemoveRows(QModelIndex(), row, row)
+        try:
+            yield
+        finally:
+            self.endRemoveRows()
 
     def record_changed(self, record: ImageRecord) -> None:
         if self.project is None or record.path not in self.project:

@@ -180,6 +180,42 @@
         <translation>显示标注框(&amp;S)</translation>
     </message>
     <message>
+        <source>&amp;Image</source>
+        <translation>图像(&amp;I)</translation>
+    </message>
+    <message>
+        <source>Rotate image &amp;anticlockwise</source>
+        <translation>图像逆时针旋转 90°(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Rotate image &amp;clockwise</source>
+        <translation>图像顺时针旋转 90°(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Delete image...</source>
+        <translation>删除图像(&amp;D)...</translation>
+    </message>
+    <message>
+        <source>Show box &amp;numbers</source>
+        <translation>显示框序号(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Edit &amp;mode (stop drawing)</source>
+        <translation>编辑模式（停止绘制）(&amp;M)</translation>
+    </message>
+    <message>
+        <source>Delete image</source>
+        <translation>删除图像</translation>
+    </message>
+    <message>
+        <source>Move {name} to {trash} and remove its labels from Label.txt, Cache.cach and fileState.txt?
+
+This cannot be undone with Ctrl+Z; the file and a copy of its labels stay in the trash folder.</source>
+        <translation>将 {name} 移到 {trash}，并从 Label.txt、Cache.cach 和 fileState.txt 中删除它的标注？
+
+此操作不能用 Ctrl+Z 撤销；文件和它的标注副本保留在回收站文件夹中。</translation>
+    </message>
+    <message>
         <source>&amp;Zoom to selected box</source>
         <translation>缩放到选中框(&amp;Z)</translation>
     </message>
