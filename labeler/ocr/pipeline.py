@@ -60,6 +60,7 @@ class PipelineOptions:
     threads: int = 2
     use_cls: bool = True
     spin_threads: bool = False  # busy-wait inference threads: faster headless, bad beside a GUI
+    parallel_rec: bool = True  # recognition batches side by side, one thread each (see TextRecognizer)
     verify_flips: bool = True  # re-read crops the classifier turned, keep the more confident reading
     text_score: float = 0.5  # recognitions below this confidence are dropped, like the reference pipeline
     det: DetParams | None = None  # None: from the model set's manifest
@@ -116,8 +117,10 @@ class OcrPipeline:
             shape = cls_pre.get("image_shape", [3, 48, 192])
             params = ClsParams(height=int(shape[1]), width=int(shape[2]), thresh=float(cls_pre.get("thresh", 0.9)))
             self._cls = TextDirectionClassifier(OrtSession(self.model_set.cls.path, threads, spin=spin), params)
-        rec_session = OrtSession(self.model_set.rec.path, threads, spin=spin)
-        self._rec = TextRecognizer(rec_session, _read_charset(self.model_set, rec_session), self.options.rec or _rec_params(self.model_set))
+        parallel = threads if self.options.parallel_rec else 1
+        rec_session = OrtSession(self.model_set.rec.path, 1 if parallel > 1 else threads, spin=spin)
+        self._rec = TextRecognizer(rec_session, _read_charset(self.model_set, rec_session),
+                                   self.options.rec or _rec_params(self.model_set), parallel=parallel)
 
     @property
     def charset(self) -> list[str]:

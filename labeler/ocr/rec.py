@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -44,12 +45,19 @@ def batch_tensor(crops: list[np.ndarray], height: int, width: int) -> np.ndarray
 
 
 class TextRecognizer:
-    """Callable: list of BGR crops -> RecResult in the same order."""
+    """Callable: list of BGR crops -> RecResult in the same order.
 
-    def __init__(self, session: InferenceSession, charset: list[str], params: RecParams = RecParams()):
+    parallel > 1 runs that many batches at once, each on one thread of a single-threaded session:
+    recognition tensors are small, so one thread per batch does more work than threads inside one batch.
+    """
+
+    def __init__(self, session: InferenceSession, charset: list[str], params: RecParams = RecParams(),
+                 parallel: int = 1):
         self.session = session
         self.charset = charset
         self.params = params
+        self.parallel = max(1, int(parallel))
+        self._pool: ThreadPoolExecutor | None = None
 
     def __call__(self, crops: list[np.ndarray]) -> RecResult:
         start = time.perf_counter()
@@ -58,11 +66,21 @@ class TextRecognizer:
         ratios = [c.shape[1] / max(c.shape[0], 1) for c in crops]
         order = np.argsort(ratios, kind="stable")  # similar widths share a batch: less padding
         h = self.params.height
-        for b in range(0, n, self.params.batch_size):
-            idx = order[b : b + self.params.batch_size]
+
+        def run_batch(idx: np.ndarray) -> None:
             widest = max(ratios[i] for i in idx)
             width = max(self.params.min_width, int(math.ceil(h * widest)))
             probs = self.session.run(batch_tensor([crops[i] for i in idx], h, width))
             for i, (text, score) in zip(idx, ctc_greedy_decode(probs, self.charset)):
                 texts[i], scores[i] = text, score
+
+        batches = [order[b : b + self.params.batch_size] for b in range(0, n, self.params.batch_size)]
+        if self.parallel > 1 and len(batches) > 1:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.parallel, thread_name_prefix="rec")
+            for future in [self._pool.submit(run_batch, idx) for idx in batches]:
+                future.result()
+        else:
+            for idx in batches:
+                run_batch(idx)
         return RecResult(texts, scores, time.perf_counter() - start)

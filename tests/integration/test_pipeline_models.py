@@ -87,3 +87,15 @@ def test_wrong_classifier_flips_are_rejected_by_the_recognizer():
     unverified.load()
     unverified._cls.session = _AlwaysUpsideDown()
     assert [_norm(r.text) for r in unverified(render_lines(LINES)).regions] != [_norm(t) for t in LINES]
+
+
+def test_parallel_recognition_batches_match_serial_ones():
+    """Batches read side by side on single-threaded sessions give the same texts, in input order."""
+    lines = [f"Item {i}: {i * 7}.{i:02d} EUR" for i in range(14)] + ["ok", "A", "wide line of text number 15 here"]
+    page = render_lines(lines, size=(1100, 80 * len(lines) + 80), scale=1.0)
+    serial = OcrPipeline("default", PipelineOptions(threads=2, parallel_rec=False))
+    parallel = OcrPipeline("default", PipelineOptions(threads=2, parallel_rec=True))
+    assert parallel._rec is None and (parallel.load() or parallel._rec.parallel == 2)
+    a, b = serial(page), parallel(page)
+    assert len(a.regions) >= 14  # more than one batch of 6, so the batches really ran in parallel
+    assert [(r.text, round(r.score, 4)) for r in a.regions] == [(r.text, round(r.score, 4)) for r in b.regions]
