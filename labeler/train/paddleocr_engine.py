@@ -58,11 +58,10 @@ PPOCRV4_MARKER = "ppocr/modeling/backbones/rec_lcnetv3.py"  # PPLCNetV3 arrived 
 DEFAULT_EPOCHS = {"rec": 100, "det": 100}
 MIN_ADVISED = {"rec": 5000, "det": 500}  # finetune guide: at least this many rec crops / det images
 PREFLIGHT_TAG = "LABELER_PREFLIGHT "
-PREFLIGHT_CODE = (
-    "import json, paddle\n"
-    "cuda = bool(paddle.is_compiled_with_cuda())\n"
-    "gpus = paddle.device.cuda.device_count() if cuda else 0\n"
-    f"print({PREFLIGHT_TAG!r} + json.dumps({{'version': paddle.__version__, 'cuda': cuda, 'gpus': gpus}}))\n"
+PREFLIGHT_CODE = (  # one line, so the logged command reads well
+    "import json, paddle; cuda = bool(paddle.is_compiled_with_cuda()); "
+    "gpus = paddle.device.cuda.device_count() if cuda else 0; "
+    f"print({PREFLIGHT_TAG!r} + json.dumps({{'version': paddle.__version__, 'cuda': cuda, 'gpus': gpus}}))"
 )
 
 
@@ -379,12 +378,18 @@ def _run(project: Path, paddleocr_dir: Path, gpus_spec: str | None, pretrained: 
     if not (project / "Label.txt").is_file():
         raise FileError(project / "Label.txt", "not found (is this a PPOCRLabel image folder?)")
     project = project.resolve()
+    emit({"event": "start", "project": str(project), "engine": "paddleocr", "device": "cuda", "base_model": BASE_SET,
+          "time_budget_s": None, "nproc": len(gpus)})
+    runner = _Runner(emit, stop, grace_s, log)
+    paddle_version = "not checked (dry run)"
+    if not dry_run:  # before the export: a missing paddle / paddle2onnx should cost seconds, not an export
+        emit({"event": "stage", "stage": "export", "message": f"checking paddle ({python}) and paddle2onnx"})
+        paddle_version = _preflight(runner, preflight_command(checkout, python), gpus)
     layout = _new_run_dir(project)
     made.append(layout)
-    emit({"event": "start", "project": str(project), "engine": "paddleocr", "device": "cuda", "base_model": BASE_SET,
-          "time_budget_s": None, "nproc": len(gpus), "run_dir": str(layout.root)})
 
-    emit({"event": "stage", "stage": "export", "message": f"exporting confirmed images to {layout.export_dir}"})
+    emit({"event": "stage", "stage": "export", "message": f"exporting confirmed images to {layout.export_dir}",
+          "run_dir": str(layout.root)})
     options = ExportOptions(split=split or SplitRatios(), seed=seed, dict_path=str(dictionary), images="link",
                             workers=export_workers)
     report = export_project(project, layout.export_dir, options, cancel=stop)
@@ -424,9 +429,6 @@ def _run(project: Path, paddleocr_dir: Path, gpus_spec: str | None, pretrained: 
             log(command.shell_line())
         return 0
 
-    runner = _Runner(emit, stop, grace_s, log)
-    emit({"event": "stage", "stage": "train", "message": f"checking paddle ({python}) and paddle2onnx"})
-    paddle_version = _preflight(runner, plan[0], gpus)
     best: dict[str, dict] = {}
     for kind in kinds:
         emit({"event": "stage", "stage": "train", "message": f"training {kind} on GPU {','.join(map(str, gpus))} "

@@ -2,28 +2,24 @@
 
 The real check here is the configs and the argument lists. PaddleOCR itself (a GPU, paddlepaddle-gpu, a git
 checkout, paddle2onnx) cannot be in CI, so the end-to-end tests run run() against a fake checkout made in
-tmp_path: tools/train.py, tools/export_model.py, a `paddle` package (the preflight's import and
-`-m paddle.distributed.launch`) and a `paddle2onnx` executable on PATH are small Python test doubles that
-check what the real programs would need (every label list and image reachable from data_dir, the
-pretrained weights and dictionary present, the checkpoint an export is given) and write the files the
-real ones write (best_accuracy.pdparams, inference.*, an ONNX file: a bundled model copied). They record
-their argv, cwd and CUDA_VISIBLE_DEVICES, which the tests compare with plan_commands().
+tmp_path (tests/train/paddleocr_fakes.py): tools/train.py, tools/export_model.py, a `paddle` package (the
+preflight's import and `-m paddle.distributed.launch`) and a `paddle2onnx` executable on PATH are small
+Python test doubles that check what the real programs would need (every label list and image reachable
+from data_dir, the pretrained weights and dictionary present, the checkpoint an export is given) and write
+the files the real ones write (best_accuracy.pdparams, inference.*, an ONNX file: a bundled model copied).
+They record their argv, cwd and CUDA_VISIBLE_DEVICES, which the tests compare with plan_commands().
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import signal
 import sys
-import textwrap
 import threading
 import time
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
 
 from labeler.ocr.registry import resolve_model_set, user_models_dir, verify_model_set
@@ -45,143 +41,20 @@ from labeler.train.paddleocr_engine import (
     run,
     validate_checkout,
 )
+from tests.train.paddleocr_fakes import (
+    FAKE_ENV,
+    V4_DET,
+    V4_DICT,
+    V4_REC,
+    bare_checkout,
+    make_fake_checkout,
+    make_project,
+    read_records,
+    read_yaml,
+    write_file,
+)
 
-REPO = Path(__file__).resolve().parents[2]
-V4 = REPO / "models" / "ppocrv4-mobile"
-V4_REC, V4_DET, V4_DICT = V4 / "ch_PP-OCRv4_rec_infer.onnx", V4 / "ch_PP-OCRv4_det_infer.onnx", V4 / "dict.txt"
 PY = sys.executable
-
-
-# ------------------------------------------------------------------------------ a tiny YAML reader
-
-def read_yaml(text):
-    """The block YAML subset the engine writes, resolved as PyYAML (YAML 1.1) would: maps, '- ' lists,
-    [flow, lists], "double quoted" strings with escapes, plain ints / floats (a dot needed) / bools / null.
-    Self-contained: the fake train.py embeds this function's source."""
-    import re
-
-    int_re = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
-    float_re = re.compile(r"^[-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+][0-9]+)?$")
-    bools = {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False}
-    escapes = {"\\": "\\", '"': '"', "n": "\n", "t": "\t", "r": "\r", "0": "\0", "/": "/"}
-
-    def quoted(s, i):  # s[i] == '"'; returns (text, index after the closing quote)
-        out, i = [], i + 1
-        while s[i] != '"':
-            if s[i] == "\\":
-                c = s[i + 1]
-                if c in "xuU":
-                    n = {"x": 2, "u": 4, "U": 8}[c]
-                    out.append(chr(int(s[i + 2:i + 2 + n], 16)))
-                    i += 2 + n
-                    continue
-                out.append(escapes[c])
-                i += 2
-                continue
-            out.append(s[i])
-            i += 1
-        return "".join(out), i + 1
-
-    def plain(s):
-        if s in ("", "~", "null", "Null", "NULL"):
-            return None
-        if s.lower() in bools and s in (s.lower(), s.capitalize(), s.upper()):
-            return bools[s.lower()]
-        if int_re.match(s):
-            return int(s.replace("_", ""))
-        if float_re.match(s) and s not in (".", "-.", "+."):
-            return float(s.replace("_", ""))
-        if s in (".inf", "+.inf"):
-            return float("inf")
-        if s == "-.inf":
-            return float("-inf")
-        return s
-
-    def flow(s, i):  # s[i] == '['
-        items, i = [], i + 1
-        while True:
-            while s[i] == " ":
-                i += 1
-            if s[i] == "]":
-                return items, i + 1
-            if s[i] == "[":
-                item, i = flow(s, i)
-            elif s[i] == '"':
-                item, i = quoted(s, i)
-            else:
-                j = i
-                while s[j] not in ",]":
-                    j += 1
-                item, i = plain(s[i:j].strip()), j
-            items.append(item)
-            while s[i] == " ":
-                i += 1
-            if s[i] == ",":
-                i += 1
-
-    def scalar(s):
-        if s.startswith('"'):
-            value, end = quoted(s, 0)
-            assert end == len(s), s
-            return value
-        if s.startswith("["):
-            value, end = flow(s, 0)
-            assert end == len(s), s
-            return value
-        if s == "{}":
-            return {}
-        return plain(s)
-
-    def split_key(s):  # "key: rest" / "key:" / '"k": rest' -> (key, rest) or None when s is no key line
-        if s.startswith('"'):
-            key, end = quoted(s, 0)
-        else:
-            m = re.match(r"^([^\s\"\[\]{},#:][^:#]*?):(?: |$)", s)
-            if not m:
-                return None
-            key, end = m.group(1), len(m.group(1))
-        if s[end:end + 1] != ":" or s[end + 1:end + 2] not in ("", " "):
-            return None
-        return key, s[end + 1:].strip()
-
-    lines = []
-    for raw in text.splitlines():
-        if raw.strip() and not raw.lstrip().startswith("#"):
-            lines.append([len(raw) - len(raw.lstrip(" ")), raw.strip()])
-
-    def node(i, indent):
-        return seq(i, indent) if lines[i][1].startswith("- ") else mapping(i, indent)
-
-    def mapping(i, indent):
-        out = {}
-        while i < len(lines) and lines[i][0] == indent and not lines[i][1].startswith("- "):
-            parsed = split_key(lines[i][1])
-            assert parsed is not None, f"not a key line: {lines[i][1]!r}"
-            key, rest = parsed
-            i += 1
-            if rest:
-                out[key] = scalar(rest)
-            elif i < len(lines) and (lines[i][0] > indent or (lines[i][0] == indent and lines[i][1].startswith("- "))):
-                out[key], i = node(i, lines[i][0])
-            else:
-                out[key] = None
-        return out, i
-
-    def seq(i, indent):
-        out = []
-        while i < len(lines) and lines[i][0] == indent and lines[i][1].startswith("- "):
-            rest = lines[i][1][2:]
-            if split_key(rest) is not None:
-                lines[i] = [indent + 2, rest]
-                item, i = mapping(i, indent + 2)
-            else:
-                item, i = scalar(rest), i + 1
-            out.append(item)
-        return out, i
-
-    value, end = node(0, lines[0][0])
-    assert end == len(lines), f"unparsed from line {end}: {lines[end]}"
-    return value
 
 
 # ------------------------------------------------------------------------------ YAML writer and configs
@@ -206,7 +79,7 @@ def test_yaml_round_trip_of_awkward_values():
     assert read_yaml(text) == data
 
 
-def test_yaml_writer_rejects_what_it_cannot_write():
+def test_yaml_writer_rejects_what_it_cannotwrite_file():
     with pytest.raises(TypeError):
         to_yaml({"x": object()})
     with pytest.raises(TypeError):
@@ -342,23 +215,11 @@ def test_parse_gpus_rejects(spec):
 # ------------------------------------------------------------------------------ checkout and weights
 
 
-def _write(path: Path, text: str = "") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def _bare_checkout(root: Path) -> Path:
-    for rel in ("tools/train.py", "tools/export_model.py", "configs/rec/PP-OCRv4/ch_PP-OCRv4_rec.yml",
-                "ppocr/modeling/backbones/rec_lcnetv3.py"):
-        _write(root / rel)
-    return root
-
 
 @pytest.mark.parametrize("missing", ["tools/train.py", "tools/export_model.py", "configs",
                                      "ppocr/modeling/backbones/rec_lcnetv3.py"])
 def test_checkout_errors_name_what_is_missing(tmp_path, missing):
-    root = _bare_checkout(tmp_path / "PaddleOCR")
+    root = bare_checkout(tmp_path / "PaddleOCR")
     assert validate_checkout(root) == root.resolve()
     target = root / missing
     if target.is_dir():
@@ -375,25 +236,25 @@ def test_checkout_errors_name_what_is_missing(tmp_path, missing):
 
 
 def test_pretrained_file_folder_and_errors(tmp_path):
-    rec_file = _write(tmp_path / "w1" / "my_rec.pdparams")
+    rec_file = write_file(tmp_path / "w1" / "my_rec.pdparams")
     assert resolve_pretrained(rec_file, ["rec"]) == {"rec": rec_file.with_suffix("")}
     assert resolve_pretrained(rec_file.with_suffix(""), ["rec", "det"]) == {"rec": rec_file.with_suffix(""),
                                                                              "det": None}
     folder = tmp_path / "w2"
-    student = _write(folder / "ch_PP-OCRv4_rec_train" / "student.pdparams")
-    _write(folder / "ch_PP-OCRv4_rec_train" / "iter_epoch_3.pdparams")
-    det_best = _write(folder / "ch_PP-OCRv4_det_train" / "best_accuracy.pdparams")
+    student = write_file(folder / "ch_PP-OCRv4_rec_train" / "student.pdparams")
+    write_file(folder / "ch_PP-OCRv4_rec_train" / "iter_epoch_3.pdparams")
+    det_best = write_file(folder / "ch_PP-OCRv4_det_train" / "best_accuracy.pdparams")
     assert resolve_pretrained(folder, ["rec", "det"]) == {"rec": student.with_suffix(""),
                                                           "det": det_best.with_suffix("")}
-    _write(folder / "other_det" / "best_accuracy.pdparams")
+    write_file(folder / "other_det" / "best_accuracy.pdparams")
     with pytest.raises(PaddleOCRSetupError, match="several det weights"):
         resolve_pretrained(folder, ["rec", "det"])
     with pytest.raises(PaddleOCRSetupError, match="not found"):
         resolve_pretrained(tmp_path / "missing.pdparams", ["rec"])
     with pytest.raises(PaddleOCRSetupError, match=r"\.pdparams file"):
-        resolve_pretrained(_write(tmp_path / "weights.tar"), ["rec"])
+        resolve_pretrained(write_file(tmp_path / "weights.tar"), ["rec"])
     with pytest.raises(PaddleOCRSetupError, match="no \\*.pdparams"):
-        resolve_pretrained(_write(tmp_path / "empty" / "readme.txt").parent, ["rec"])
+        resolve_pretrained(write_file(tmp_path / "empty" / "readme.txt").parent, ["rec"])
 
 
 def test_log_lines_become_numbers():
@@ -409,147 +270,20 @@ def test_log_lines_become_numbers():
     assert parse_log_line("ppocr INFO: save model in ./output/rec/latest") is None
 
 
-# ------------------------------------------------------------------------------ the fake checkout
-
-RECORD = '''
-def record(entry):
-    with open(os.environ["FAKE_RECORD"], "a", encoding="utf-8") as f:
-        f.write(json.dumps(entry) + "\\n")
-'''
-
-FAKE_TRAIN = '''
-args = sys.argv[1:]
-cfg_path = args[args.index("-c") + 1]
-cfg = read_yaml(open(cfg_path, encoding="utf-8").read())
-kind = cfg["Architecture"]["model_type"]
-record({"tool": "train", "argv": sys.argv, "cwd": os.getcwd(), "cuda": os.environ.get("CUDA_VISIBLE_DEVICES"),
-        "launch_gpus": os.environ.get("FAKE_LAUNCH_GPUS"), "pid": os.getpid()})
-g, problems = cfg["Global"], []
-if g["pretrained_model"] and not os.path.isfile(g["pretrained_model"] + ".pdparams"):
-    problems.append("pretrained_model not found: " + g["pretrained_model"])
-if kind == "rec" and not os.path.isfile(g["character_dict_path"]):
-    problems.append("dictionary not found")
-for part in ("Train", "Eval"):  # what SimpleDataSet / MultiScaleDataSet open
-    dataset = cfg[part]["dataset"]
-    for label_file in dataset["label_file_list"]:
-        for line in open(label_file, encoding="utf-8").read().splitlines():
-            if not os.path.isfile(os.path.join(dataset["data_dir"], line.split("\\t")[0])):
-                problems.append("image not found: " + line)
-if problems:
-    print("\\n".join(problems))
-    sys.exit(2)
-if os.environ.get("FAKE_TRAIN_FAIL"):
-    print("Traceback (most recent call last):")
-    print("RuntimeError: boom")
-    sys.exit(3)
-if os.environ.get("FAKE_TRAIN_SLEEP"):
-    if os.environ.get("FAKE_IGNORE_TERM"):
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    record({"tool": "train", "sleeping": True, "pid": os.getpid()})
-    time.sleep(float(os.environ["FAKE_TRAIN_SLEEP"]))
-print("[2026/11/21 10:00:00] ppocr INFO: epoch: [1/%d], global_step: 2, lr: 0.000100, acc: 0.250000, "
-      "loss: 3.500000, avg_reader_cost: 0.01000 s, avg_batch_cost: 0.02000 s, avg_samples: 8.0, "
-      "ips: 400.00000 samples/s, eta: 0:00:05" % g["epoch_num"], flush=True)
-metric = "acc: 0.5, norm_edit_dis: 0.8" if kind == "rec" else "precision: 0.6, recall: 0.5, hmean: 0.545"
-print("[2026/11/21 10:00:01] ppocr INFO: cur metric, %s, fps: 100.0" % metric, flush=True)
-os.makedirs(g["save_model_dir"], exist_ok=True)
-for prefix in ["latest"] if os.environ.get("FAKE_NO_BEST") == kind else ["best_accuracy", "latest"]:
-    open(os.path.join(g["save_model_dir"], prefix + ".pdparams"), "wb").write(b"fake weights")
-'''
-
-FAKE_EXPORT = '''
-args = sys.argv[1:]
-opts = dict(o.split("=", 1) for o in args[args.index("-o") + 1:])
-record({"tool": "export", "argv": sys.argv, "cwd": os.getcwd(), "cuda": os.environ.get("CUDA_VISIBLE_DEVICES")})
-if not os.path.isfile(opts["Global.pretrained_model"] + ".pdparams"):
-    print("The pretrained_model file does not exist: " + opts["Global.pretrained_model"])
-    sys.exit(1)
-out = opts["Global.save_inference_dir"]
-os.makedirs(out, exist_ok=True)
-for name in ("inference.json" if os.environ.get("FAKE_PIR") else "inference.pdmodel", "inference.pdiparams",
-             "inference.yml"):
-    open(os.path.join(out, name), "w").write("fake")
-'''
-
-FAKE_PADDLE = '''
-import os, types
-__version__ = "3.3.1-fake"
-def is_compiled_with_cuda():
-    return os.environ.get("FAKE_CUDA", "1") == "1"
-device = types.SimpleNamespace(cuda=types.SimpleNamespace(device_count=lambda: int(os.environ.get("FAKE_GPUS", "2"))))
-'''
-
-FAKE_LAUNCH = '''
-args = sys.argv[1:]
-record({"tool": "launch", "argv": args, "cwd": os.getcwd()})
-gpus, log_dir = args[args.index("--gpus") + 1], args[args.index("--log_dir") + 1]
-os.makedirs(log_dir, exist_ok=True)
-sys.exit(subprocess.call([sys.executable, *args[args.index("--log_dir") + 2:]],
-                         env=dict(os.environ, FAKE_LAUNCH_GPUS=gpus)))
-'''
-
-FAKE_PADDLE2ONNX = '''
-args = sys.argv[1:]
-opts = {args[i]: args[i + 1] for i in range(0, len(args), 2)}
-record({"tool": "paddle2onnx", "argv": sys.argv[1:]})
-for key in ("--model_filename", "--params_filename"):
-    if not os.path.isfile(os.path.join(opts["--model_dir"], opts[key])):
-        print("no such file: " + opts[key])
-        sys.exit(1)
-source = %r if os.path.basename(opts["--model_dir"]) == "det" else %r
-shutil.copyfile(source, opts["--save_file"])
-'''
-
-
-def _script(body: str, with_reader: bool = False) -> str:
-    head = "import json, os, shutil, signal, subprocess, sys, time\n"
-    reader = inspect.getsource(read_yaml) if with_reader else ""
-    return head + textwrap.dedent(reader) + RECORD + textwrap.dedent(body)
-
-
 @pytest.fixture
 def fake(tmp_path, monkeypatch):
     """A fake PaddleOCR checkout, paddle2onnx on PATH, a user config folder, and the record of what ran."""
-    root = _bare_checkout(tmp_path / "PaddleOCR")
-    _write(root / "tools" / "train.py", _script(FAKE_TRAIN, with_reader=True))
-    _write(root / "tools" / "export_model.py", _script(FAKE_EXPORT))
-    _write(root / "paddle" / "__init__.py", FAKE_PADDLE)
-    _write(root / "paddle" / "distributed" / "__init__.py")
-    _write(root / "paddle" / "distributed" / "launch.py", _script(FAKE_LAUNCH))
-    tool = _write(tmp_path / "bin" / "paddle2onnx", f"#!{PY}\n" + _script(FAKE_PADDLE2ONNX % (str(V4_DET),
-                                                                                              str(V4_REC))))
-    tool.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{tool.parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    root = make_fake_checkout(tmp_path / "PaddleOCR", tmp_path / "bin")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("FAKE_RECORD", str(tmp_path / "record.jsonl"))
-    for name in ("CUDA_VISIBLE_DEVICES", "FAKE_PIR", "FAKE_NO_BEST", "FAKE_TRAIN_FAIL", "FAKE_TRAIN_SLEEP",
-                 "FAKE_IGNORE_TERM", "FAKE_CUDA", "FAKE_GPUS"):
+    for name in FAKE_ENV:
         monkeypatch.delenv(name, raising=False)
     return root
 
 
 def _records(tmp_path: Path) -> list[dict]:
-    path = tmp_path / "record.jsonl"
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines()] if path.exists() else []
-
-
-def _project(tmp_path: Path, n: int = 10) -> Path:
-    """A PPOCRLabel folder: n confirmed images (Label.txt), two text lines each."""
-    folder = tmp_path / "shop"
-    folder.mkdir()
-    lines = []
-    for i in range(n):
-        img = np.full((120, 260, 3), 255, np.uint8)
-        cv2.putText(img, f"TOTAL {i}", (10, 40), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (0, 0, 0), 2)
-        cv2.putText(img, "CASH", (10, 95), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (0, 0, 0), 2)
-        cv2.imwrite(str(folder / f"r{i}.png"), img)
-        regions = [{"transcription": f"TOTAL {i}", "points": [[5, 12], [200, 12], [200, 50], [5, 50]]},
-                   {"transcription": "CASH", "points": [[5, 68], [100, 68], [100, 105], [5, 105]]}]
-        for region in regions:
-            region["difficult"] = False
-        lines.append(f"shop/r{i}.png\t{json.dumps(regions)}")
-    (folder / "Label.txt").write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-    return folder
+    return read_records(tmp_path / "record.jsonl")
 
 
 def _run(project, checkout, events, **kw):
@@ -571,8 +305,8 @@ def _only_run_dir(project: Path) -> Path:
 
 
 def test_rec_run_on_one_gpu_registers_a_model_set(tmp_path, fake):
-    project = _project(tmp_path)
-    weights = _write(tmp_path / "weights" / "ch_PP-OCRv4_rec_train" / "student.pdparams", "w")
+    project = make_project(tmp_path)
+    weights = write_file(tmp_path / "weights" / "ch_PP-OCRv4_rec_train" / "student.pdparams", "w")
     events: list[dict] = []
     rc, logs = _run(project, fake, events, pretrained=weights, gpus="1", epochs={"rec": 2})
     assert rc == 0, events[-1]
@@ -616,10 +350,10 @@ def test_rec_run_on_one_gpu_registers_a_model_set(tmp_path, fake):
 def test_det_run_on_two_gpus_with_pir_export_and_latest_checkpoint(tmp_path, fake, monkeypatch):
     monkeypatch.setenv("FAKE_PIR", "1")
     monkeypatch.setenv("FAKE_NO_BEST", "det")
-    project = _project(tmp_path)
+    project = make_project(tmp_path)
     weights = tmp_path / "weights"
-    rec_w = _write(weights / "ch_PP-OCRv4_rec_train" / "student.pdparams", "w")
-    det_w = _write(weights / "ch_PP-OCRv4_det_train" / "best_accuracy.pdparams", "w")
+    rec_w = write_file(weights / "ch_PP-OCRv4_rec_train" / "student.pdparams", "w")
+    det_w = write_file(weights / "ch_PP-OCRv4_det_train" / "best_accuracy.pdparams", "w")
     events: list[dict] = []
     rc, _ = _run(project, fake, events, pretrained=weights, gpus="0,1", det=True, epochs={"rec": 1, "det": 1})
     assert rc == 0, events[-1]
@@ -649,7 +383,7 @@ def test_det_run_on_two_gpus_with_pir_export_and_latest_checkpoint(tmp_path, fak
 
 
 def test_dry_run_writes_configs_and_runs_nothing(tmp_path, fake):
-    project = _project(tmp_path)
+    project = make_project(tmp_path)
     events: list[dict] = []
     rc, logs = _run(project, fake, events, det=True, dry_run=True)
     assert rc == 0 and _records(tmp_path) == []
@@ -669,7 +403,7 @@ def test_dry_run_writes_configs_and_runs_nothing(tmp_path, fake):
 
 def test_failed_step_reports_the_command_and_keeps_the_run(tmp_path, fake, monkeypatch):
     monkeypatch.setenv("FAKE_TRAIN_FAIL", "1")
-    project = _project(tmp_path)
+    project = make_project(tmp_path)
     events: list[dict] = []
     rc, _ = _run(project, fake, events)
     assert rc == 1
@@ -689,15 +423,17 @@ def test_preflight_stops_before_training(tmp_path, fake, monkeypatch, env, gpus,
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     events: list[dict] = []
-    rc, _ = _run(_project(tmp_path), fake, events, gpus=gpus)
+    project = make_project(tmp_path)
+    rc, _ = _run(project, fake, events, gpus=gpus)
     assert rc == 1 and events[-1]["event"] == "error" and match in events[-1]["message"]
     assert [r["tool"] for r in _records(tmp_path)] == []  # no training started
+    assert not (project / ".labeler").exists()  # checked before the export
 
 
 def test_bad_checkout_is_an_error_event(tmp_path, fake):
     (fake / "tools" / "export_model.py").unlink()
     events: list[dict] = []
-    project = _project(tmp_path)
+    project = make_project(tmp_path)
     rc, _ = _run(project, fake, events)
     assert rc == 1 and events == [{"event": "error", "message": events[0]["message"]}]
     assert "tools/export_model.py" in events[0]["message"] and not (project / ".labeler").exists()
@@ -707,7 +443,7 @@ def test_bad_checkout_is_an_error_event(tmp_path, fake):
 def test_cancel_ends_the_child_and_deletes_the_run(tmp_path, fake, monkeypatch, how):
     monkeypatch.setenv("FAKE_TRAIN_SLEEP", "60")
     monkeypatch.setenv("FAKE_IGNORE_TERM", "1")  # forces the SIGKILL after the grace period
-    project = _project(tmp_path)
+    project = make_project(tmp_path)
 
     def sleeping() -> bool:
         return any(r.get("sleeping") for r in _records(tmp_path))
