@@ -13,12 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from PyQt5 import sip
 from PyQt5.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, pyqtSignal
-from PyQt5.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPixmap, QPolygonF, QTransform
+from PyQt5.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPolygonF, QTransform
 from PyQt5.QtWidgets import (
     QGraphicsEllipseItem,
-    QGraphicsItem,
     QGraphicsPathItem,
     QGraphicsPixmapItem,
     QGraphicsRectItem,
@@ -27,7 +25,8 @@ from PyQt5.QtWidgets import (
 )
 
 from labeler.core.model import TextRegion
-from labeler.ui.canvas_items import DRAWING, LOW_SCORE, NORMAL, SELECTED, RegionItem, index_badge, qimage_from_array
+from labeler.ui.canvas_items import DRAWING, LOW_SCORE, NORMAL, SELECTED, RegionItem, drop_item, index_badge, vertex_handle
+from labeler.ui.image_item import ImageItem
 
 VERTEX_PICK_PX = 8  # how near (screen pixels) a click must be to grab a vertex
 BAND_MIN_PX = 4  # a smaller rubber band is a click
@@ -37,11 +36,6 @@ MIN_ZOOM, MAX_ZOOM = 0.02, 40.0
 MIN_POLYGON_POINTS = 4
 VERTEX_KEYS = {Qt.Key_Z: 0, Qt.Key_X: 1, Qt.Key_C: 2, Qt.Key_V: 3}  # PPOCRLabel: pick vertex 1-4; B: whole box
 ARROWS = {Qt.Key_Left: (-1, 0), Qt.Key_Right: (1, 0), Qt.Key_Up: (0, -1), Qt.Key_Down: (0, 1)}
-
-
-def _drop(item: QGraphicsItem | None) -> None:
-    if item is not None and not sip.isdeleted(item) and item.scene() is not None:
-        item.scene().removeItem(item)
 
 
 class Canvas(QGraphicsView):
@@ -64,9 +58,9 @@ class Canvas(QGraphicsView):
         self.setBackgroundBrush(QColor(60, 60, 60))
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.StrongFocus)
-        self._pixmap: QGraphicsPixmapItem | None = None
+        self._pixmap: ImageItem | None = None
         self._items: list[RegionItem] = []
-        self._labels: list[QGraphicsRectItem] = []
+        self._labels: list[QGraphicsPixmapItem] = []
         self._handles: list[QGraphicsEllipseItem] = []
         self._selected = -1
         self._multi: set[int] = set()  # every selected region, the primary one included
@@ -98,7 +92,12 @@ class Canvas(QGraphicsView):
     def image_size(self) -> tuple[int, int] | None:
         if self._pixmap is None:
             return None
-        return self._pixmap.pixmap().width(), self._pixmap.pixmap().height()
+        return self._pixmap.width, self._pixmap.height
+
+    @property
+    def image_array(self) -> np.ndarray | None:
+        """The (H, W, 3) BGR array shown, as given to set_image; None without an image."""
+        return None if self._pixmap is None else self._pixmap.array
 
     def set_image(self, image: np.ndarray | None) -> None:
         self._cancel_polygon()
@@ -112,34 +111,45 @@ class Canvas(QGraphicsView):
         self.picked_vertex = -1
         if image is None:
             return
-        self._pixmap = scene.addPixmap(QPixmap.fromImage(qimage_from_array(image)))
-        self._pixmap.setTransformationMode(Qt.SmoothTransformation)
+        self._pixmap = ImageItem(image)  # a pyramid: huge scans repaint fast at every zoom
+        scene.addItem(self._pixmap)
         scene.setSceneRect(QRectF(self._pixmap.boundingRect()))
         self.fit_window()
 
     def set_regions(self, regions: Sequence[TextRegion], low_score: float) -> None:
+        """Show these regions; items of regions that did not change are kept as they are (1,000 stay smooth)."""
         scene = self.scene()
         self._cancel_gestures()
-        for item in self._items + self._labels + self._handles:
+        keep = min(len(self._items), len(regions))
+        for item in self._items[keep:] + self._labels[keep:]:
             scene.removeItem(item)
-        self._items, self._labels, self._handles = [], [], []
+        del self._items[keep:], self._labels[keep:]
         for i, region in enumerate(regions):
             low = region.score is not None and region.score < low_score
-            item = RegionItem(i, region, low)
-            item.setVisible(self.boxes_visible)
-            scene.addItem(item)
-            self._items.append(item)
-            label = index_badge(i + 1, LOW_SCORE if low else NORMAL)
-            label.setPos(QPointF(*region.points[0]))
-            label.setVisible(self.boxes_visible and self.indices_visible)
-            scene.addItem(label)
-            self._labels.append(label)
+            if i >= keep:
+                self._items.append(RegionItem(i, region, low))
+                self._items[i].setVisible(self.boxes_visible)
+                scene.addItem(self._items[i])
+                self._labels.append(self._add_badge(i, low))
+            elif self._items[i].low != low:  # the badge takes the region's colour
+                scene.removeItem(self._labels[i])
+                self._labels[i] = self._add_badge(i, low)
+            elif not self._items[i].follow(region, low):
+                continue
+            self._items[i].follow(region, low)
+            self._labels[i].setPos(QPointF(*region.points[0]))
         if self._selected >= len(self._items):
             self._selected = -1
         self._multi = {i for i in self._multi if i < len(self._items)}
         if self._selected < 0 or self.picked_vertex >= len(regions[self._selected].points):
             self.picked_vertex = -1
         self.set_selected(self._selected, force=True)
+
+    def _add_badge(self, index: int, low: bool) -> QGraphicsPixmapItem:
+        label = index_badge(index + 1, LOW_SCORE if low else NORMAL)
+        label.setVisible(self.boxes_visible and self.indices_visible)
+        self.scene().addItem(label)
+        return label
 
     def set_selected(self, index: int, force: bool = False) -> None:
         """Make `index` the primary selection; a region outside the multi-selection replaces it."""
@@ -178,14 +188,7 @@ class Canvas(QGraphicsView):
         if self._selected < 0:
             return
         for k, (x, y) in enumerate(self._items[self._selected].points()):
-            picked = k == self.picked_vertex
-            size = 12 if picked else 8
-            handle = QGraphicsEllipseItem(-size / 2, -size / 2, size, size)
-            handle.setFlag(QGraphicsItem.ItemIgnoresTransformations)  # same screen size at every zoom
-            handle.setPos(x, y)
-            handle.setBrush(QBrush(SELECTED if picked else Qt.white))
-            handle.setPen(QPen(SELECTED, 1.5))
-            handle.setZValue(4)
+            handle = vertex_handle(x, y, picked=k == self.picked_vertex)
             handle.setVisible(self.boxes_visible)
             self.scene().addItem(handle)
             self._handles.append(handle)
@@ -212,7 +215,7 @@ class Canvas(QGraphicsView):
         for label in self._labels:
             label.setVisible(visible and self.boxes_visible)
 
-    def index_badge(self, index: int) -> QGraphicsRectItem:
+    def index_badge(self, index: int) -> QGraphicsPixmapItem:
         return self._labels[index]
 
     # ------------------------------------------------------------------ zoom
@@ -300,7 +303,7 @@ class Canvas(QGraphicsView):
         self._cancel_gestures()
 
     def _cancel_polygon(self) -> None:
-        _drop(self._poly_item)
+        drop_item(self._poly_item)
         self._poly_item = None
         self._poly_points = []
         self._poly_cursor = None
@@ -337,8 +340,8 @@ class Canvas(QGraphicsView):
         return True
 
     def _cancel_gestures(self) -> None:
-        _drop(self._draw_item)
-        _drop(self._band_item)
+        drop_item(self._draw_item)
+        drop_item(self._band_item)
         self._draw_item = self._band_item = None
         self._draw_start = self._band_from = self._move_from = None
         self._move_orig = {}
@@ -448,6 +451,7 @@ class Canvas(QGraphicsView):
         for i, poly in self._move_orig.items():
             moved = poly.translated(dx, dy)
             self._items[i].setPolygon(moved)
+            self._items[i].source_points = None  # moved on screen only: the next set_regions resets it
             self._labels[i].setPos(moved[0])
         for k, h in enumerate(self._handles):
             if self._selected in self._move_orig:
@@ -475,6 +479,7 @@ class Canvas(QGraphicsView):
             poly = item.polygon()
             poly[vertex] = self._clamp(scene_pos)
             item.setPolygon(poly)
+            item.source_points = None
             self._handles[vertex].setPos(poly[vertex])
             self._drag_moved = True
             return

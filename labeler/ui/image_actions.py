@@ -67,7 +67,7 @@ class ImageActions:
     def _after_change(self, record: ImageRecord) -> None:
         if record.path in self._reshow and record is self.editor.current:
             self._reshow.discard(record.path)
-            self.window._show_current()
+            self.editor.current_changed.emit()  # every view re-reads the image (canvas, crop preview)
 
     def _save_now(self) -> None:
         try:

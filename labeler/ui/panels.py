@@ -276,10 +276,18 @@ class RegionTable(QTableView):
         self.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed | QAbstractItemView.SelectedClicked)
         self.verticalHeader().hide()
         header = self.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        # Fixed widths from the font, not ResizeToContents: that asks every row for its text on each change
+        # (1,000 regions: 0.3 s per keystroke).
+        metrics = self.fontMetrics()
+        pad = 3 * metrics.averageCharWidth()
+        widths = {0: metrics.horizontalAdvance("0000") + pad, SCORE: metrics.horizontalAdvance("0.00") + pad,
+                  DIFFICULT: max(metrics.horizontalAdvance(COLUMNS[DIFFICULT]), 20) + pad}  # fmt: skip
+        for column, width in widths.items():
+            header.setSectionResizeMode(column, QHeaderView.Fixed)
+            header.resizeSection(column, width)
         header.setSectionResizeMode(TEXT, QHeaderView.Stretch)
-        header.setSectionResizeMode(SCORE, QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(DIFFICULT, QHeaderView.ResizeToContents)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)  # rows of one height: no per-row measuring
+        self.verticalHeader().setDefaultSectionSize(metrics.height() + 8)
         self.setWordWrap(False)
 
     def select_row(self, row: int) -> None:
