@@ -45,10 +45,9 @@ def _label(value: float) -> str:
 class CurvePlot(QWidget):
     """`add_point(series, x, y)` appends and repaints; `y_range` fixes the y axis (e.g. 0..1 for accuracy)."""
 
-    def __init__(self, title: str, x_label: str = "step", y_range: tuple[float, float] | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, y_range: tuple[float, float] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title, self.x_label, self.y_range = title, x_label, y_range
+        self.title, self.y_range = title, y_range  # the title names the x axis too: no room for a label under it
         self.series: dict[str, Series] = {}
         self.empty_text = ""
         self.setMinimumSize(220, 150)
@@ -128,8 +127,6 @@ class CurvePlot(QWidget):
             painter.drawLine(QPointF(p.x(), plot.top()), QPointF(p.x(), plot.bottom()))
             painter.setPen(text_pen)
             painter.drawText(QRectF(p.x() - 40, plot.bottom() + 2, 80, line_h), Qt.AlignHCenter | Qt.AlignTop, _label(t))
-        painter.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), line_h), Qt.AlignRight | Qt.AlignTop,
-                         self.x_label)
         painter.setPen(QPen(self.palette().mid().color()))
         painter.drawRect(plot)
 

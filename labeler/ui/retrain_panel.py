@@ -9,7 +9,7 @@ window stays responsive and Cancel really stops it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from PyQt5.QtCore import QEvent, Qt
 from PyQt5.QtGui import QBrush, QColor, QFont
@@ -105,11 +105,13 @@ class RetrainPanel(QWidget):
 
     def _build(self) -> None:
         self.start_button, self.cancel_button = QPushButton(), QPushButton()
-        self.start_button.clicked.connect(self.start)
+        self.start_button.clicked.connect(lambda _checked=False: self.start())
         self.cancel_button.clicked.connect(self.cancel)
         self.model_label, self.stage_label, self.result_label = QLabel(), QLabel(), QLabel()
         for label in (self.stage_label, self.result_label):
             label.setWordWrap(True)
+            label.setMinimumHeight(3 * label.fontMetrics().lineSpacing())  # wrapped lines are not cut off
+            label.setAlignment(Qt.AlignLeft | Qt.AlignTop)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
 
@@ -135,7 +137,7 @@ class RetrainPanel(QWidget):
         self.max_steps.setRange(0, 10_000_000)
         self.advanced_labels = [QLabel() for _ in range(4)]
         form.addRow(self.advanced_labels[0], self.budget)
-        form.addRow("", self.det)
+        form.addRow(self.det)
         form.addRow(self.advanced_labels[1], self.nproc)
         form.addRow(self.advanced_labels[2], self.device)
         form.addRow(self.advanced_labels[3], self.max_steps)
@@ -152,26 +154,30 @@ class RetrainPanel(QWidget):
         controls.addWidget(self.advanced)
         controls.addWidget(self.progress)
         controls.addWidget(self.stage_label)
-        controls.addWidget(self.result_label)
         controls.addStretch(1)
         controls_box = QWidget()
         controls_box.setLayout(controls)
-        controls_box.setFixedWidth(300)
+        controls_box.setMinimumWidth(340)
+        controls_box.setMaximumWidth(420)
 
-        self.loss_plot = CurvePlot("loss")
-        self.acc_plot = CurvePlot("validation accuracy", y_range=(0.0, 1.0))
+        self.loss_plot = CurvePlot("loss by step")
+        self.acc_plot = CurvePlot("validation accuracy by step", y_range=(0.0, 1.0))
         self.table = QTableWidget(len(METRICS), 3)
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.table.setSelectionMode(QTableWidget.NoSelection)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.setVerticalHeaderLabels([short for _key, short, _what in METRICS])
-        self.table.setMinimumWidth(280)
+        self.table.setMinimumWidth(380)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.table_title = QLabel()
         table_box = QVBoxLayout()
         table_box.setContentsMargins(0, 0, 0, 0)
         table_box.addWidget(self.table_title)
         table_box.addWidget(self.table, 1)
+        table_box.addWidget(self.result_label)
+        table_box.addStretch(1)
         table_widget = QWidget()
         table_widget.setLayout(table_box)
 
@@ -186,28 +192,33 @@ class RetrainPanel(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(controls_box)
-        top.addWidget(self.loss_plot, 1)
-        top.addWidget(self.acc_plot, 1)
+        top.addWidget(self.loss_plot, 2)
+        top.addWidget(self.acc_plot, 2)
         top.addWidget(table_widget, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top, 3)
         layout.addWidget(self.log_view, 1)
 
+    def _fit_table(self) -> None:
+        """Six rows: as tall as its rows (no scroll bar), whatever the font."""
+        table = self.table
+        rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+        table.setFixedHeight(table.horizontalHeader().sizeHint().height() + rows + 2 * table.frameWidth())
+
     def _retranslate(self) -> None:
         self.start_button.setText(_tr("Start retraining"))
         self.start_button.setToolTip(_tr("Fine-tune the recognizer on the confirmed images of this project"))
         self.cancel_button.setText(_tr("Cancel"))
         self.advanced_toggle.setText(_tr("Advanced"))
-        self.advanced_labels[0].setText(_tr("Time budget (minutes)"))
+        self.advanced_labels[0].setText(_tr("Time budget (min)"))
         self.det.setText(_tr("Also fine-tune the detector"))
         self.advanced_labels[1].setText(_tr("Processes"))
         self.nproc.setSpecialValueText(_tr("auto"))
         self.advanced_labels[2].setText(_tr("Device"))
         self.max_steps.setSpecialValueText(_tr("no limit"))
         self.advanced_labels[3].setText(_tr("Max steps"))
-        self.loss_plot.title, self.acc_plot.title = _tr("Loss"), _tr("Validation accuracy")
-        self.loss_plot.x_label = self.acc_plot.x_label = _tr("step")
+        self.loss_plot.title, self.acc_plot.title = _tr("Loss by step"), _tr("Validation accuracy by step")
         self.loss_plot.empty_text = self.acc_plot.empty_text = _tr("no data yet")
         self.table.setHorizontalHeaderLabels([_tr("Base"), _tr("Tuned"), _tr("Change")])
         for row, (_key, _short, what) in enumerate(METRICS):
@@ -266,7 +277,10 @@ class RetrainPanel(QWidget):
         self.progress.setRange(0, 0)
         self.progress.setFormat(_tr("starting..."))
         self.stage_label.setText(_tr("Training on {n} confirmed images...").format(n=confirmed))
-        self.runner.start(self.argv_for(folder, options or self.options()))
+        options = options or self.options()
+        if options.models is None:
+            options = replace(options, models=ed.model_set)  # improve the model that pre-labels now
+        self.runner.start(self.argv_for(folder, options))
         self._show_running(True)
         return True
 
@@ -291,9 +305,8 @@ class RetrainPanel(QWidget):
         elif kind == "stage":
             st.stage, st.message = str(obj.get("stage", "")), str(obj.get("message", ""))
             self.stage_label.setText(f"{st.stage}: {st.message}" if st.message else st.stage)
-            if st.stage != "train":
-                self.progress.setRange(0, 0)
-                self.progress.setFormat(st.stage)
+            self.progress.setRange(0, 0)  # busy until this stage reports steps (only training does)
+            self.progress.setFormat(st.stage)
         elif kind == "progress":
             self._progress(obj)
         elif kind == "validate":
@@ -331,7 +344,9 @@ class RetrainPanel(QWidget):
     @staticmethod
     def _add(plot: CurvePlot, series: str, x, y, markers: bool = False) -> None:
         if isinstance(x, (int, float)) and isinstance(y, (int, float)):
-            plot.add_series(series, markers=markers)
+            model = series.split()[0]
+            for name, color, dotted in series_styles(model, plot):  # fixed colours and legend order per model
+                plot.add_series(name, color, markers=dotted)
             plot.add_point(series, x, y)
 
     def _finished(self, exit_code: int) -> None:
@@ -431,6 +446,7 @@ class RetrainPanel(QWidget):
                 if col == 2 and delta is not None and abs(delta) >= 5e-4:
                     item.setForeground(QBrush(QColor("#1a7f37" if delta > 0 else "#c62828")))
                 self.table.setItem(row, col, item)
+        self._fit_table()
 
     def _show_result(self) -> None:
         st, label = self.state, self.result_label
@@ -483,6 +499,17 @@ def install_retrain_actions(window) -> RetrainPanel:
     menu.addAction(action)
     window.actions_by_name["retrain"] = action
     return panel
+
+
+SERIES_COLORS = {"rec": ("#1f77b4", "#d62728"), "det": ("#2ca02c", "#ff7f0e")}  # (training, validation)
+
+
+def series_styles(model: str, plot: CurvePlot) -> list[tuple[str, str, bool]]:
+    """(name, colour, markers) of a model's series on a plot: training loss first, validation in the second colour."""
+    train, val = SERIES_COLORS.get(model, ("#9467bd", "#8c564b"))
+    if plot.y_range is not None:  # the accuracy plot: validation only
+        return [(f"{model} val acc", val, True)]
+    return [(f"{model} loss", train, False), (f"{model} val loss", val, True)]
 
 
 def _number(value) -> str:

@@ -33,6 +33,7 @@ class TrainOptions:
     device: str = "cpu"
     max_steps: int | None = None
     threads: int | None = None
+    models: str | None = None  # the base set (the one pre-labelling now); None: the engine's choice
 
 
 def train_argv(project_dir: str | Path, options: TrainOptions = TrainOptions(), python: str = sys.executable) -> list[str]:
@@ -49,6 +50,8 @@ def train_argv(project_dir: str | Path, options: TrainOptions = TrainOptions(), 
         argv += ["--max-steps", str(options.max_steps)]
     if options.threads:
         argv += ["--threads", str(options.threads)]
+    if options.models:
+        argv += ["--models", options.models]
     return argv
 
 

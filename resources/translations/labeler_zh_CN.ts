@@ -441,8 +441,8 @@ This cannot be undone with Ctrl+Z; the file and a copy of its labels stay in the
         <translation>已完成。</translation>
     </message>
     <message>
-        <source>Loss</source>
-        <translation>损失</translation>
+        <source>Loss by step</source>
+        <translation>损失（按步数）</translation>
     </message>
     <message>
         <source>Max steps</source>
@@ -493,7 +493,7 @@ This cannot be undone with Ctrl+Z; the file and a copy of its labels stay in the
         <translation>训练日志显示在这里。</translation>
     </message>
     <message>
-        <source>Time budget (minutes)</source>
+        <source>Time budget (min)</source>
         <translation>时间预算（分钟）</translation>
     </message>
     <message>
@@ -509,8 +509,8 @@ This cannot be undone with Ctrl+Z; the file and a copy of its labels stay in the
         <translation>训练后</translation>
     </message>
     <message>
-        <source>Validation accuracy</source>
-        <translation>验证准确率</translation>
+        <source>Validation accuracy by step</source>
+        <translation>验证准确率（按步数）</translation>
     </message>
     <message>
         <source>auto</source>
@@ -543,10 +543,6 @@ This cannot be undone with Ctrl+Z; the file and a copy of its labels stay in the
     <message>
         <source>starting...</source>
         <translation>正在启动...</translation>
-    </message>
-    <message>
-        <source>step</source>
-        <translation>步数</translation>
     </message>
     <message>
         <source>{model}: step {step}/{total} · ETA {eta}</source>

@@ -81,6 +81,8 @@ def test_train_argv_is_an_argument_list_with_the_chosen_options():
     assert argv == ["/usr/bin/python3", "-m", "labeler", "train", "/data/my project", "--time-budget", "5", "--det",
                     "--nproc", "2", "--device", "cuda", "--max-steps", "3"]
     assert train_argv("p")[4:] == ["p", "--time-budget", "20", "--device", "cpu"]  # the defaults stay short
+    assert train_argv("p", TrainOptions(models="/p/.labeler/models/v2", threads=1))[-4:] == [
+        "--threads", "1", "--models", "/p/.labeler/models/v2"]
     with pytest.raises(ValueError):
         train_argv("p", TrainOptions(device="tpu"))
     if importlib.util.find_spec("labeler.commands.train") is not None:  # the real parser accepts what we send
@@ -318,6 +320,7 @@ def test_round_trip_with_labeler_train(make_window, tmp_path, qtbot, monkeypatch
     assert ticks.longest < 0.5
     kinds = [e["event"] for e in panel.runner.events]
     assert kinds[0] == "start" and "progress" in kinds and kinds[-1] == "result", kinds
+    assert panel.runner.events[0]["base_model"] == "ppocrv4-mobile"  # the set pre-labelling in the window ("light")
     assert panel.loss_plot.points("rec loss"), log
     for row in range(panel.table.rowCount()):  # base and tuned are both filled in
         assert panel.table.item(row, 0).text() != "-" and panel.table.item(row, 1).text() != "-", log
