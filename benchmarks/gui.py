@@ -250,8 +250,10 @@ def huge_image_stalls(app, side: int = 10000) -> dict:
     img = np.full((side, side, 3), 255, np.uint8)
     regions = []
     for i, y in enumerate(range(300, side - 200, side // 20)):
-        cv2.putText(img, f"line {i} of a huge scan", (200, y), cv2.FONT_HERSHEY_DUPLEX, side / 1000, (0, 0, 0), max(2, side // 1000))
-        box = [[180, y - side // 60], [180 + side // 2, y - side // 60], [180 + side // 2, y + side // 200], [180, y + side // 200]]
+        cv2.putText(img, f"line {i} of a huge scan", (200, y), cv2.FONT_HERSHEY_DUPLEX, side / 1000, (0, 0, 0),
+                    max(2, side // 1000))
+        top, bottom, right = y - side // 60, y + side // 200, 180 + side // 2
+        box = [[180, top], [right, top], [right, bottom], [180, bottom]]
         regions.append({"transcription": f"line {i} of a huge scan", "points": box, "difficult": False})
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "huge"
@@ -269,7 +271,8 @@ def huge_image_stalls(app, side: int = 10000) -> dict:
         r["zoom_ready_ms"] = _steps(app, meter, [canvas.zoom_in] * 12 + [canvas.zoom_out] * 12)
         canvas.set_zoom(1.0)  # 100 %: pan across real pixels
         h, v = canvas.horizontalScrollBar(), canvas.verticalScrollBar()
-        r["pan_ms"] = _steps(app, meter, [lambda: (h.setValue(h.value() + 150), v.setValue(v.value() + 100)) for _ in range(30)])
+        pan = [lambda: (h.setValue(h.value() + 150), v.setValue(v.value() + 100)) for _ in range(30)]
+        r["pan_ms"] = _steps(app, meter, pan)
         canvas.fit_window()
         ed.select(0)
         app.processEvents()
@@ -303,7 +306,8 @@ def many_regions_stalls(app, n: int = 1000) -> dict:
     for i in range(n):
         x, y = (i % cols) * cell_w + 8, (i // cols) * cell_h + 4
         box = [[x, y], [x + cell_w - 16, y], [x + cell_w - 16, y + cell_h - 8], [x, y + cell_h - 8]]
-        regions.append({"transcription": f"word {i}", "points": box, "difficult": False, "score": 0.9 if i % 7 else 0.5})
+        score = 0.9 if i % 7 else 0.5  # some low-confidence regions, drawn in another colour
+        regions.append({"transcription": f"word {i}", "points": box, "difficult": False, "score": score})
     img = np.full((h, w, 3), 235, np.uint8)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "dense"
@@ -329,7 +333,8 @@ def many_regions_stalls(app, n: int = 1000) -> dict:
         r["selected_ok"] = ed.selected == picks[-1]
         start = centre(picks[-1])
         r["drag_ms"] = _steps(app, meter, _drag_actions(canvas, start, (start[0] + 40, start[1] + 25)))
-        r["dragged_ok"] = abs(centre(picks[-1])[0] - start[0] - 40) <= 2 / canvas.zoom  # mouse moves in whole view pixels
+        # the mouse moves in whole view pixels: allow two of them
+        r["dragged_ok"] = abs(centre(picks[-1])[0] - start[0] - 40) <= 2 / canvas.zoom
         r["undo_redo_ms"] = _steps(app, meter, [ed.undo, ed.redo] * 5)
         ed.select(500)
         app.processEvents()
@@ -398,7 +403,7 @@ def print_editing_rows(app) -> None:
     dense = many_regions_stalls(app)
     n = dense["regions"]
     print(f"{f'{n} regions on an A4 page: open until painted (s)':58} {dense['show_s']:10.2f}")
-    print(f"{f'{n} regions: first click on the image (crop preview reads it) (ms)':58} {dense['first_select_ms']:10.1f}")
+    print(f"{f'{n} regions: first click (the crop preview reads the file) (ms)':58} {dense['first_select_ms']:10.1f}")
     print(f"{f'{n} regions: longest stall selecting by click (ms)':58} {dense['select_ms']:10.1f}  < 50")
     print(f"{f'{n} regions: longest stall dragging a region (ms)':58} {dense['drag_ms']:10.1f}  < 50")
     print(f"{f'{n} regions: longest stall undo / redo (ms)':58} {dense['undo_redo_ms']:10.1f}  < 50")

@@ -25,7 +25,8 @@ from PyQt5.QtWidgets import (
 )
 
 from labeler.core.model import TextRegion
-from labeler.ui.canvas_items import DRAWING, LOW_SCORE, NORMAL, SELECTED, RegionItem, drop_item, index_badge, vertex_handle
+from labeler.ui.canvas_items import DRAWING, LOW_SCORE, NORMAL, SELECTED, RegionItem  # isort: skip
+from labeler.ui.canvas_items import drop_item, index_badge, vertex_handle
 from labeler.ui.image_item import ImageItem
 
 VERTEX_PICK_PX = 8  # how near (screen pixels) a click must be to grab a vertex

@@ -58,7 +58,8 @@ class ImageActions:
             QApplication.restoreOverrideCursor()
         self._save_now()
         w, h = rec.width, rec.height
-        ed.message.emit(f"Rotated {rec.path} {'clockwise' if clockwise else 'anticlockwise'}: now {w} × {h} px (Ctrl+Z undoes)")
+        turn = "clockwise" if clockwise else "anticlockwise"
+        ed.message.emit(f"Rotated {rec.path} {turn}: now {w} × {h} px (Ctrl+Z undoes)")
         return True
 
     def _file_written(self, record: ImageRecord) -> None:

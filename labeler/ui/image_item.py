@@ -175,5 +175,6 @@ class ImageItem(QGraphicsItem):
             else:
                 self._draw_tiles(painter, exposed)
             return
-        src = QRectF(exposed.x() * level.sx, exposed.y() * level.sy, exposed.width() * level.sx, exposed.height() * level.sy)
+        sx, sy = level.sx, level.sy
+        src = QRectF(exposed.x() * sx, exposed.y() * sy, exposed.width() * sx, exposed.height() * sy)
         painter.drawImage(exposed, level.image, src)

@@ -21,9 +21,11 @@ BOX = [(10.0, 20.0), (50.0, 20.0), (50.0, 40.0), (10.0, 40.0)]
 
 def test_rotate_points_with_image_exact():
     # A 100 x 60 image turned clockwise is 60 x 100: x' = 60 - y, y' = x; vertex order kept.
-    assert rotate_points_with_image(BOX, 100, 60, clockwise=True) == [(40.0, 10.0), (40.0, 50.0), (20.0, 50.0), (20.0, 10.0)]
+    cw = rotate_points_with_image(BOX, 100, 60, clockwise=True)
+    assert cw == [(40.0, 10.0), (40.0, 50.0), (20.0, 50.0), (20.0, 10.0)]
     # Anticlockwise: x' = y, y' = 100 - x.
-    assert rotate_points_with_image(BOX, 100, 60, clockwise=False) == [(20.0, 90.0), (20.0, 50.0), (40.0, 50.0), (40.0, 90.0)]
+    ccw = rotate_points_with_image(BOX, 100, 60, clockwise=False)
+    assert ccw == [(20.0, 90.0), (20.0, 50.0), (40.0, 50.0), (40.0, 90.0)]
     # The image corners go to the turned image's corners.
     assert rotate_points_with_image([(0, 0), (100, 60)], 100, 60, True) == [(60.0, 0.0), (0.0, 100.0)]
 
