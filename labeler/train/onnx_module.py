@@ -124,12 +124,14 @@ class OnnxModule(nn.Module):
         taken: set[str] = set()
         for name, arr in tensors.items():
             self._register(name, arr, name in bn_stats, taken)
-        # The last Softmax feeding an output: forward(log_probs=True) takes log_softmax of its input instead.
+        # The last Softmax feeding an output: forward(log_probs=True) takes log_softmax of its input instead;
+        # the last Sigmoid (DB detectors): forward(logits=True) returns its input, for a BCE-with-logits loss.
         producers = {out: n for n in self.nodes for out in n[2]}
         last = producers.get(self.output_names[0])
         while last is not None and last[0] == "Identity":
             last = producers.get(last[1][0])
         self._final_softmax = last if last is not None and last[0] == "Softmax" else None
+        self._final_sigmoid = last if last is not None and last[0] == "Sigmoid" else None
 
     def _register(self, name: str, arr: np.ndarray, is_bn_stat: bool, taken: set[str]) -> None:
         t = torch.from_numpy(np.array(arr))
@@ -157,6 +159,11 @@ class OnnxModule(nn.Module):
         """forward(log_probs=True) is available (computed as log_softmax of the final Softmax's input)."""
         return self._final_softmax is not None
 
+    @property
+    def ends_in_sigmoid(self) -> bool:
+        """forward(logits=True) is available (the input of the final Sigmoid)."""
+        return self._final_sigmoid is not None
+
     def tensor(self, name: str) -> torch.Tensor:
         """The live tensor (parameter, buffer or constant) for an ONNX name."""
         key = self.key_of.get(name)
@@ -172,9 +179,11 @@ class OnnxModule(nn.Module):
         """ONNX names of the trainable tensors."""
         return [name for name, key in self.key_of.items() if key in self.params]
 
-    def forward(self, *inputs: torch.Tensor, log_probs: bool = False):
+    def forward(self, *inputs: torch.Tensor, log_probs: bool = False, logits: bool = False):
         if log_probs and self._final_softmax is None:
             raise UnsupportedGraph("log_probs needs a graph whose output comes from a Softmax")
+        if logits and self._final_sigmoid is None:
+            raise UnsupportedGraph("logits needs a graph whose output comes from a Sigmoid")
         env: dict[str, torch.Tensor | None] = {"": None}
         if len(inputs) != len(self.input_names):
             raise TypeError(f"the graph takes {len(self.input_names)} inputs, got {len(inputs)}")
@@ -187,6 +196,8 @@ class OnnxModule(nn.Module):
                 if axis % x.dim() != x.dim() - 1:
                     raise UnsupportedGraph("log_probs needs the final Softmax on the last axis")
                 result = torch.log_softmax(x, dim=-1)
+            elif logits and outs == self._final_sigmoid[2]:
+                result = env[ins[0]]
             else:
                 args = [env[i] if i in env else self.tensor(i) for i in ins]
                 result = _OPS[op](self, args, attrs)

@@ -43,7 +43,7 @@ class WorkerError(LabelerError):
 # ---------------------------------------------------------------- config JSON
 
 
-def _build(cls, data: dict, nested: dict[str, type] | None = None):
+def config_from_dict(cls, data: dict, nested: dict[str, type] | None = None):
     """A frozen config dataclass from a JSON object; unknown keys are errors (a typo would silently do nothing)."""
     if not isinstance(data, dict):
         raise WorkerError(f"{cls.__name__}: expected a JSON object, got {type(data).__name__}")
@@ -54,7 +54,7 @@ def _build(cls, data: dict, nested: dict[str, type] | None = None):
     values = {}
     for key, value in data.items():
         if nested and key in nested:
-            value = None if value is None else _build(nested[key], value)
+            value = None if value is None else config_from_dict(nested[key], value)
         elif isinstance(value, list):
             value = tuple(value)  # JSON has no tuples: scale ranges and the like
         values[key] = value
@@ -67,7 +67,7 @@ def _build(cls, data: dict, nested: dict[str, type] | None = None):
 def rec_config_from_json(data: dict):
     from labeler.train.rec_finetune import RecFinetuneConfig
 
-    return _build(RecFinetuneConfig, data, {"augment": AugmentParams})
+    return config_from_dict(RecFinetuneConfig, data, {"augment": AugmentParams})
 
 
 def config_to_json(cfg) -> str:
@@ -107,7 +107,7 @@ def protocol_progress(model: str, total_steps: int, emit: EmitFn) -> Callable[[d
 
 
 def human_line(event: dict) -> str | None:
-    """The stderr line for a progress event, e.g. "[train] rec epoch 2 step 140/600 loss 0.412 val_acc 0.913 ETA 6:40"."""
+    """The stderr line for an event, e.g. "[train] rec epoch 2 step 140/600 loss 0.412 val_acc 0.913 ETA 6:40"."""
     if event.get("event") == "progress":
         val = "-" if event["val_acc"] is None else f"{event['val_acc']:.3f}"
         eta = "-" if event["eta_s"] is None else f"{int(event['eta_s']) // 60}:{int(event['eta_s']) % 60:02d}"
@@ -284,8 +284,6 @@ def main(argv: list[str] | None = None) -> int:
 
         torch.set_num_threads(threads)
         cv2.setNumThreads(threads)  # augmentation must not oversubscribe the cores torch uses
-        from labeler.train.rec_finetune import TrainingCancelled
-
         ctx = distributed.init_from_env(cfg.device)
         if args.model == "rec":
             summary = train_rec(args.export, args.base, args.dict, args.out, cfg, emit, stop, ctx)
