@@ -126,7 +126,8 @@ class CurvePlot(QWidget):
             painter.setPen(grid)
             painter.drawLine(QPointF(p.x(), plot.top()), QPointF(p.x(), plot.bottom()))
             painter.setPen(text_pen)
-            painter.drawText(QRectF(p.x() - 40, plot.bottom() + 2, 80, line_h), Qt.AlignHCenter | Qt.AlignTop, _label(t))
+            painter.drawText(QRectF(p.x() - 40, plot.bottom() + 2, 80, line_h), Qt.AlignHCenter | Qt.AlignTop,
+                             _label(t))
         painter.setPen(QPen(self.palette().mid().color()))
         painter.drawRect(plot)
 

@@ -420,7 +420,8 @@ class RetrainPanel(QWidget):
             self.stage_label.setText(_tr("Finished."))
         else:
             self.progress.setFormat(_tr("failed"))
-            self.stage_label.setText(_tr("Training failed (exit status {code}); see the log.").format(code=st.exit_code))
+            text = _tr("Training failed (exit status {code}); see the log.")
+            self.stage_label.setText(text.format(code=st.exit_code))
 
     def _show_table_title(self) -> None:
         st = self.state

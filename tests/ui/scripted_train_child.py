@@ -15,8 +15,9 @@ import signal
 import sys
 import time
 
-BASE = {"det_hmean": 0.80, "rec_acc": 0.50, "rec_acc_norm": 0.70, "one_minus_ned": 0.85, "e2e_hmean": 0.40, "zero_edit": 0.45}
-TUNED = {"det_hmean": 0.80, "rec_acc": 0.75, "rec_acc_norm": 0.80, "one_minus_ned": 0.93, "e2e_hmean": 0.60, "zero_edit": 0.40}
+KEYS = ("det_hmean", "rec_acc", "rec_acc_norm", "one_minus_ned", "e2e_hmean", "zero_edit")
+BASE = dict(zip(KEYS, (0.80, 0.50, 0.70, 0.85, 0.40, 0.45)))
+TUNED = dict(zip(KEYS, (0.80, 0.75, 0.80, 0.93, 0.60, 0.40)))
 TOTAL = 6
 LOSSES = [2.0, 1.6, 1.3, 1.1, 0.9, 0.8]
 stop_requested = False

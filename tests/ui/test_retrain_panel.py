@@ -76,8 +76,8 @@ def english():
 
 
 def test_train_argv_is_an_argument_list_with_the_chosen_options():
-    argv = train_argv("/data/my project", TrainOptions(time_budget_min=5, det=True, nproc=2, device="cuda", max_steps=3),
-                      python="/usr/bin/python3")
+    options = TrainOptions(time_budget_min=5, det=True, nproc=2, device="cuda", max_steps=3)
+    argv = train_argv("/data/my project", options, python="/usr/bin/python3")
     assert argv == ["/usr/bin/python3", "-m", "labeler", "train", "/data/my project", "--time-budget", "5", "--det",
                     "--nproc", "2", "--device", "cuda", "--max-steps", "3"]
     assert train_argv("p")[4:] == ["p", "--time-budget", "20", "--device", "cpu"]  # the defaults stay short
@@ -115,7 +115,8 @@ def test_panel_follows_a_scripted_training_run_and_switches_the_model(make_windo
     feed = LineBuffer.feed
     monkeypatch.setattr(LineBuffer, "feed", lambda self, chunk: chunks.append(chunk) or feed(self, chunk))
     questions: list[str] = []
-    monkeypatch.setattr(QMessageBox, "question", lambda _parent, _title, text, *_a: questions.append(text) or QMessageBox.Yes)
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda _parent, _title, text, *_a: questions.append(text) or QMessageBox.Yes)
     panel.argv_for = scripted("accept", str(model_dir))
     messages: list[str] = []
     ed.message.connect(messages.append)
@@ -135,10 +136,12 @@ def test_panel_follows_a_scripted_training_run_and_switches_the_model(make_windo
     assert any(not c.endswith(b"\n") for c in chunks)  # a line did arrive in pieces, and still parsed:
     kinds = [e["event"] for e in panel.runner.events]
     assert kinds.count("progress") == 6 and kinds[-1] == "result"
-    assert panel.loss_plot.points("rec loss") == [(float(s), loss) for s, loss in enumerate([2.0, 1.6, 1.3, 1.1, 0.9, 0.8], 1)]
+    losses = [2.0, 1.6, 1.3, 1.1, 0.9, 0.8]
+    assert panel.loss_plot.points("rec loss") == [(float(s), loss) for s, loss in enumerate(losses, 1)]
     assert panel.acc_plot.points("rec val acc") == [(3.0, 0.65), (6.0, 0.8)]
     assert "rec: step 2/6" in seen_progress[1] and "ETA 0:00" in seen_progress[1]
-    table = {panel.table.verticalHeaderItem(r).text(): [panel.table.item(r, c).text() for c in range(3)] for r in range(6)}
+    table = {panel.table.verticalHeaderItem(r).text(): [panel.table.item(r, c).text() for c in range(3)]
+             for r in range(6)}
     assert table["rec_acc"] == ["0.500", "0.750", "+0.250"] and table["zero_edit"] == ["0.450", "0.400", "-0.050"]
     assert table["det_H"][2] == "+0.000"
     log = panel.log_view.toPlainText()
@@ -147,13 +150,15 @@ def test_panel_follows_a_scripted_training_run_and_switches_the_model(make_windo
     assert ed.model_set == str(model_dir) and ed._pipeline is None
     assert window.model_switch.label.text() == "Model: tuned v1"
     assert "Accepted: model v1 now pre-labels" in panel.result_label.text()
-    assert panel.progress.format() == "finished" and panel.start_button.isEnabled() and not panel.cancel_button.isEnabled()
+    assert panel.progress.format() == "finished"
+    assert panel.start_button.isEnabled() and not panel.cancel_button.isEnabled()
     # The offer named the two unconfirmed images; Yes re-labelled both with the new model, the confirmed one untouched.
     assert questions == ["Re-label the 2 images not yet confirmed with the new model?"]
     qtbot.waitUntil(lambda: not window.batch.running, timeout=30000)
     assert sorted(window.batch.applied) == ["img1.png", "img10.png"], messages
     img1, img2, img10 = (ed.project.record(p) for p in ("img1.png", "img2.png", "img10.png"))
-    assert [r.transcription.strip() for r in img1.regions] == ["hello world", "Total: 42.5"]  # "Tota1" was the old pre-label
+    # "Tota1" was the old pre-label
+    assert [r.transcription.strip() for r in img1.regions] == ["hello world", "Total: 42.5"]
     assert img10.status is ImageStatus.PRELABELLED and img10.regions
     assert img2.status is ImageStatus.CONFIRMED and [r.transcription for r in img2.regions] == ["second page"]
     assert ed.pipeline().model_set.folder == model_dir  # the labels came from the manifest in the project
@@ -169,7 +174,8 @@ def test_not_accepted_keeps_the_model_and_says_why(make_window, project_folder, 
         pass
     assert finished.args == [0]
     assert ed.model_set == "light" and window.model_switch.label.text() == "Model: light"
-    assert panel.result_label.text() == "Not accepted: no gain on the test split. Pre-labelling keeps the current model."
+    assert panel.result_label.text() == ("Not accepted: no gain on the test split. "
+                                         "Pre-labelling keeps the current model.")
     assert panel.state.switched_to is None and panel.state.relabel_offered is None
     assert panel.table.item(1, 1).text() == "0.750"  # the tuned numbers are still shown
 
