@@ -3,8 +3,8 @@ a phone photo: each paint picks the smallest copy that still has a pixel per scr
 the exposed part of it.
 
 Up to SYNC_PIXELS the pyramid is built at once (tens of ms). Above, a strided preview is shown at once
-and the proper (area-averaged) copies are made on a thread: halving 100 Mpx takes about 0.4 s, which
-must not stall the window. The full resolution stays the numpy array there (a QPixmap would be a second
+and the proper (area-averaged) copies are made on one core of a thread: for 100 Mpx that takes about a
+second, which must not stall the window. The full resolution stays the numpy array there (a QPixmap would be a second
 400 MB copy); the tiles the view exposes are converted when first drawn and the last MAX_TILES are kept.
 """
 
@@ -15,7 +15,6 @@ import threading
 from collections import OrderedDict
 import time
 
-import cv2
 import numpy as np
 from PyQt5 import sip
 from PyQt5.QtCore import QObject, QRectF, pyqtSignal, pyqtSlot
@@ -27,27 +26,57 @@ SYNC_PIXELS = 16_000_000  # pyramids of larger images are built on a thread
 PIXMAP_PIXELS = 16_000_000  # the full resolution is a QPixmap up to this size (fastest to draw)
 TILE = 1024  # full-resolution pixels of huge images are converted for drawing in tiles of this side
 MAX_TILES = 48  # tiles kept converted (4 MB each): the screen and its surroundings at 100 %
+BAND_ROWS = 256  # output rows halved at a time (small temporaries)
 PREVIEW_UNTIL_SCALE = 0.5  # below this zoom the preview stands in for the pyramid still being built
 
 
 class Level:
-    """One copy of the picture: `image` borrows `pixels` (kept here so the buffer outlives it)."""
+    """One copy of the picture as an RGB32 QImage (the raster engine's own format: drawn without conversion)."""
 
-    def __init__(self, pixels: np.ndarray, full_width: int, full_height: int) -> None:
-        self.pixels = np.ascontiguousarray(pixels)
-        self.image = qimage_view(self.pixels)
-        self.sx = self.image.width() / full_width  # level pixels per full-resolution pixel
-        self.sy = self.image.height() / full_height
+    def __init__(self, image: QImage, full_width: int, full_height: int) -> None:
+        self.image = image
+        self.sx = image.width() / full_width  # level pixels per full-resolution pixel
+        self.sy = image.height() / full_height
 
 
 def qimage_view(pixels: np.ndarray) -> QImage:
-    """A QImage over the array's buffer (no copy): grey, BGR, or BGRA (as opaque RGB32)."""
+    """A QImage over the array's buffer (no copy; rows may be a slice of a wider array): grey or BGR."""
     h, w = pixels.shape[:2]
-    if pixels.ndim == 2:
-        return QImage(pixels.data, w, h, pixels.strides[0], QImage.Format_Grayscale8)
-    if pixels.shape[2] == 4:
-        return QImage(pixels.data, w, h, pixels.strides[0], QImage.Format_RGB32)
-    return QImage(pixels.data, w, h, pixels.strides[0], QImage.Format_BGR888)
+    fmt = QImage.Format_Grayscale8 if pixels.ndim == 2 else QImage.Format_BGR888
+    return QImage(sip.voidptr(pixels.ctypes.data), w, h, pixels.strides[0], fmt)
+
+
+def to_rgb32(pixels: np.ndarray) -> QImage:
+    """An RGB32 copy that owns its pixels (Qt's converter: SIMD, and not cv2's shared thread pool)."""
+    packed = (pixels.shape[2], 1) if pixels.ndim == 3 else (1,)
+    if pixels.strides[1:] != packed:  # a row slice of a bigger array is fine; a strided view is not
+        pixels = np.ascontiguousarray(pixels)
+    return qimage_view(pixels).convertToFormat(QImage.Format_RGB32)
+
+
+def halve(image: np.ndarray) -> np.ndarray:
+    """Average 2 x 2 pixels (an odd last row / column pairs with itself), in bands of rows.
+
+    numpy on one core, not cv2.resize: cv2 would fill every core (and its thread pool, which the GUI
+    thread's own cv2 calls then wait for) while the user is already zooming.
+    """
+    h, w = image.shape[:2]
+    out = np.empty(((h + 1) // 2, (w + 1) // 2) + image.shape[2:], np.uint8)
+    for y0 in range(0, out.shape[0], BAND_ROWS):
+        y1 = min(out.shape[0], y0 + BAND_ROWS)
+        even, odd = image[2 * y0 : 2 * y1 : 2], image[2 * y0 + 1 : 2 * y1 : 2]
+        if len(odd) < len(even):
+            odd = np.concatenate([odd, even[-1:]])
+        rows = even.astype(np.uint16)
+        rows += odd
+        left, right = rows[:, 0::2], rows[:, 1::2]
+        if right.shape[1] < left.shape[1]:
+            right = np.concatenate([right, left[:, -1:]], axis=1)
+        total = left + right
+        total += 2  # rounds to nearest, as cv2's INTER_AREA does
+        total >>= 2
+        out[y0:y1] = total
+    return out
 
 
 def build_levels(image: np.ndarray) -> list[Level]:
@@ -56,10 +85,8 @@ def build_levels(image: np.ndarray) -> list[Level]:
     h, w = image.shape[:2]
     levels, current = [], image
     while max(current.shape[:2]) > 2 * LEVEL_MIN_SIDE:
-        ch, cw = current.shape[:2]
-        current = cv2.resize(current, ((cw + 1) // 2, (ch + 1) // 2), interpolation=cv2.INTER_AREA)
-        code = cv2.COLOR_GRAY2BGRA if current.ndim == 2 else cv2.COLOR_BGR2BGRA
-        levels.append(Level(cv2.cvtColor(current, code), w, h))
+        current = halve(current)
+        levels.append(Level(to_rgb32(current), w, h))
     return levels
 
 
@@ -92,7 +119,7 @@ class ImageItem(QGraphicsItem):
         else:
             self._full = None  # drawn from tiles of the array
         self.levels: list[Level] = []
-        self._tiles: OrderedDict[tuple[int, int], Level] = OrderedDict()  # least recently drawn first
+        self._tiles: OrderedDict[tuple[int, int], QImage] = OrderedDict()  # least recently drawn first
         self.levels_ready = threading.Event()
         if pixels <= SYNC_PIXELS:
             self.levels = build_levels(image)
@@ -100,9 +127,8 @@ class ImageItem(QGraphicsItem):
             self.levels_ready.set()
         else:
             step = math.ceil(max(self.width, self.height) / (2 * LEVEL_MIN_SIDE))
-            preview = image[::step, ::step]  # at once; aliased until the thread's copies replace it
-            code = cv2.COLOR_GRAY2BGRA if preview.ndim == 2 else cv2.COLOR_BGR2BGRA
-            self.levels = [Level(cv2.cvtColor(preview, code), self.width, self.height)]
+            preview = np.ascontiguousarray(image[::step, ::step])  # at once; aliased until the thread's copies come
+            self.levels = [Level(to_rgb32(preview), self.width, self.height)]
             self._start_thread(image)
 
     def _start_thread(self, image: np.ndarray) -> None:
@@ -110,7 +136,7 @@ class ImageItem(QGraphicsItem):
         self._carrier = carrier  # the QObject must live until its signal is delivered
 
         def work() -> None:
-            levels = build_levels(image)  # cv2 releases the GIL: the GUI thread keeps running
+            levels = build_levels(image)  # numpy releases the GIL: the GUI thread keeps running
             try:
                 carrier.ready.emit(levels)
             except RuntimeError:  # the canvas (and the carrier) went away meanwhile
@@ -126,13 +152,12 @@ class ImageItem(QGraphicsItem):
         self.levels_ready.set()
         self.update()
 
-    def _tile(self, tx: int, ty: int) -> Level:
+    def _tile(self, tx: int, ty: int) -> QImage:
         key = (tx, ty)
         tile = self._tiles.get(key)
         if tile is None:
             part = self.array[ty * TILE : (ty + 1) * TILE, tx * TILE : (tx + 1) * TILE]
-            code = cv2.COLOR_GRAY2BGRA if part.ndim == 2 else cv2.COLOR_BGR2BGRA
-            tile = self._tiles[key] = Level(cv2.cvtColor(part, code), part.shape[1], part.shape[0])
+            tile = self._tiles[key] = to_rgb32(part)  # rows of the big array: no copy before the conversion
             while len(self._tiles) > MAX_TILES:
                 self._tiles.popitem(last=False)
         else:
@@ -144,10 +169,10 @@ class ImageItem(QGraphicsItem):
         for ty in range(int(exposed.top()) // TILE, math.ceil(exposed.bottom() / TILE)):
             for tx in range(int(exposed.left()) // TILE, math.ceil(exposed.right() / TILE)):
                 tile = self._tile(tx, ty)
-                area = QRectF(tx * TILE, ty * TILE, tile.image.width(), tile.image.height())
+                area = QRectF(tx * TILE, ty * TILE, tile.width(), tile.height())
                 part = area.intersected(exposed)
                 if not part.isEmpty():
-                    painter.drawImage(part, tile.image, part.translated(-area.topLeft()))
+                    painter.drawImage(part, tile, part.translated(-area.topLeft()))
 
     def boundingRect(self) -> QRectF:
         return self._rect
