@@ -62,17 +62,52 @@ def rotated_image_bytes(path: str | Path, clockwise: bool, data: bytes | None = 
     return buf.tobytes(), turned.shape[1], turned.shape[0]
 
 
+@dataclass(frozen=True)
+class PreparedRotation:
+    """The bytes of a turn, made ahead (on a worker thread: a 100 Mpx JPEG takes seconds to re-encode).
+
+    `stamp` is the file's (mtime_ns, size) when it was read: if it differs now, the file changed meanwhile.
+    """
+
+    image_file: Path
+    clockwise: bool
+    original: bytes
+    rotated: bytes
+    size_before: tuple[int, int]
+    stamp: tuple[int, int]
+
+    def is_current(self) -> bool:
+        try:
+            st = self.image_file.stat()
+        except OSError:
+            return False
+        return (st.st_mtime_ns, st.st_size) == self.stamp
+
+
+def prepare_rotation(image_file: str | Path, clockwise: bool) -> PreparedRotation:
+    image_file = Path(image_file)
+    try:
+        st = image_file.stat()
+    except OSError as exc:
+        raise ImageReadError(image_file, f"cannot read file: {exc.strerror or exc}") from None
+    original = _read_bytes(image_file)
+    rotated, new_w, new_h = rotated_image_bytes(image_file, clockwise, original)
+    return PreparedRotation(image_file, clockwise, original, rotated, (new_h, new_w), (st.st_mtime_ns, st.st_size))
+
+
 @dataclass
 class RotateImageFile(Command):
     """Turn the image file by 90 degrees and every region with it; undo writes the original file back.
 
     `on_file_written(record)` is called after every write of the file (apply, undo, redo) so a view can
     show the new pixels. The file is written before the regions change: a failed write changes nothing.
+    `prepared`: the bytes made ahead by prepare_rotation (else they are made in the first apply).
     """
 
     image_file: Path
     clockwise: bool
     on_file_written: Callable[[ImageRecord], None] | None = field(default=None, repr=False, compare=False)
+    prepared: PreparedRotation | None = field(default=None, repr=False, compare=False)
     original: bytes | None = field(default=None, init=False, repr=False)
     rotated: bytes | None = field(default=None, init=False, repr=False)
     size_before: tuple[int, int] | None = field(default=None, init=False)  # (width, height) before the turn
@@ -85,9 +120,9 @@ class RotateImageFile(Command):
 
     def apply(self, record: ImageRecord) -> None:
         if self.rotated is None:  # first apply; redo reuses the bytes (the turn is deterministic anyway)
-            self.original = _read_bytes(self.image_file)
-            self.rotated, new_w, new_h = rotated_image_bytes(self.image_file, self.clockwise, self.original)
-            self.size_before = (new_h, new_w)
+            prep = self.prepared or prepare_rotation(self.image_file, self.clockwise)
+            self.original, self.rotated, self.size_before = prep.original, prep.rotated, prep.size_before
+            self.prepared = None
         width, height = self.size_before
         old_points = [list(r.points) for r in record.regions]
         new_points = [rotate_points_with_image(p, width, height, self.clockwise) for p in old_points]

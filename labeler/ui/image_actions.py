@@ -9,15 +9,31 @@ label files through the project's own save.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
-from PyQt5.QtCore import Qt
+from PyQt5.QtCore import QObject, Qt, pyqtSignal, pyqtSlot
 from PyQt5.QtWidgets import QApplication, QMenu, QMessageBox
 
 from labeler.core.errors import LabelerError
-from labeler.core.image_file_ops import RotateImageFile, move_to_trash
+from labeler.core.image_file_ops import RotateImageFile, move_to_trash, prepare_rotation
 from labeler.core.model import ImageRecord
 from labeler.ui.i18n import tr
+
+
+class _RotationReady(QObject):
+    """Brings a prepared turn from its thread to the GUI thread (the slot runs there: queued)."""
+
+    ready = pyqtSignal(object, str)
+
+    def __init__(self, receive) -> None:
+        super().__init__()
+        self._receive = receive
+        self.ready.connect(self._deliver)
+
+    @pyqtSlot(object, str)
+    def _deliver(self, job, error: str) -> None:
+        self._receive(job, error)
 
 
 def _menu(window, title: str) -> QMenu:
@@ -34,33 +50,69 @@ class ImageActions:
         self.editor = window.editor
         self.canvas = window.canvas
         self._reshow: set[str] = set()  # records whose file was rewritten: show the new pixels
+        self.rotating = False  # a turn is being prepared on a thread
+        self._carrier = _RotationReady(self._rotation_ready)
         self.editor.regions_changed.connect(self._after_change)
         self.editor.current_changed.connect(self._reshow.clear)
 
     # ------------------------------------------------------------------ rotate the file
 
     def rotate_image(self, clockwise: bool) -> bool:
-        """Turn the current image file by 90 degrees with all its regions, then save the labels."""
+        """Turn the current image file by 90 degrees with all its regions, then save the labels.
+
+        The new bytes are made on a thread (a 100 Mpx JPEG takes seconds); the turn is applied when they
+        come back, unless the image or its file changed meanwhile. False: not started.
+        """
         ed = self.editor
         rec = ed.current
         if ed.project is None or rec is None:
             return False
+        if self.rotating:
+            ed.message.emit("Still rotating the last image...")
+            return False
         self.canvas.cancel_drawing()
-        command = RotateImageFile(ed.project.image_path(rec), clockwise, on_file_written=self._file_written)
-        QApplication.setOverrideCursor(Qt.WaitCursor)  # a 100 Mpx JPEG takes seconds to re-encode
-        try:
+        path, project, carrier = ed.project.image_path(rec), ed.project, self._carrier
+
+        def work() -> None:
+            try:
+                prepared, error = prepare_rotation(path, clockwise), ""
+            except Exception as exc:  # noqa: BLE001 - any failure must come back, or `rotating` stays set
+                prepared, error = None, str(exc) or type(exc).__name__
+            try:
+                carrier.ready.emit((project, rec, prepared), error)
+            except RuntimeError:  # the window is gone
+                pass
+
+        self.rotating = True
+        QApplication.setOverrideCursor(Qt.BusyCursor)
+        ed.message.emit(f"Rotating {rec.path}...")
+        threading.Thread(target=work, name="labeler-rotate-image", daemon=True).start()
+        return True
+
+    def _rotation_ready(self, job, error: str) -> None:
+        ed = self.editor
+        project, rec, prepared = job
+        self.rotating = False
+        QApplication.restoreOverrideCursor()
+        if error or prepared is None:
+            ed.message.emit(f"Cannot rotate {rec.path}: {error}")
+            return
+        if ed.project is not project or rec.path not in project or project.record(rec.path) is not rec:
+            return  # another folder, or the image was deleted meanwhile
+        if not prepared.is_current():
+            ed.message.emit(f"{rec.path} changed on disk meanwhile: not rotated")
+            return
+        command = RotateImageFile(prepared.image_file, prepared.clockwise, self._file_written, prepared)
+        if rec is ed.current:
             ed.select(-1)
-            ed.push(command, merge=False)
+        try:
+            ed.push(command, record=rec, merge=False)
         except (LabelerError, OSError, ValueError) as exc:
             ed.message.emit(f"Cannot rotate {rec.path}: {exc}")
-            return False
-        finally:
-            QApplication.restoreOverrideCursor()
+            return
         self._save_now()
-        w, h = rec.width, rec.height
-        turn = "clockwise" if clockwise else "anticlockwise"
-        ed.message.emit(f"Rotated {rec.path} {turn}: now {w} × {h} px (Ctrl+Z undoes)")
-        return True
+        turn = "clockwise" if prepared.clockwise else "anticlockwise"
+        ed.message.emit(f"Rotated {rec.path} {turn}: now {rec.width} × {rec.height} px (Ctrl+Z undoes)")
 
     def _file_written(self, record: ImageRecord) -> None:
         self._reshow.add(record.path)  # called under the project lock: only note it, show it after the change

@@ -4,11 +4,13 @@ box numbers, Ctrl+J; checked on the files PPOCRLabel reads."""
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QMessageBox
 
+from labeler.core.image_file_ops import prepare_rotation
 from labeler.core.image_io import read_image
 from labeler.core.project import open_project
 from labeler.core.region_ops import rotate_points_with_image
@@ -42,6 +44,8 @@ def test_rotate_confirmed_image_file_with_its_regions_and_undo(make_window, proj
     h, w = before.shape[:2]
     cache_before = (project_folder / "Cache.cach").read_bytes()
     qtbot.keyClick(canvas, Qt.Key_R, Qt.ControlModifier | Qt.AltModifier)
+    assert window.image_actions.rotating  # the new bytes are made on a thread
+    qtbot.waitUntil(lambda: not window.image_actions.rotating)
     after = read_image(file)
     assert np.array_equal(after, np.rot90(before, -1))  # the pixels on disk turned clockwise (PNG: lossless)
     expected = rotate_points_with_image(IMG2_BOX, w, h, clockwise=True)
@@ -77,6 +81,7 @@ def test_rotate_prelabelled_image_anticlockwise_updates_the_cache(make_window, p
     label_before = (project_folder / "Label.txt").read_bytes()
     ed.select(0)
     qtbot.keyClick(window.canvas, Qt.Key_L, Qt.ControlModifier | Qt.AltModifier)
+    qtbot.waitUntil(lambda: not window.image_actions.rotating)
     assert np.array_equal(read_image(file), np.rot90(before, 1))
     expected = [rotate_points_with_image(b, w, h, clockwise=False) for b in IMG1_BOXES]
     cache = _lines(project_folder / "Cache.cach")["data/img1.png"]
@@ -85,6 +90,27 @@ def test_rotate_prelabelled_image_anticlockwise_updates_the_cache(make_window, p
     assert ed.selected == -1 and ed.current.status.value == "prelabelled"
     # Every box still lies inside the turned image.
     assert all(0 <= x <= h and 0 <= y <= w for box in expected for x, y in box)
+
+
+def test_rotation_is_dropped_when_the_file_changed_meanwhile(make_window, project_folder, qtbot):
+    window = make_window(project_folder)
+    acts, rec = window.image_actions, window.editor.current
+    file = project_folder / "img1.png"
+    assert acts.rotate_image(clockwise=True)
+    assert not acts.rotate_image(clockwise=True)  # one at a time
+    qtbot.waitUntil(lambda: not acts.rotating)
+    assert rec.regions[0].points != IMG1_BOXES[0]
+    # Prepared, then the file is touched before the turn is applied: nothing happens.
+    window.editor.undo()
+    original = file.read_bytes()
+    prepared = prepare_rotation(file, clockwise=False)
+    os.utime(file, ns=(1, 1))
+    acts._rotation_ready((window.editor.project, rec, prepared), "")
+    assert rec.regions[0].points == IMG1_BOXES[0] and file.read_bytes() == original
+    assert "changed on disk" in window.statusBar().currentMessage()
+    # A failure on the thread comes back as a message, and the next turn can start.
+    acts._rotation_ready((window.editor.project, rec, None), "disk on fire")
+    assert "disk on fire" in window.statusBar().currentMessage() and not acts.rotating
 
 
 def test_delete_image_asks_moves_it_to_the_trash_and_drops_its_lines(make_window, project_folder, qtbot, monkeypatch):
