@@ -81,6 +81,16 @@ class DetFinetuneConfig:
                           self.shrink_ratio, self.min_text_size)
 
 
+def inference_fields(preprocess: dict, postprocess: dict) -> dict:
+    """DetFinetuneConfig fields from a model set manifest's det "preprocess" / "postprocess" (validation then
+    reads images as prelabel does with that set): DetFinetuneConfig(**inference_fields(...), time_budget_s=...)."""
+    names = {"limit_side_len": "limit_side_len", "limit_type": "limit_type", "max_side_len": "max_side_len"}
+    out = {field_name: preprocess[key] for key, field_name in names.items() if key in preprocess}
+    db = {"thresh": "db_thresh", "box_thresh": "db_box_thresh", "unclip_ratio": "db_unclip_ratio"}
+    out.update({field_name: postprocess[key] for key, field_name in db.items() if key in postprocess})
+    return out
+
+
 def det_config_from_json(data: dict) -> DetFinetuneConfig:
     from labeler.train.rec_worker import config_from_dict
 

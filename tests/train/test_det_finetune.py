@@ -185,3 +185,18 @@ def test_cancel_writes_nothing(tmp_path, monkeypatch):
                   stop_at_third_poll)
     assert not out_dir.exists()
     assert list(scratch.iterdir()) == []  # the validation copies are gone too
+
+
+def test_inference_fields_come_from_the_manifest():
+    import json
+
+    pytest.importorskip("torch")
+    from labeler.train.det_finetune import DetFinetuneConfig, inference_fields
+    from tests.train.train_helpers import REPO
+
+    det = json.loads((REPO / "models" / "ppocrv4-mobile" / "manifest.json").read_text("utf-8"))["det"]
+    cfg = DetFinetuneConfig(**inference_fields({**det["preprocess"], "limit_side_len": 640},
+                                               {**det["postprocess"], "box_thresh": 0.6}))
+    params = cfg.det_params()
+    assert (params.limit_side_len, params.limit_type, params.max_side_len) == (640, "min", 2000)
+    assert (params.db.thresh, params.db.box_thresh, params.db.unclip_ratio) == (0.3, 0.6, 1.6)
