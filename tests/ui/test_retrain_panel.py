@@ -7,6 +7,7 @@ import importlib.util
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -23,14 +24,20 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 class TickCounter:
-    """A 10 ms timer on the GUI thread: how many times it fired, and the longest gap between two ticks."""
+    """A 10 ms timer on the GUI thread: how many times it fired, and the longest gap between two ticks.
+
+    `reference_ticks` counts the 10 ms wake-ups of a plain thread meanwhile: what this machine's scheduler
+    allows now (on a loaded CI machine far fewer than elapsed / 10 ms), so the GUI thread is compared with it.
+    """
 
     def __init__(self) -> None:
-        self.ticks, self.longest = 0, 0.0
+        self.ticks, self.longest, self.reference_ticks = 0, 0.0, 0
         self._last = time.perf_counter()
         self.timer = QTimer()
         self.timer.setInterval(10)
         self.timer.timeout.connect(self._tick)
+        self._stop = threading.Event()
+        self._reference = threading.Thread(target=self._count_reference, name="tick-reference", daemon=True)
 
     def _tick(self) -> None:
         now = time.perf_counter()
@@ -38,13 +45,20 @@ class TickCounter:
         self.longest = max(self.longest, now - self._last)
         self._last = now
 
+    def _count_reference(self) -> None:
+        while not self._stop.wait(0.010):
+            self.reference_ticks += 1
+
     def __enter__(self) -> "TickCounter":
         self._last = time.perf_counter()
         self.timer.start()
+        self._reference.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self.timer.stop()
+        self._stop.set()
+        self._reference.join()
 
 
 def scripted(mode: str, *extra: str):
@@ -122,17 +136,20 @@ def test_panel_follows_a_scripted_training_run_and_switches_the_model(make_windo
     ed.message.connect(messages.append)
     seen_progress: list[str] = []
     panel.runner.received.connect(lambda e: e["event"] == "progress" and seen_progress.append(panel.progress.format()))
+    base_pipeline = ed.pipeline()  # made lazily (no model loaded): the switch must drop it
 
     with TickCounter() as ticks:
         started = time.perf_counter()
         assert panel.start()
         assert not panel.start_button.isEnabled() and panel.cancel_button.isEnabled()
-        with qtbot.waitSignal(panel.runner.finished, timeout=20000) as finished:
+        with qtbot.waitSignal(panel.runner.finished, timeout=60000) as finished:
             pass
         elapsed = time.perf_counter() - started
     assert finished.args == [0]
-    # The child sleeps ~1.5 s in steps; the GUI thread kept ticking all along.
-    assert ticks.ticks >= 0.5 * elapsed / 0.010 and ticks.longest < 0.25, (ticks.ticks, elapsed, ticks.longest)
+    # The child sleeps ~1.5 s in steps; the GUI thread kept ticking all along (elapsed / 10 ms ticks on an idle
+    # machine; under load, at least half of what a plain thread's 10 ms wake-ups got meanwhile).
+    assert ticks.ticks >= 0.5 * min(elapsed / 0.010, ticks.reference_ticks) and ticks.longest < 0.25, (
+        ticks.ticks, ticks.reference_ticks, elapsed, ticks.longest)
     assert any(not c.endswith(b"\n") for c in chunks)  # a line did arrive in pieces, and still parsed:
     kinds = [e["event"] for e in panel.runner.events]
     assert kinds.count("progress") == 6 and kinds[-1] == "result"
@@ -146,15 +163,17 @@ def test_panel_follows_a_scripted_training_run_and_switches_the_model(make_windo
     assert table["det_H"][2] == "+0.000"
     log = panel.log_view.toPlainText()
     assert "[train] epoch 1 step 6/6 loss 0.800" in log and "a stray line from a library" in log
-    # Accepted: the editor's next OCR job uses the project's new model; the status bar says so.
-    assert ed.model_set == str(model_dir) and ed._pipeline is None
+    # Accepted: the editor's next OCR job uses the project's new model; the status bar says so. The re-label job
+    # below may already have made the new pipeline on its thread (it starts when the run finishes).
+    assert ed.model_set == str(model_dir) and ed._pipeline is not base_pipeline
+    assert ed._pipeline is None or Path(ed._pipeline.model_set.folder) == model_dir
     assert window.model_switch.label.text() == "Model: tuned v1"
     assert "Accepted: model v1 now pre-labels" in panel.result_label.text()
     assert panel.progress.format() == "finished"
     assert panel.start_button.isEnabled() and not panel.cancel_button.isEnabled()
     # The offer named the two unconfirmed images; Yes re-labelled both with the new model, the confirmed one untouched.
     assert questions == ["Re-label the 2 images not yet confirmed with the new model?"]
-    qtbot.waitUntil(lambda: not window.batch.running, timeout=30000)
+    qtbot.waitUntil(lambda: not window.batch.running, timeout=120000)  # loads the new model: slow on a busy machine
     assert sorted(window.batch.applied) == ["img1.png", "img10.png"], messages
     img1, img2, img10 = (ed.project.record(p) for p in ("img1.png", "img2.png", "img10.png"))
     # "Tota1" was the old pre-label
