@@ -227,7 +227,7 @@ def _write_project(folder: Path, image, name: str, regions: list[dict]) -> None:
 
 
 def _open_and_show(app, folder: Path):
-    """A window on `folder`: seconds until its first image and regions are painted."""
+    """A window on `folder`: seconds until its first image and regions are painted, and the longest stall (ms)."""
     from labeler.ui.main_window import MainWindow
 
     window = MainWindow()
@@ -235,11 +235,17 @@ def _open_and_show(app, folder: Path):
     window.show()
     app.processEvents()
     paints = _paints(window.canvas.viewport())
+    meter = StallMeter()
+    meter.start()
     start = time.perf_counter()
     assert window.open_folder(folder)
     app.processEvents()
+    # A huge image is decoded on a thread; its regions follow one event-loop turn after it.
+    wait_until(app, lambda: window.canvas.image_array is not None and len(window.canvas.scene().items()) > 1, 30)
     window.canvas.viewport().repaint()
-    return window, time.perf_counter() - start, paints
+    shown = time.perf_counter() - start
+    app.processEvents()
+    return window, shown, paints, 1000 * meter.stop()
 
 
 def huge_image_stalls(app, side: int = 10000) -> dict:
@@ -260,10 +266,10 @@ def huge_image_stalls(app, side: int = 10000) -> dict:
         _write_project(folder, img, "huge.jpg", regions)
         del img
         opened_at = time.perf_counter()
-        window, shown, paints = _open_and_show(app, folder)
+        window, shown, paints, open_stall = _open_and_show(app, folder)
         canvas, ed, meter = window.canvas, window.editor, StallMeter()
         painted_before = paints[0]
-        r = {"display_s": shown}
+        r = {"display_s": shown, "open_ms": open_stall}
         item = canvas._pixmap
         r["zoom_ms"] = _steps(app, meter, [canvas.zoom_in] * 12 + [canvas.zoom_out] * 12)  # pyramid still building
         wait_until(app, item.levels_ready.is_set, 30)
@@ -312,9 +318,9 @@ def many_regions_stalls(app, n: int = 1000) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "dense"
         _write_project(folder, img, "dense.png", regions)
-        window, shown, _paints_count = _open_and_show(app, folder)
+        window, shown, _paints_count, open_stall = _open_and_show(app, folder)
         canvas, ed, meter = window.canvas, window.editor, StallMeter()
-        r = {"show_s": shown, "regions": len(ed.current.regions)}
+        r = {"show_s": shown, "open_ms": open_stall, "regions": len(ed.current.regions)}
 
         def centre(i):
             (x0, y0), _, (x2, y2), _ = ed.current.regions[i].points
@@ -328,7 +334,7 @@ def many_regions_stalls(app, n: int = 1000) -> dict:
                 _mouse(canvas.viewport(), "press", pos)
                 _mouse(canvas.viewport(), "release", pos)
             clicks.append(click)
-        r["first_select_ms"] = _steps(app, meter, clicks[:1])  # the crop preview reads the image file again
+        r["first_select_ms"] = _steps(app, meter, clicks[:1])  # the first crop preview of the image
         r["select_ms"] = _steps(app, meter, clicks[1:])
         r["selected_ok"] = ed.selected == picks[-1]
         start = centre(picks[-1])
@@ -392,6 +398,7 @@ def print_editing_rows(app) -> None:
     big = huge_image_stalls(app)
     print(f"{'measure':58} {'value':>10}  target")
     print(f"{'100 Mpx JPEG (10000 x 10000): open until painted (s)':58} {big['display_s']:10.2f}")
+    print(f"{'100 Mpx: longest stall while opening (ms)':58} {big['open_ms']:10.1f}  < 50")
     print(f"{'100 Mpx: longest stall zooming at once after opening (ms)':58} {big['zoom_ms']:10.1f}  < 50")
     print(f"{'100 Mpx: pyramid (halved copies) complete after (s)':58} {big['pyramid_s']:10.2f}")
     print(f"{'100 Mpx: longest stall zooming in / out (ms)':58} {big['zoom_ready_ms']:10.1f}  < 50")
@@ -403,7 +410,8 @@ def print_editing_rows(app) -> None:
     dense = many_regions_stalls(app)
     n = dense["regions"]
     print(f"{f'{n} regions on an A4 page: open until painted (s)':58} {dense['show_s']:10.2f}")
-    print(f"{f'{n} regions: first click (the crop preview reads the file) (ms)':58} {dense['first_select_ms']:10.1f}")
+    print(f"{f'{n} regions: longest stall while opening (ms)':58} {dense['open_ms']:10.1f}  < 50")
+    print(f"{f'{n} regions: first click after opening (crop preview) (ms)':58} {dense['first_select_ms']:10.1f}")
     print(f"{f'{n} regions: longest stall selecting by click (ms)':58} {dense['select_ms']:10.1f}  < 50")
     print(f"{f'{n} regions: longest stall dragging a region (ms)':58} {dense['drag_ms']:10.1f}  < 50")
     print(f"{f'{n} regions: longest stall undo / redo (ms)':58} {dense['undo_redo_ms']:10.1f}  < 50")

@@ -5,14 +5,17 @@ Enter accepts (score 1.0 through the history) and moves on. Also installs the ba
 
 from __future__ import annotations
 
-from PyQt5.QtCore import QEvent, QObject, Qt
+import math
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+from PyQt5.QtCore import QEvent, QObject, Qt, QTimer
 from PyQt5.QtGui import QImage, QKeySequence, QPixmap
 from PyQt5.QtWidgets import QAction, QDockWidget, QLabel, QLineEdit, QMenu, QSizePolicy, QVBoxLayout, QWidget
 
-from labeler.core.crop import crop_polygon
-from labeler.core.errors import LabelerError
+from labeler.core.crop import crop_polygon, order_quad
 from labeler.core.history import Batch, Command, SetField, SetText
-from labeler.core.image_io import read_image
 from labeler.ui.batch_label import BatchLabeler, Recognizer
 
 PREVIEW_SIZE = (600, 120)  # the crop is scaled to fit this box (up or down), keeping its aspect
@@ -35,10 +38,54 @@ def next_low_index(regions, start: int, threshold: float, step: int = 1) -> int:
     return -1
 
 
+def _natural_size(points: np.ndarray) -> tuple[float, float]:
+    """About the (width, height) crop_polygon gives these points (exact for 4 points)."""
+    if len(points) == 4:
+        q = order_quad(points)
+        return (max(np.linalg.norm(q[0] - q[1]), np.linalg.norm(q[2] - q[3])),
+                max(np.linalg.norm(q[0] - q[3]), np.linalg.norm(q[1] - q[2])))
+    (_cx, _cy), (w, h), _angle = cv2.minAreaRect(points.reshape(-1, 1, 2))
+    return max(w, h), min(w, h)  # text runs along the long side
+
+
+def preview_crop(image: np.ndarray, points, box: tuple[int, int] = PREVIEW_SIZE) -> np.ndarray:
+    """The region's rectified crop (crop_polygon's) scaled to fit `box`, at a cost of about the box, not the image.
+
+    Only the region's bounding box is read. A region larger than the box is first area-averaged by a whole
+    factor (so thin strokes survive), warped at up to twice the box, then scaled to it; a smaller one is
+    warped at its own size and enlarged.
+    """
+    pts = np.asarray(points, np.float32).reshape(-1, 2)
+    width, height = _natural_size(pts)
+    scale = min(box[0] / max(width, 1.0), box[1] / max(height, 1.0))
+    factor = max(1, int(1 / scale)) if scale < 1 else 1
+    margin = 3 * factor  # the cubic warp reads 2 pixels around each sample
+    h_img, w_img = image.shape[:2]
+    x0 = max(0, math.floor(float(pts[:, 0].min())) - margin)
+    y0 = max(0, math.floor(float(pts[:, 1].min())) - margin)
+    x1 = min(w_img, math.ceil(float(pts[:, 0].max())) + margin + 1)
+    y1 = min(h_img, math.ceil(float(pts[:, 1].max())) + margin + 1)
+    if x1 <= x0 or y1 <= y0:
+        return np.zeros((0, 0), np.uint8)
+    if min(x1 - x0, y1 - y0) < factor:  # a sliver at the image edge: nothing to average
+        factor = 1
+    x1 = x0 + max(factor, (x1 - x0) // factor * factor)  # whole blocks: cv2's fast integer area path
+    y1 = y0 + max(factor, (y1 - y0) // factor * factor)
+    roi = image[y0:y1, x0:x1]
+    local = pts - np.float32([x0, y0])
+    if factor > 1:
+        roi = cv2.resize(roi, (roi.shape[1] // factor, roi.shape[0] // factor), interpolation=cv2.INTER_AREA)
+        local = (local - (factor - 1) / 2) / factor  # pixel centres of the averaged blocks
+    crop = crop_polygon(roi, local)
+    if not crop.size:
+        return crop
+    fit = min(box[0] / crop.shape[1], box[1] / crop.shape[0])
+    size = (max(1, round(crop.shape[1] * fit)), max(1, round(crop.shape[0] * fit)))
+    return cv2.resize(crop, size, interpolation=cv2.INTER_AREA if fit < 1 else cv2.INTER_CUBIC)
+
+
 def array_to_pixmap(image) -> QPixmap:
     """BGR (or grey) uint8 array -> QPixmap (copied, so the array may go)."""
-    import numpy as np
-
     img = np.ascontiguousarray(image)
     if img.ndim == 2:
         qimg = QImage(img.data, img.shape[1], img.shape[0], img.strides[0], QImage.Format_Grayscale8)
@@ -48,7 +95,10 @@ def array_to_pixmap(image) -> QPixmap:
 
 
 class CropPreview(QLabel):
-    """The selected region's rectified crop, enlarged to fit PREVIEW_SIZE (or the panel's width if narrower)."""
+    """The selected region's rectified crop, enlarged to fit PREVIEW_SIZE (or the panel's width if narrower).
+
+    It is cut from the array the canvas shows (no second read of the file), at the preview's size.
+    """
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -57,15 +107,13 @@ class CropPreview(QLabel):
         self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
         self.setFixedHeight(PREVIEW_SIZE[1] + 8)
         self.setStyleSheet("background: #3c3c3c;")
-        self.crop: QPixmap | None = None  # at image resolution; scaled on show and resize
+        self.crop: QPixmap | None = None  # fitted to PREVIEW_SIZE; scaled down on show if the panel is narrower
 
     def show_crop(self, image, points) -> None:
-        import numpy as np
-
         self.crop = None
         if image is not None and points is not None:
             try:
-                crop = crop_polygon(image, np.asarray(points, np.float32))
+                crop = preview_crop(image, points)
             except Exception:  # a degenerate polygon being drawn must not take the window down
                 crop = np.zeros((0, 0), np.uint8)
             if crop.size:
@@ -77,7 +125,10 @@ class CropPreview(QLabel):
             self.clear()
             return
         width = max(1, min(PREVIEW_SIZE[0], self.contentsRect().width() - 8))
-        self.setPixmap(self.crop.scaled(width, PREVIEW_SIZE[1], Qt.KeepAspectRatio, Qt.SmoothTransformation))
+        if self.crop.width() <= width:
+            self.setPixmap(self.crop)
+        else:
+            self.setPixmap(self.crop.scaled(width, PREVIEW_SIZE[1], Qt.KeepAspectRatio, Qt.SmoothTransformation))
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -101,11 +152,16 @@ class _TextField(QLineEdit):
 
 
 class CorrectionPanel(QWidget):
-    """Crop preview above a text field for the selected region; Enter accepts and goes to the next low one."""
+    """Crop preview above a text field for the selected region; Enter accepts and goes to the next low one.
 
-    def __init__(self, editor, parent=None) -> None:
+    `image_for(record)` gives the pixels the canvas shows for that record (None while they are not there);
+    call `image_shown` when they change.
+    """
+
+    def __init__(self, editor, image_for: Callable | None = None, parent=None) -> None:
         super().__init__(parent)
         self.editor = editor
+        self._image_for = image_for or (lambda _record: None)
         self.preview = CropPreview()
         self.text = _TextField(self._revert_text)
         self.text.setPlaceholderText(f"Select a region ({NEXT_LOW_KEY}: next low-confidence region)")
@@ -118,30 +174,23 @@ class CorrectionPanel(QWidget):
         layout.addWidget(self.info)
         layout.addStretch(1)
         self.setMaximumHeight(self.sizeHint().height() + 12)  # the region list below gets the rest
-        self._image = None
-        self._image_path: str | None = None
-        editor.current_changed.connect(self._current_changed)
+        self._changed = QTimer(self)  # edits arriving together (a burst of nudges, a batch) cut one crop
+        self._changed.setSingleShot(True)
+        self._changed.setInterval(0)
+        self._changed.timeout.connect(lambda: self.refresh(keep_text=True))
+        editor.current_changed.connect(self.refresh)
         editor.selection_changed.connect(lambda _i: self.refresh())
-        editor.regions_changed.connect(lambda rec: rec is editor.current and self.refresh(keep_text=True))
+        editor.regions_changed.connect(lambda rec: rec is editor.current and self._changed.start())
         self.refresh()
 
     # ------------------------------------------------------------------ following the editor
 
-    def _current_changed(self) -> None:
-        self._image, self._image_path = None, None  # read again lazily, only when a region is shown
-        self.refresh()
+    def image_shown(self) -> None:
+        """The canvas got the current image (a huge one comes from a thread): show the crop now."""
+        self.refresh(keep_text=True)
 
     def _current_image(self):
-        ed = self.editor
-        if ed.project is None or ed.current is None:
-            return None
-        if self._image_path != ed.current.path:
-            try:
-                self._image = read_image(ed.project.image_path(ed.current))
-            except LabelerError:
-                self._image = None
-            self._image_path = ed.current.path
-        return self._image
+        return self._image_for(self.editor.current)
 
     def region(self):
         ed = self.editor
@@ -150,6 +199,7 @@ class CorrectionPanel(QWidget):
         return ed.current.regions[ed.selected]
 
     def refresh(self, keep_text: bool = False) -> None:
+        self._changed.stop()
         region = self.region()
         self.text.setEnabled(region is not None)
         if region is None:
@@ -240,7 +290,8 @@ def install_correction_actions(window) -> None:
     ed.ocr.pool.setMaxThreadCount(2)  # a folder job must not hold up Ctrl+R on the current image
     window.batch = BatchLabeler(ed, window)
     window.recognizer = Recognizer(ed, window)
-    window.correction = CorrectionPanel(ed)
+    window.correction = CorrectionPanel(ed, window.image_loader.array_for)
+    window.image_loader.shown.connect(lambda _path: window.correction.image_shown())
 
     dock = QDockWidget("Correction", window)
     dock.setObjectName("Correction")

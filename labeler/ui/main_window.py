@@ -20,13 +20,13 @@ from PyQt5.QtWidgets import (
 )
 
 from labeler.core.errors import LabelerError
-from labeler.core.image_io import read_image
 from labeler.core.model import ImageRecord
 from labeler.ui.canvas import Canvas
 from labeler.ui.editor import Editor
 from labeler.ui.edit_actions import install_edit_actions
 from labeler.ui.correction import install_correction_actions
 from labeler.ui.export_actions import install_kie_export_actions
+from labeler.ui.image_loader import ImageLoader
 from labeler.ui.panels import STATUS_NAMES, ImagePanel, RegionTable, RegionTableModel
 from labeler.ui.retrain_panel import install_retrain_actions
 from labeler.ui.settings_dialog import install_settings_actions
@@ -39,6 +39,7 @@ class MainWindow(QMainWindow):
         self.editor = editor or Editor(parent=self)
         self.canvas = Canvas(self)
         self.setCentralWidget(self.canvas)
+        self.image_loader = ImageLoader(self.editor, self.canvas, self)  # before the panels: it shows the image first
         self.images = ImagePanel(self.editor.go_to)
         self.region_model = RegionTableModel(self.editor.set_text, self.editor.set_difficult, lambda: self.editor.low_score, self)
         self.regions = RegionTable(self.region_model)
@@ -122,6 +123,8 @@ class MainWindow(QMainWindow):
         ed.selection_changed.connect(self._selection_changed)
         ed.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         ed.busy_changed.connect(self.progress.setVisible)
+        self.image_loader.status.connect(self.size_label.setText)
+        self.image_loader.failed.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.canvas.region_clicked.connect(ed.select)
         self.canvas.points_edited.connect(ed.move_points)
         self.canvas.rectangle_drawn.connect(ed.add_region)
@@ -155,18 +158,8 @@ class MainWindow(QMainWindow):
     def _show_current(self) -> None:
         ed = self.editor
         rec = ed.current
-        image = None
-        if rec is not None and ed.project is not None:
-            try:
-                image = read_image(ed.project.image_path(rec))
-            except LabelerError as exc:
-                self.statusBar().showMessage(str(exc), 10000)
-        self.canvas.set_image(image)
-        if image is not None:
-            self.size_label.setText(f"{image.shape[1]} × {image.shape[0]} px")
-        self.region_model.set_record(rec)
+        self.region_model.set_record(rec)  # the canvas image and regions: image_loader.py
         if rec is not None:
-            self.canvas.set_regions(rec.regions, ed.low_score)
             self.images.show_row(ed.current_index)
         self._update_counts(rec)
         self.canvas.setFocus()
@@ -175,7 +168,7 @@ class MainWindow(QMainWindow):
         self.images.model.record_changed(record)
         self.images.update_counts()
         if record is self.editor.current:
-            self.canvas.set_regions(record.regions, self.editor.low_score)
+            self.image_loader.show_regions(record)
             self.region_model.refresh()
             self._selection_changed(self.editor.selected)
             self._update_counts(record)
@@ -196,6 +189,7 @@ class MainWindow(QMainWindow):
         """Cancel OCR, save pending edits, stop the autosave thread (idempotent; raises if the save fails)."""
         if not self._closed:
             self.retrain.shutdown()  # a training child process must not outlive the window
+            self.image_loader.shutdown()
             self.editor.close_project()
             self._closed = True
 
