@@ -72,13 +72,14 @@ def first_image_of_big_folder(app, n: int) -> tuple[float, float]:
         window = MainWindow()
         window.show()
         ok = window.open_folder(folder)
-        wait_until(app, lambda: window.canvas.scene().items(), 10)
+        wait_until(app, lambda: window.canvas.image_array is not None, 10)  # large pages are decoded on a thread
         app.processEvents()
         shown = time.perf_counter() - start
         assert ok
         step_start = time.perf_counter()
         window.editor.step(1)
         app.processEvents()
+        wait_until(app, lambda: window.canvas.image_array is not None, 10)
         step = time.perf_counter() - step_start
         window.close()
         return shown, step
@@ -104,6 +105,7 @@ def auto_label_stalls(app, data: Path, limit: int) -> dict:
             t = time.perf_counter()
             window.editor.go_to(i)  # showing the next image: measured apart from the OCR
             app.processEvents()
+            wait_until(app, lambda: not window.image_loader.loading, 10)  # a large image is decoded on a thread
             switch_times.append(time.perf_counter() - t)
             meter.start()
             job = window.editor.auto_label_current()
@@ -384,7 +386,7 @@ def main() -> int:
     r = auto_label_stalls(app, args.data, args.limit)
     print(f"{'longest event-loop stall during background auto-label (ms)':58} {r['max_stall_ms']:10.1f}  < 50")
     print(f"{'median per-image longest stall (ms)':58} {r['median_image_max_stall_ms']:10.1f}")
-    print(f"{'longest image switch, read + display on GUI thread (ms)':58} {r['max_switch_ms']:10.1f}")
+    print(f"{'longest image switch until shown (ms)':58} {r['max_switch_ms']:10.1f}")
     print(f"{'median image switch (ms)':58} {r['median_switch_ms']:10.1f}")
     print(f"{'images auto-labelled / seconds':58} {r['images']:>4} / {r['seconds']:.1f}")
     b = batch_auto_label_stalls(app, args.data, args.limit)
