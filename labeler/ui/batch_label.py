@@ -20,7 +20,10 @@ from labeler.core.errors import LabelerError
 from labeler.core.history import Batch, Command, ReplaceRegions, SetField, SetStatus, SetText
 from labeler.core.image_io import read_image
 from labeler.core.model import ImageStatus
+from labeler.ui.i18n import tr
 from labeler.ui.workers import AutoLabelResult, Cancelled, Job
+
+CTX = "BatchLabeler"
 
 
 @dataclass(frozen=True)
@@ -118,14 +121,15 @@ class BatchLabeler(QObject):
         if ed.project is None:
             return None
         if self.job is not None:
-            ed.message.emit("Auto-labelling is already running")
+            ed.message.emit(tr("Auto-labelling is already running", CTX))
             return self.job
         items = tuple(
             BatchItem(str(ed.project.image_path(rec)), rec.path, ed.generations.get(rec.path, 0))
             for rec in ed.project.records_with_status(*self._targets(force))
         )
         if not items:
-            ed.message.emit("No unconfirmed images to auto-label" if force else "No new images to auto-label")
+            none = tr("No unconfirmed images to auto-label", CTX) if force else tr("No new images to auto-label", CTX)
+            ed.message.emit(none)
             return None
         self._project, self._force = ed.project, force
         self.applied, self.skipped = [], []
@@ -136,7 +140,9 @@ class BatchLabeler(QObject):
         self.job = job
         ed.ocr.start(job)
         self.running_changed.emit(True)
-        ed.message.emit(f"Auto-labelling {len(items)} {'unconfirmed' if force else 'new'} images (Esc stops)")
+        text = tr("Auto-labelling {n} unconfirmed images (Esc stops)", CTX) if force else \
+            tr("Auto-labelling {n} new images (Esc stops)", CTX)
+        ed.message.emit(text.format(n=len(items)))
         return job
 
     @staticmethod
@@ -146,7 +152,7 @@ class BatchLabeler(QObject):
     def cancel(self) -> None:
         if self.job is not None:
             self.job.cancel()
-            self.editor.message.emit("Stopping auto-labelling...")
+            self.editor.message.emit(tr("Stopping auto-labelling...", CTX))
 
     def _apply(self, result: AutoLabelResult) -> None:
         ed = self.editor
@@ -155,7 +161,8 @@ class BatchLabeler(QObject):
         rec = ed.project.record(result.record_path)
         if ed.generations.get(rec.path, 0) != result.generation or rec.status not in self._targets(self._force):
             self.skipped.append(rec.path)
-            ed.message.emit(f"{rec.path} was edited meanwhile: its auto-labels were not applied")
+            text = tr("{path} was edited meanwhile: its auto-labels were not applied", CTX)
+            ed.message.emit(text.format(path=rec.path))
             return
         commands: list[Command] = [ReplaceRegions(list(result.regions))]
         if rec.status is ImageStatus.NEW:
@@ -164,19 +171,23 @@ class BatchLabeler(QObject):
         self.applied.append(rec.path)
 
     def _done(self, summary: BatchSummary) -> None:
-        word = "Stopped" if summary.cancelled else "Finished"
-        note = f", {len(self.skipped)} skipped (edited meanwhile)" if self.skipped else ""
-        self.editor.message.emit(f"{word} auto-labelling: {len(self.applied)} of {summary.total} images labelled{note}")
+        text = tr("Stopped auto-labelling: {done} of {total} images labelled", CTX) if summary.cancelled else \
+            tr("Finished auto-labelling: {done} of {total} images labelled", CTX)
+        text = text.format(done=len(self.applied), total=summary.total)
+        if self.skipped:
+            text += tr(", {n} skipped (edited meanwhile)", CTX).format(n=len(self.skipped))
+        self.editor.message.emit(text)
         self.finished.emit(summary)
 
     def _failed(self, text: str) -> None:
-        self.editor.message.emit(f"Auto-labelling failed: {text}")
+        self.editor.message.emit(tr("Auto-labelling failed: {error}", CTX).format(error=text))
         self.finished.emit(None)
 
     def _finished(self, job: Job) -> None:
         if job is self.job:
             if job.cancelled:
-                self.editor.message.emit(f"Stopped auto-labelling: {len(self.applied)} images labelled")
+                text = tr("Stopped auto-labelling: {n} images labelled", CTX)
+                self.editor.message.emit(text.format(n=len(self.applied)))
                 self.finished.emit(BatchSummary(0, len(self.applied), True))
             self.job = None
             self.running_changed.emit(False)
@@ -195,16 +206,16 @@ class Recognizer(QObject):
             return None
         rec = ed.current
         if not rec.regions:
-            ed.message.emit("No regions to re-recognize")
+            ed.message.emit(tr("No regions to re-recognize", CTX))
             return None
         polygons = tuple(tuple((float(x), float(y)) for x, y in r.points) for r in rec.regions)
         fn = partial(recognize_all, ed.pipeline, str(ed.project.image_path(rec)), rec.path,
                      ed.generations.get(rec.path, 0), polygons)
         job = Job(fn)
         job.signals.result.connect(self._apply)
-        job.signals.error.connect(lambda text: ed.message.emit(f"OCR failed: {text}"))
+        job.signals.error.connect(lambda text: ed.message.emit(tr("OCR failed: {error}", CTX).format(error=text)))
         ed.ocr.start(job)
-        ed.message.emit(f"Re-recognizing {len(polygons)} regions...")
+        ed.message.emit(tr("Re-recognizing {n} regions...", CTX).format(n=len(polygons)))
         return job
 
     def _apply(self, result: RecognizeAllResult) -> None:
@@ -213,11 +224,12 @@ class Recognizer(QObject):
             return
         rec = ed.project.record(result.record_path)
         if ed.generations.get(rec.path, 0) != result.generation or len(rec.regions) != len(result.texts):
-            ed.message.emit(f"{rec.path} was edited meanwhile: re-recognition not applied")
+            ed.message.emit(tr("{path} was edited meanwhile: re-recognition not applied", CTX).format(path=rec.path))
             return
         commands: list[Command] = []
         for i, (text, score) in enumerate(result.texts):
             commands += [SetText(i, text), SetField(i, "score", score)]
         ed.push(Batch(commands, label="re-recognize all"), record=rec, merge=False)
         changed = sum(1 for c in commands[::2] if c.old != c.text)  # type: ignore[attr-defined]
-        ed.message.emit(f"Re-recognized {len(result.texts)} regions, {changed} texts changed")
+        text = tr("Re-recognized {n} regions, {changed} texts changed", CTX)
+        ed.message.emit(text.format(n=len(result.texts), changed=changed))

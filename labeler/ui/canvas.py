@@ -27,6 +27,7 @@ from PyQt5.QtWidgets import (
 from labeler.core.model import TextRegion
 from labeler.ui.canvas_items import DRAWING, LOW_SCORE, NORMAL, SELECTED, RegionItem  # isort: skip
 from labeler.ui.canvas_items import drop_item, index_badge, vertex_handle
+from labeler.ui.i18n import tr
 from labeler.ui.image_item import ImageItem
 
 VERTEX_PICK_PX = 8  # how near (screen pixels) a click must be to grab a vertex
@@ -333,7 +334,8 @@ class Canvas(QGraphicsView):
         if self.polygon_mode is None:
             return False
         if len(self._poly_points) < MIN_POLYGON_POINTS:
-            self.message.emit(f"A polygon needs at least {MIN_POLYGON_POINTS} points (Esc cancels)")
+            too_few = tr("A polygon needs at least {n} points (Esc cancels)", "Canvas")
+            self.message.emit(too_few.format(n=MIN_POLYGON_POINTS))
             return False
         points = [(p.x(), p.y()) for p in self._poly_points]
         self._cancel_polygon()

@@ -17,11 +17,13 @@ from PyQt5.QtWidgets import QAction, QDockWidget, QLabel, QLineEdit, QMenu, QSiz
 from labeler.core.crop import crop_polygon, order_quad
 from labeler.core.history import Batch, Command, SetField, SetText
 from labeler.ui.batch_label import BatchLabeler, Recognizer
+from labeler.ui.i18n import tr
 
 PREVIEW_SIZE = (600, 120)  # the crop is scaled to fit this box (up or down), keeping its aspect
 ACCEPTED_SCORE = 1.0  # a region a person accepted is no longer "low confidence"
 NEXT_LOW_KEY = "F3"  # "find next": not bound by PPOCRLabel, and F2 stays the table's edit key
 PREVIOUS_LOW_KEY = "Shift+F3"
+CTX = "CorrectionPanel"
 
 
 def is_low(region, threshold: float) -> bool:
@@ -164,7 +166,6 @@ class CorrectionPanel(QWidget):
         self._image_for = image_for or (lambda _record: None)
         self.preview = CropPreview()
         self.text = _TextField(self._revert_text)
-        self.text.setPlaceholderText(f"Select a region ({NEXT_LOW_KEY}: next low-confidence region)")
         self.text.returnPressed.connect(self.accept)
         self.info = QLabel()
         layout = QVBoxLayout(self)
@@ -181,7 +182,18 @@ class CorrectionPanel(QWidget):
         editor.current_changed.connect(self.refresh)
         editor.selection_changed.connect(lambda _i: self.refresh())
         editor.regions_changed.connect(lambda rec: rec is editor.current and self._changed.start())
+        self._retranslate()
         self.refresh()
+
+    def _retranslate(self) -> None:
+        self.text.setPlaceholderText(
+            tr("Select a region ({key}: next low-confidence region)", CTX).format(key=NEXT_LOW_KEY))
+        self._show_info(self.region())
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        if event.type() == QEvent.LanguageChange:
+            self._retranslate()
+        super().changeEvent(event)
 
     # ------------------------------------------------------------------ following the editor
 
@@ -205,15 +217,23 @@ class CorrectionPanel(QWidget):
         if region is None:
             self.preview.clear()
             self.text.clear()
-            self.info.setText("")
+            self._show_info(None)
             return
         self.preview.show_crop(self._current_image(), region.points)
         if not (keep_text and self.text.hasFocus() and self.text.isModified()):
             self.text.setText(region.transcription)
             self.text.setModified(False)
-        score = "no score" if region.score is None else f"score {region.score:.2f}"
-        flag = " · low confidence" if is_low(region, self.editor.low_score) else ""
-        self.info.setText(f"Region {self.editor.selected + 1} · {score}{flag}")
+        self._show_info(region)
+
+    def _show_info(self, region) -> None:
+        if region is None:
+            self.info.setText("")
+            return
+        score = tr("no score", CTX) if region.score is None else tr("score {score:.2f}", CTX).format(score=region.score)
+        parts = [tr("Region {n}", CTX).format(n=self.editor.selected + 1), score]
+        if is_low(region, self.editor.low_score):
+            parts.append(tr("low confidence", CTX))
+        self.info.setText(" · ".join(parts))
 
     # ------------------------------------------------------------------ actions
 
@@ -235,7 +255,7 @@ class CorrectionPanel(QWidget):
         start = ed.selected if ed.selected >= 0 else (-1 if step > 0 else 0)
         index = next_low_index(ed.current.regions, start, ed.low_score, step)
         if index < 0:
-            ed.message.emit("No low-confidence regions left in this image")
+            ed.message.emit(tr("No low-confidence regions left in this image", CTX))
             return -1
         ed.select(index)
         self.refresh()

@@ -13,10 +13,12 @@ from PyQt5.QtWidgets import QAction
 from labeler.core import region_ops
 from labeler.core.history import AddRegion, Batch, Command, MovePoints, RemoveRegion, Reorder, ReplaceRegions, SetField
 from labeler.core.model import ImageStatus
+from labeler.ui.i18n import noop_tr, tr
 from labeler.ui.image_actions import install_image_actions
 
 EXPAND_PX = 3.0  # Ctrl+K grows a box by this much on every side
 DUPLICATE_OFFSET = 10.0  # a copy lands this far right and down of the original
+CTX = "EditActions"
 
 
 class EditActions:
@@ -50,7 +52,7 @@ class EditActions:
         try:
             self.editor.push(command, merge=False)
         except (ValueError, IndexError) as exc:
-            self.editor.message.emit(f"Cannot {label}: {exc}")
+            self.editor.message.emit(tr("Cannot {action}: {error}", CTX).format(action=tr(label, CTX), error=exc))
             return False
         return True
 
@@ -59,7 +61,7 @@ class EditActions:
         regions = self.editor.current.regions if self.editor.current is not None else []
         chosen = self.selection()
         if not chosen:
-            self.editor.message.emit("Select a region first")
+            self.editor.message.emit(tr("Select a region first", CTX))
             return
         self._push([MovePoints(i, fn(regions[i].points)) for i in chosen], label)
 
@@ -72,7 +74,7 @@ class EditActions:
         self.editor.add_region(points)
 
     def regions_moved(self, moved: dict) -> None:
-        self._push([MovePoints(i, pts) for i, pts in sorted(moved.items())], "move regions")
+        self._push([MovePoints(i, pts) for i, pts in sorted(moved.items())], noop_tr("move regions", CTX))
 
     def nudge(self, dx: float, dy: float) -> None:
         ed, chosen = self.editor, self.selection()
@@ -91,7 +93,8 @@ class EditActions:
         # Several regions move together by the shift all of them can make.
         for i in chosen:
             dx, dy = region_ops.clamp_shift(regions[i].points, dx, dy, self._size)
-        self._push([MovePoints(i, region_ops.translate(regions[i].points, dx, dy)) for i in chosen], "move regions")
+        moves = [MovePoints(i, region_ops.translate(regions[i].points, dx, dy)) for i in chosen]
+        self._push(moves, noop_tr("move regions", CTX))
 
     # ------------------------------------------------------------------ actions
 
@@ -100,46 +103,47 @@ class EditActions:
         if ed.current is None or not chosen:
             return
         self.canvas.select_many([])
-        if self._push([RemoveRegion(i) for i in sorted(chosen, reverse=True)], "delete regions"):
+        if self._push([RemoveRegion(i) for i in sorted(chosen, reverse=True)], noop_tr("delete regions", CTX)):
             ed.select(min(chosen[0], len(ed.current.regions) - 1))
 
     def duplicate(self) -> None:
         ed, chosen = self.editor, self.selection()
         if ed.current is None or not chosen:
-            self.editor.message.emit("Select a region to duplicate")
+            self.editor.message.emit(tr("Select a region to duplicate", CTX))
             return
         n = len(ed.current.regions)
         offset = DUPLICATE_OFFSET
         copies = [region_ops.duplicate(ed.current.regions[i], offset, offset, self._size) for i in chosen]
-        if self._push([AddRegion(c) for c in copies], "duplicate regions"):
+        if self._push([AddRegion(c) for c in copies], noop_tr("duplicate regions", CTX)):
             self._select(list(range(n, n + len(copies))))
 
     def to_rectangle(self) -> None:
-        self._reshape("convert to rectangle", region_ops.to_rectangle)
+        self._reshape(noop_tr("convert to rectangle", CTX), region_ops.to_rectangle)
 
     def expand(self) -> None:
-        self._reshape("expand", lambda pts: region_ops.expand(pts, EXPAND_PX, self._size))
+        self._reshape(noop_tr("expand", CTX), lambda pts: region_ops.expand(pts, EXPAND_PX, self._size))
 
     def rotate(self, clockwise: bool) -> None:
-        self._reshape("rotate", lambda pts: region_ops.rotate90(pts, clockwise))
+        self._reshape(noop_tr("rotate", CTX), lambda pts: region_ops.rotate90(pts, clockwise))
 
     def add_vertex(self) -> None:
         ed = self.editor
         if ed.current is None or ed.selected < 0:
             return
         points = region_ops.add_vertex(ed.current.regions[ed.selected].points)
-        self._push([MovePoints(ed.selected, points)], "add vertex")
+        self._push([MovePoints(ed.selected, points)], noop_tr("add vertex", CTX))
 
     def remove_vertex(self) -> None:
         ed, vertex = self.editor, self.canvas.picked_vertex
         if ed.current is None or ed.selected < 0 or vertex < 0:
-            ed.message.emit("Pick a vertex first (click it, or Z / X / C / V)")
+            ed.message.emit(tr("Pick a vertex first (click it, or Z / X / C / V)", CTX))
             return
         points = ed.current.regions[ed.selected].points
         if len(points) <= region_ops.MIN_POINTS:
-            ed.message.emit(f"A region keeps at least {region_ops.MIN_POINTS} points")
+            ed.message.emit(tr("A region keeps at least {n} points", CTX).format(n=region_ops.MIN_POINTS))
             return
-        if self._push([MovePoints(ed.selected, region_ops.remove_vertex(points, vertex))], "remove vertex"):
+        removed = region_ops.remove_vertex(points, vertex)
+        if self._push([MovePoints(ed.selected, removed)], noop_tr("remove vertex", CTX)):
             self.canvas.pick_vertex(-1)
 
     def resort(self) -> None:
@@ -148,20 +152,21 @@ class EditActions:
             return
         order = region_ops.reading_order([r.points for r in ed.current.regions])
         if order == list(range(len(order))):
-            ed.message.emit("Regions are in reading order already")
+            ed.message.emit(tr("Regions are in reading order already", CTX))
             return
         chosen, primary = self.selection(), ed.selected
         self.canvas.select_many([])
-        if self._push([Reorder(order)], "resort regions") and chosen:
+        if self._push([Reorder(order)], noop_tr("resort regions", CTX)) and chosen:
             self._select([order.index(i) for i in chosen], order.index(primary) if primary >= 0 else None)
 
     def toggle_lock(self) -> None:
         ed, chosen = self.editor, self.selection()
         if ed.current is None or not chosen:
-            ed.message.emit("Select a region to lock")
+            ed.message.emit(tr("Select a region to lock", CTX))
             return
         value = not all(ed.current.regions[i].locked for i in chosen)
-        if self._push([SetField(i, "locked", value) for i in chosen], "lock regions" if value else "unlock regions"):
+        label = noop_tr("lock regions", CTX) if value else noop_tr("unlock regions", CTX)
+        if self._push([SetField(i, "locked", value) for i in chosen], label):
             self._select(chosen, ed.selected)
 
     def apply_locked_to_next(self) -> None:
@@ -172,14 +177,14 @@ class EditActions:
         locked = [r for r in ed.current.regions if r.locked]
         nxt = ed.current_index + 1
         if not locked:
-            ed.message.emit("No locked regions on this image")
+            ed.message.emit(tr("No locked regions on this image", CTX))
             return
         if nxt >= len(ed.project):
-            ed.message.emit("This is the last image")
+            ed.message.emit(tr("This is the last image", CTX))
             return
         record = ed.project.records[nxt]
         if record.regions:
-            ed.message.emit(f"{record.path} has regions already: locked regions not copied")
+            ed.message.emit(tr("{path} has regions already: locked regions not copied", CTX).format(path=record.path))
             ed.go_to(nxt)
             return
         copies = [region_ops.duplicate(r, 0, 0) for r in locked]
@@ -187,7 +192,7 @@ class EditActions:
             c.locked = True  # still a template on the next image
         ed.push(ReplaceRegions(copies), record=record, merge=False)  # an undo step of the next image
         ed.go_to(nxt)
-        ed.message.emit(f"Copied {len(copies)} locked regions onto {record.path}")
+        ed.message.emit(tr("Copied {n} locked regions onto {path}", CTX).format(n=len(copies), path=record.path))
 
     def image_changed(self) -> None:
         """Copy the locked regions of the image just left onto a new image without regions."""
@@ -206,7 +211,7 @@ class EditActions:
             for c in copies:
                 c.locked = True
             ed.push(ReplaceRegions(copies), merge=False)
-            ed.message.emit(f"Copied {len(copies)} locked regions from {left.path}")
+            ed.message.emit(tr("Copied {n} locked regions from {path}", CTX).format(n=len(copies), path=left.path))
 
     def hide_boxes(self) -> None:
         self.canvas.set_boxes_visible(False)

@@ -29,9 +29,11 @@ from labeler.core.history import (
 )
 from labeler.core.model import ImageRecord, ImageStatus, TextRegion
 from labeler.core.project import Project, open_project, save_project
+from labeler.ui.i18n import tr
 from labeler.ui.workers import AutoLabelResult, Job, JobRunner, RecognizeResult, auto_label, recognize_region
 
 LOW_SCORE = 0.85  # recognitions under this confidence are highlighted for review
+CTX = "Editor"
 
 
 class Editor(QObject):
@@ -60,8 +62,9 @@ class Editor(QObject):
         self.ocr.busy_changed.connect(self.busy_changed)
         self._pipeline = None
         self._pipeline_lock = threading.Lock()
-        self._saved.connect(lambda _: self.message.emit("Saved"))
-        self._save_failed.connect(lambda text: self.message.emit(f"Autosave failed: {text}"))
+        self._saved.connect(lambda _: self.message.emit(tr("Saved", CTX)))
+        self._save_failed.connect(
+            lambda text: self.message.emit(tr("Autosave failed: {error}", CTX).format(error=text)))
 
     # ------------------------------------------------------------------ project
 
@@ -78,7 +81,7 @@ class Editor(QObject):
         )
         self.generations.clear()
         self.project_opened.emit()
-        self.message.emit(f"Opened {project.folder} ({len(project)} images)")
+        self.message.emit(tr("Opened {folder} ({n} images)", CTX).format(folder=project.folder, n=len(project)))
         if project.records:
             self.go_to(0)
 
@@ -185,11 +188,11 @@ class Editor(QObject):
 
     def undo(self) -> None:
         if self.current is not None and self.history().undo() is None:
-            self.message.emit("Nothing to undo")
+            self.message.emit(tr("Nothing to undo", CTX))
 
     def redo(self) -> None:
         if self.current is not None and self.history().redo() is None:
-            self.message.emit("Nothing to redo")
+            self.message.emit(tr("Nothing to redo", CTX))
 
     def confirm_and_next(self) -> None:
         """PPOCRLabel's Ctrl+V: confirm the image, save now, open the next unconfirmed one."""
@@ -200,7 +203,7 @@ class Editor(QObject):
         self.flush()
         nxt = self.next_unconfirmed()
         if nxt < 0:
-            self.message.emit("All images are confirmed")
+            self.message.emit(tr("All images are confirmed", CTX))
         else:
             self.go_to(nxt)
 
@@ -237,7 +240,7 @@ class Editor(QObject):
     def _start(self, fn, on_result) -> Job:
         job = Job(fn)
         job.signals.result.connect(on_result)
-        job.signals.error.connect(lambda text: self.message.emit(f"OCR failed: {text}"))
+        job.signals.error.connect(lambda text: self.message.emit(tr("OCR failed: {error}", CTX).format(error=text)))
         self.ocr.start(job)
         return job
 
@@ -247,7 +250,7 @@ class Editor(QObject):
         rec = self.current
         fn = partial(auto_label, self.pipeline, str(self.project.image_path(rec)), rec.path,
                      self.generations.get(rec.path, 0))
-        self.message.emit(f"Auto-labelling {rec.path}...")
+        self.message.emit(tr("Auto-labelling {path}...", CTX).format(path=rec.path))
         return self._start(fn, self._apply_auto_label)
 
     def _apply_auto_label(self, result: AutoLabelResult) -> None:
@@ -255,17 +258,18 @@ class Editor(QObject):
             return
         rec = self.project.record(result.record_path)
         if self.generations.get(rec.path, 0) != result.generation:
-            self.message.emit(f"{rec.path} was edited meanwhile: auto-label result not applied")
+            text = tr("{path} was edited meanwhile: auto-label result not applied", CTX)
+            self.message.emit(text.format(path=rec.path))
             return
         commands: list[Command] = [ReplaceRegions(list(result.regions))]
         if rec.status is ImageStatus.NEW:
             commands.append(SetStatus(ImageStatus.PRELABELLED))
         self.push(Batch(commands, label="auto-label"), record=rec, merge=False)
-        self.message.emit(f"Auto-labelled {rec.path}: {len(result.regions)} regions")
+        self.message.emit(tr("Auto-labelled {path}: {n} regions", CTX).format(path=rec.path, n=len(result.regions)))
 
     def recognize_selected(self) -> Job | None:
         if self.project is None or self.current is None or self.selected < 0:
-            self.message.emit("Select a region to re-recognize")
+            self.message.emit(tr("Select a region to re-recognize", CTX))
             return None
         rec, index = self.current, self.selected
         points = tuple((float(x), float(y)) for x, y in rec.regions[index].points)
@@ -278,8 +282,9 @@ class Editor(QObject):
             return
         rec = self.project.record(result.record_path)
         if self.generations.get(rec.path, 0) != result.generation:
-            self.message.emit(f"{rec.path} was edited meanwhile: recognition not applied")
+            self.message.emit(tr("{path} was edited meanwhile: recognition not applied", CTX).format(path=rec.path))
             return
         batch = Batch([SetText(result.index, result.text), SetField(result.index, "score", result.score)], label="re-recognize")
         self.push(batch, record=rec, merge=False)
-        self.message.emit(f"Region {result.index + 1}: {result.text!r} ({result.score:.2f})")
+        self.message.emit(tr("Region {n}: {text!r} ({score:.2f})", CTX).format(
+            n=result.index + 1, text=result.text, score=result.score))

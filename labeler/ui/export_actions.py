@@ -40,11 +40,13 @@ from labeler.core.formats import READABLE, WRITABLE, ConversionResult, convert, 
 from labeler.core.history import Batch, ReplaceRegions, SetStatus
 from labeler.core.model import ImageRecord, ImageStatus
 from labeler.core.split import SplitRatios
+from labeler.ui.i18n import tr
 from labeler.ui.kie import KieController
 from labeler.ui.workers import Job, JobRunner
 
 # Formats whose input / output is one file rather than a folder (the others take a folder).
 FILE_FORMATS = ("labelstudio",)
+CTX = "FileJobs"
 
 
 # ------------------------------------------------------------------ dialogs (values only, no work)
@@ -57,7 +59,7 @@ class PathRow(QWidget):
         super().__init__(parent)
         self.mode, self.title = mode, title
         self.edit = QLineEdit()
-        button = QPushButton("Browse...")
+        button = QPushButton(tr("Browse...", CTX))
         button.clicked.connect(self.browse)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -92,9 +94,9 @@ def _buttons(dialog: QDialog) -> QDialogButtonBox:
 class ExportDialog(QDialog):
     def __init__(self, default_out: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Export PaddleOCR dataset")
+        self.setWindowTitle(tr("Export PaddleOCR dataset", CTX))
         form = QFormLayout(self)
-        self.out = PathRow(lambda: "folder", "Output folder")
+        self.out = PathRow(lambda: "folder", tr("Output folder", CTX))
         self.out.setText(default_out)
         self.train, self.val, self.test = (QDoubleSpinBox() for _ in range(3))
         for box, value in ((self.train, 8), (self.val, 1), (self.test, 1)):
@@ -108,13 +110,13 @@ class ExportDialog(QDialog):
             row.addWidget(box)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
-        self.include_unconfirmed = QCheckBox("Also export pre-labelled images (not checked by a person)")
+        self.include_unconfirmed = QCheckBox(tr("Also export pre-labelled images (not checked by a person)", CTX))
         self.crop_format = QComboBox()
         self.crop_format.addItems(["jpg", "png"])
-        form.addRow("Output folder", self.out)
-        form.addRow("Split train : val : test", split)
-        form.addRow("Seed", self.seed)
-        form.addRow("Crop format", self.crop_format)
+        form.addRow(tr("Output folder", CTX), self.out)
+        form.addRow(tr("Split train : val : test", CTX), split)
+        form.addRow(tr("Seed", CTX), self.seed)
+        form.addRow(tr("Crop format", CTX), self.crop_format)
         form.addRow(self.include_unconfirmed)
         form.addRow(_buttons(self))
 
@@ -129,21 +131,23 @@ class ExportDialog(QDialog):
 class ConvertDialog(QDialog):
     def __init__(self, image_dir: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Convert labels")
+        self.setWindowTitle(tr("Convert labels", CTX))
         form = QFormLayout(self)
         self.src_fmt, self.dst_fmt = QComboBox(), QComboBox()
         self.src_fmt.addItems(READABLE)
         self.dst_fmt.addItems(WRITABLE)
         self.dst_fmt.setCurrentText("labelme")
-        self.src = PathRow(lambda: "open" if self.src_fmt.currentText() in FILE_FORMATS else "folder", "Input")
-        self.dst = PathRow(lambda: "save" if self.dst_fmt.currentText() in FILE_FORMATS else "folder", "Output")
-        self.image_dir = PathRow(lambda: "folder", "Image folder")
+        self.src = PathRow(lambda: "open" if self.src_fmt.currentText() in FILE_FORMATS else "folder",
+                           tr("Input", CTX))
+        self.dst = PathRow(lambda: "save" if self.dst_fmt.currentText() in FILE_FORMATS else "folder",
+                           tr("Output", CTX))
+        self.image_dir = PathRow(lambda: "folder", tr("Image folder", CTX))
         self.image_dir.setText(image_dir)
-        form.addRow("From format", self.src_fmt)
-        form.addRow("Input (file or folder)", self.src)
-        form.addRow("To format", self.dst_fmt)
-        form.addRow("Output (file or folder)", self.dst)
-        form.addRow("Image folder (for sizes)", self.image_dir)
+        form.addRow(tr("From format", CTX), self.src_fmt)
+        form.addRow(tr("Input (file or folder)", CTX), self.src)
+        form.addRow(tr("To format", CTX), self.dst_fmt)
+        form.addRow(tr("Output (file or folder)", CTX), self.dst)
+        form.addRow(tr("Image folder (for sizes)", CTX), self.image_dir)
         form.addRow(_buttons(self))
 
     def values(self) -> tuple[str, str, str, str, str | None]:
@@ -154,14 +158,14 @@ class ConvertDialog(QDialog):
 class ImportDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Import labels as pre-labels")
+        self.setWindowTitle(tr("Import labels as pre-labels", CTX))
         form = QFormLayout(self)
         self.fmt = QComboBox()
         self.fmt.addItems(READABLE)
         self.fmt.setCurrentText("labelme")
-        self.src = PathRow(lambda: "open" if self.fmt.currentText() in FILE_FORMATS else "folder", "Labels")
-        form.addRow("Format", self.fmt)
-        form.addRow("Labels (file or folder)", self.src)
+        self.src = PathRow(lambda: "open" if self.fmt.currentText() in FILE_FORMATS else "folder", tr("Labels", CTX))
+        form.addRow(tr("Format", CTX), self.fmt)
+        form.addRow(tr("Labels (file or folder)", CTX), self.src)
         form.addRow(_buttons(self))
 
     def values(self) -> tuple[str, str]:
@@ -180,15 +184,17 @@ class ImportSummary:
     warnings: list[str] = field(default_factory=list)
 
     def text(self) -> str:
-        lines = [f"Imported {len(self.imported)} images as pre-labels (Ctrl+Z on an image undoes its import)."]
+        lines = [tr("Imported {n} images as pre-labels (Ctrl+Z on an image undoes its import).", CTX).format(
+            n=len(self.imported))]
         if self.skipped_confirmed:
-            lines.append(f"Left alone, already confirmed: {len(self.skipped_confirmed)}")
+            lines.append(tr("Left alone, already confirmed: {n}", CTX).format(n=len(self.skipped_confirmed)))
         if self.skipped_empty:
-            lines.append(f"No regions in the file: {len(self.skipped_empty)}")
+            lines.append(tr("No regions in the file: {n}", CTX).format(n=len(self.skipped_empty)))
         if self.unmatched:
-            lines.append(f"Not in this folder: {len(self.unmatched)} (e.g. {self.unmatched[0]})")
+            lines.append(tr("Not in this folder: {n} (e.g. {first})", CTX).format(
+                n=len(self.unmatched), first=self.unmatched[0]))
         if self.warnings:
-            lines.append(f"Warnings: {len(self.warnings)} (first: {self.warnings[0]})")
+            lines.append(tr("Warnings: {n} (first: {first})", CTX).format(n=len(self.warnings), first=self.warnings[0]))
         return "\n".join(lines)
 
 
@@ -203,10 +209,11 @@ def _convert(src_fmt: str, dst_fmt: str, src: str, dst: str, image_dir: str | No
 
 def export_summary(report: ExportReport) -> str:
     total = report.totals()
-    head = (f"Exported {report.images_exported} of {report.images_in} images to {report.out_dir}\n"
-            f"{total.det_regions} det boxes, {total.rec_crops} rec crops"
-            + (f", {total.kie_regions} KIE regions" if total.kie_regions else "")
-            + f" in {report.seconds:.1f} s\n\n")
+    head = (tr("Exported {done} of {total} images to {folder}", CTX).format(
+                done=report.images_exported, total=report.images_in, folder=report.out_dir) + "\n"
+            + tr("{det} det boxes, {rec} rec crops", CTX).format(det=total.det_regions, rec=total.rec_crops)
+            + (tr(", {n} KIE regions", CTX).format(n=total.kie_regions) if total.kie_regions else "")
+            + tr(" in {seconds:.1f} s", CTX).format(seconds=report.seconds) + "\n\n")
     return head + "\n".join(report.summary_lines(max_items=5))
 
 
@@ -247,22 +254,24 @@ class FileJobs(QObject):
 
     def _start(self, title: str, fn, on_result, cancellable: bool = False) -> Job | None:
         if self.runner.busy:
-            self._tell("labeler", "Another export, conversion or import is still running.", QMessageBox.Warning)
+            busy = tr("Another export, conversion or import is still running.", CTX)
+            self._tell("labeler", busy, QMessageBox.Warning)
             return None
         self.last_error = None
         job = Job(fn)
         job.signals.result.connect(on_result)
         job.signals.error.connect(lambda text: self._failed(title, text))
         job.signals.finished.connect(self._close_progress)
-        job.signals.finished.connect(lambda: self._tell(title, f"{title} cancelled; nothing was written.")
-                                     if job.cancelled else None)
+        cancelled = tr("{title} cancelled; nothing was written.", CTX).format(title=title)
+        job.signals.finished.connect(lambda: self._tell(title, cancelled) if job.cancelled else None)
         self._open_progress(title, job if cancellable else None)
         self.runner.start(job)
-        self.window.statusBar().showMessage(f"{title}...", 5000)
+        self.window.statusBar().showMessage(tr("{title}...", CTX).format(title=title), 5000)
         return job
 
     def _open_progress(self, title: str, job: Job | None) -> None:
-        dialog = QProgressDialog(f"{title}...", "Cancel" if job else "", 0, 0, self.window)
+        dialog = QProgressDialog(tr("{title}...", CTX).format(title=title), tr("Cancel", CTX) if job else "", 0, 0,
+                                 self.window)
         dialog.setWindowTitle(title)
         dialog.setWindowModality(Qt.NonModal)  # the user may keep labelling meanwhile
         dialog.setMinimumDuration(300)
@@ -303,7 +312,7 @@ class FileJobs(QObject):
 
     def _failed(self, title: str, text: str) -> None:
         self.last_error = text
-        self._tell(title, f"{title} failed:\n{text}", QMessageBox.Critical)
+        self._tell(title, tr("{title} failed:\n{error}", CTX).format(title=title, error=text), QMessageBox.Critical)
 
     # ------------------------------------------------------------------ export
 
@@ -311,15 +320,15 @@ class FileJobs(QObject):
         """Save pending edits, then export the folder's confirmed images into out_dir in the background."""
         project = self.editor.project
         if project is None:
-            self._tell("Export", "Open an image folder first.", QMessageBox.Warning)
+            self._tell(tr("Export", CTX), tr("Open an image folder first.", CTX), QMessageBox.Warning)
             return None
         if not str(out_dir):
-            self._tell("Export", "Choose an output folder.", QMessageBox.Warning)
+            self._tell(tr("Export", CTX), tr("Choose an output folder.", CTX), QMessageBox.Warning)
             return None
         try:
             self.editor.flush()  # the export reads the label files: they must hold the latest edits
         except Exception as exc:
-            self._failed("Export", f"could not save the labels first: {exc}")
+            self._failed(tr("Export", CTX), tr("could not save the labels first: {error}", CTX).format(error=exc))
             return None
         options = options or ExportOptions()
         if self.kie is not None and self.kie.enabled:
@@ -331,27 +340,30 @@ class FileJobs(QObject):
         def run(cancel):
             return export_project(project.folder, out_dir, options, progress=self.progress.emit, cancel=cancel.is_set)
 
-        return self._start("Export", run, self._exported, cancellable=True)
+        return self._start(tr("Export", CTX), run, self._exported, cancellable=True)
 
     def _exported(self, report: ExportReport) -> None:
         self.last_report = report
-        self._tell("Export", export_summary(report))
+        self._tell(tr("Export", CTX), export_summary(report))
 
     # ------------------------------------------------------------------ convert
 
     def convert(self, src_fmt: str, dst_fmt: str, src: str, dst: str, image_dir: str | None = None) -> Job | None:
         if not src or not dst:
-            self._tell("Convert", "Choose an input and an output.", QMessageBox.Warning)
+            self._tell(tr("Convert", CTX), tr("Choose an input and an output.", CTX), QMessageBox.Warning)
             return None
         self.last_conversion = None
-        return self._start("Convert", partial(_convert, src_fmt, dst_fmt, src, dst, image_dir), self._converted)
+        fn = partial(_convert, src_fmt, dst_fmt, src, dst, image_dir)
+        return self._start(tr("Convert", CTX), fn, self._converted)
 
     def _converted(self, result: ConversionResult) -> None:
         self.last_conversion = result
-        text = f"Converted {result.images} images, {result.regions} regions."
+        text = tr("Converted {images} images, {regions} regions.", CTX).format(
+            images=result.images, regions=result.regions)
         if result.warnings:
-            text += f"\n{len(result.warnings)} warnings:\n" + "\n".join(result.warnings[:10])
-        self._tell("Convert", text)
+            warned = tr("{n} warnings:", CTX).format(n=len(result.warnings))
+            text += f"\n{warned}\n" + "\n".join(result.warnings[:10])
+        self._tell(tr("Convert", CTX), text)
 
     # ------------------------------------------------------------------ import
 
@@ -359,11 +371,12 @@ class FileJobs(QObject):
         """Read `src` in the background; apply it on the GUI thread (apply_import)."""
         project = self.editor.project
         if project is None or not src:
-            self._tell("Import", "Open an image folder and choose the labels to import.", QMessageBox.Warning)
+            text = tr("Open an image folder and choose the labels to import.", CTX)
+            self._tell(tr("Import", CTX), text, QMessageBox.Warning)
             return None
         self.last_import = None
         fn = partial(_read_for_import, fmt, src, str(project.folder))
-        return self._start("Import", fn, lambda result: self.apply_import(*result))
+        return self._start(tr("Import", CTX), fn, lambda result: self.apply_import(*result))
 
     def apply_import(self, records: list[ImageRecord], warnings: list[str] | None = None) -> ImportSummary:
         """Replace the regions of matching images that are not confirmed, one undo step per image."""
@@ -391,7 +404,7 @@ class FileJobs(QObject):
                 self.editor.push(Batch(commands, label="import labels"), record=target, merge=False)
                 summary.imported.append(target.path)
         self.last_import = summary
-        self._tell("Import", summary.text())
+        self._tell(tr("Import", CTX), summary.text())
         return summary
 
     # ------------------------------------------------------------------ menu slots (dialogs)
@@ -404,7 +417,7 @@ class FileJobs(QObject):
             try:
                 out, options = dialog.values()
             except LabelerError as exc:
-                self._failed("Export", str(exc))
+                self._failed(tr("Export", CTX), str(exc))
                 return
             self.export(out, options)
 

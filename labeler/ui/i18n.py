@@ -25,6 +25,11 @@ def tr(text: str, context: str = CONTEXT) -> str:
     return QCoreApplication.translate(context, text)
 
 
+def noop_tr(text: str, context: str = CONTEXT) -> str:
+    """Qt's QT_TRANSLATE_NOOP: marks a source string kept in a table (the .ts check finds it); tr() shows it later."""
+    return text
+
+
 def load_ts(path: str | Path) -> dict[tuple[str, str], str]:
     """(context, source) -> translation from a Qt Linguist .ts file; unfinished and empty entries are left out."""
     root = etree.parse(str(path)).getroot()

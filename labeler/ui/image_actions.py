@@ -20,6 +20,8 @@ from labeler.core.image_file_ops import RotateImageFile, move_to_trash, prepare_
 from labeler.core.model import ImageRecord
 from labeler.ui.i18n import tr
 
+CTX = "ImageActions"
+
 
 class _RotationReady(QObject):
     """Brings a prepared turn from its thread to the GUI thread (the slot runs there: queued)."""
@@ -68,7 +70,7 @@ class ImageActions:
         if ed.project is None or rec is None:
             return False
         if self.rotating:
-            ed.message.emit("Still rotating the last image...")
+            ed.message.emit(tr("Still rotating the last image...", CTX))
             return False
         self.canvas.cancel_drawing()
         path, project, carrier = ed.project.image_path(rec), ed.project, self._carrier
@@ -85,7 +87,7 @@ class ImageActions:
 
         self.rotating = True
         QApplication.setOverrideCursor(Qt.BusyCursor)
-        ed.message.emit(f"Rotating {rec.path}...")
+        ed.message.emit(tr("Rotating {path}...", CTX).format(path=rec.path))
         threading.Thread(target=work, name="labeler-rotate-image", daemon=True).start()
         return True
 
@@ -95,12 +97,12 @@ class ImageActions:
         self.rotating = False
         QApplication.restoreOverrideCursor()
         if error or prepared is None:
-            ed.message.emit(f"Cannot rotate {rec.path}: {error}")
+            ed.message.emit(tr("Cannot rotate {path}: {error}", CTX).format(path=rec.path, error=error))
             return
         if ed.project is not project or rec.path not in project or project.record(rec.path) is not rec:
             return  # another folder, or the image was deleted meanwhile
         if not prepared.is_current():
-            ed.message.emit(f"{rec.path} changed on disk meanwhile: not rotated")
+            ed.message.emit(tr("{path} changed on disk meanwhile: not rotated", CTX).format(path=rec.path))
             return
         command = RotateImageFile(prepared.image_file, prepared.clockwise, self._file_written, prepared)
         if rec is ed.current:
@@ -108,11 +110,14 @@ class ImageActions:
         try:
             ed.push(command, record=rec, merge=False)
         except (LabelerError, OSError, ValueError) as exc:
-            ed.message.emit(f"Cannot rotate {rec.path}: {exc}")
+            ed.message.emit(tr("Cannot rotate {path}: {error}", CTX).format(path=rec.path, error=exc))
             return
         self._save_now()
-        turn = "clockwise" if prepared.clockwise else "anticlockwise"
-        ed.message.emit(f"Rotated {rec.path} {turn}: now {rec.width} × {rec.height} px (Ctrl+Z undoes)")
+        if prepared.clockwise:
+            text = tr("Rotated {path} clockwise: now {width} × {height} px (Ctrl+Z undoes)", CTX)
+        else:
+            text = tr("Rotated {path} anticlockwise: now {width} × {height} px (Ctrl+Z undoes)", CTX)
+        ed.message.emit(text.format(path=rec.path, width=rec.width, height=rec.height))
 
     def _file_written(self, record: ImageRecord) -> None:
         self._reshow.add(record.path)  # called under the project lock: only note it, show it after the change
@@ -126,7 +131,7 @@ class ImageActions:
         try:
             self.editor.flush()
         except Exception as exc:  # the autosave retries; the user must know the files lag behind
-            self.editor.message.emit(f"Could not save the labels: {exc}")
+            self.editor.message.emit(tr("Could not save the labels: {error}", CTX).format(error=exc))
 
     # ------------------------------------------------------------------ delete the file
 
@@ -169,7 +174,8 @@ class ImageActions:
             ed.go_to(min(index, len(project) - 1))
         else:
             ed.current_changed.emit()
-        ed.message.emit(f"Moved {rec.path} to {target.relative_to(project.folder)}")
+        moved = tr("Moved {path} to {target}", CTX)
+        ed.message.emit(moved.format(path=rec.path, target=target.relative_to(project.folder)))
         return target
 
     # ------------------------------------------------------------------ view

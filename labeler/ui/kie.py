@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from PyQt5.QtCore import QObject, Qt, pyqtSignal
+from PyQt5.QtCore import QEvent, QObject, Qt, pyqtSignal
 from PyQt5.QtGui import QColor, QCursor, QIcon, QKeySequence, QPixmap
 from PyQt5.QtWidgets import (
     QAbstractItemView,
@@ -34,8 +34,11 @@ from PyQt5.QtWidgets import (
 
 from labeler.core.history import Batch, SetKeyClass
 from labeler.core.model import ImageRecord
+from labeler.ui.i18n import noop_tr, tr
 
-NO_CLASS = "(none)"
+CTX = "KiePanel"
+NO_CLASS = noop_tr("(none)", CTX)  # shown through tr()
+TEXT_FILES = noop_tr("Text files (*.txt);;All files (*)", CTX)
 
 
 def read_class_list(path: str | Path) -> list[str]:
@@ -95,9 +98,9 @@ class KiePanel(QWidget):
     def __init__(self, classes: KeyClasses, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.classes = classes
-        self.selected_label = QLabel("No region selected")
+        self.selected_label = QLabel()
+        self._shown: tuple[ImageRecord | None, int] = (None, -1)  # the record and selection shown
         self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["#", "Text", "Key class"])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -105,9 +108,9 @@ class KiePanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
         self.class_list = QListWidget()
         self.new_class = QLineEdit()
-        self.new_class.setPlaceholderText("Type a class and press Enter")
-        self.load_button = QPushButton("Load list...")
-        self.remove_button = QPushButton("Remove")
+        self.load_button = QPushButton()
+        self.remove_button = QPushButton()
+        self.classes_hint = QLabel()
         row = QHBoxLayout()
         row.addWidget(self.new_class, 1)
         row.addWidget(self.remove_button)
@@ -115,10 +118,24 @@ class KiePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.selected_label)
         layout.addWidget(self.table, 3)
-        layout.addWidget(QLabel("Key classes (double-click: set for the selected region; Ctrl+X: choose)"))
+        layout.addWidget(self.classes_hint)
         layout.addWidget(self.class_list, 2)
         layout.addLayout(row)
         classes.changed.connect(self.show_classes)
+        self._retranslate()
+
+    def _retranslate(self) -> None:
+        self.table.setHorizontalHeaderLabels([tr("#", CTX), tr("Text", CTX), tr("Key class", CTX)])
+        self.new_class.setPlaceholderText(tr("Type a class and press Enter", CTX))
+        self.load_button.setText(tr("Load list...", CTX))
+        self.remove_button.setText(tr("Remove", CTX))
+        self.classes_hint.setText(tr("Key classes (double-click: set for the selected region; Ctrl+X: choose)", CTX))
+        self.show_selected(*self._shown)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        if event.type() == QEvent.LanguageChange:
+            self._retranslate()
+        super().changeEvent(event)
 
     def show_classes(self) -> None:
         self.class_list.clear()
@@ -141,16 +158,15 @@ class KiePanel(QWidget):
         self.show_selected(record, selected)
 
     def show_selected(self, record: ImageRecord | None, selected: int) -> None:
+        self._shown = (record, selected)
         if record is None or not 0 <= selected < len(record.regions):
-            self.selected_label.setText("No region selected")
+            self.selected_label.setText(tr("No region selected", CTX))
             self.table.clearSelection()
             return
         region = record.regions[selected]
         colour = self.classes.colour(region.key_cls).name()
-        self.selected_label.setText(
-            f"Region {selected + 1}: key class "
-            f"<span style='background:{colour}'>&nbsp;{region.key_cls or NO_CLASS}&nbsp;</span>"
-        )
+        name = f"<span style='background:{colour}'>&nbsp;{region.key_cls or tr(NO_CLASS, CTX)}&nbsp;</span>"
+        self.selected_label.setText(tr("Region {n}: key class {name}", CTX).format(n=selected + 1, name=name))
         if self.table.currentRow() != selected:
             self.table.blockSignals(True)
             self.table.selectRow(selected)
@@ -229,16 +245,18 @@ class KieController(QObject):
         return names
 
     def load_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.window, "Key class list (one class per line)", "",
-                                              "Text files (*.txt);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self.window, tr("Key class list (one class per line)", CTX), "",
+                                              tr(TEXT_FILES, CTX))
         if not path:
             return
         try:
             names = self.load_classes(path)
         except (OSError, UnicodeDecodeError) as exc:
-            QMessageBox.warning(self.window, "KIE", f"Could not read {path}:\n{exc}")
+            text = tr("Could not read {path}:\n{error}", CTX).format(path=path, error=exc)
+            QMessageBox.warning(self.window, tr("KIE", CTX), text)
             return
-        self.window.statusBar().showMessage(f"{len(names)} key classes from {path}", 5000)
+        text = tr("{n} key classes from {path}", CTX).format(n=len(names), path=path)
+        self.window.statusBar().showMessage(text, 5000)
         if not self.enabled:
             self.set_enabled(True)
 
@@ -286,7 +304,8 @@ class KieController(QObject):
         commands = [SetKeyClass(i, name) for i in indices]
         command = commands[0] if len(commands) == 1 else Batch(commands, label="set key class")
         self.editor.push(command, merge=False)
-        self.window.statusBar().showMessage(f"Key class {name or NO_CLASS} for {len(indices)} region(s)", 3000)
+        text = tr("Key class {name} for {n} region(s)", CTX).format(name=name or tr(NO_CLASS, CTX), n=len(indices))
+        self.window.statusBar().showMessage(text, 3000)
         return True
 
     def choose_key_class(self) -> QMenu | None:
@@ -294,7 +313,7 @@ class KieController(QObject):
         if not self.enabled:
             return None
         if not self.selected_indices():
-            self.window.statusBar().showMessage("Select a region to set its key class", 3000)
+            self.window.statusBar().showMessage(tr("Select a region to set its key class", CTX), 3000)
             return None
         menu = QMenu(self.window)
         menu.setAttribute(Qt.WA_DeleteOnClose)
@@ -304,7 +323,7 @@ class KieController(QObject):
             action.setData(name)
         if self.classes.names:
             menu.addSeparator()
-        menu.addAction(NO_CLASS).setData("")
+        menu.addAction(tr(NO_CLASS, CTX)).setData("")
         menu.triggered.connect(lambda action: self.set_key_class(action.data()))
         self.menu = menu
         menu.destroyed.connect(lambda *_: setattr(self, "menu", None) if self.menu is menu else None)

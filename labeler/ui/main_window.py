@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PyQt5.QtCore import Qt
+from PyQt5.QtCore import QEvent, Qt
 from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import (
     QAction,
@@ -26,8 +26,9 @@ from labeler.ui.editor import Editor
 from labeler.ui.edit_actions import install_edit_actions
 from labeler.ui.correction import install_correction_actions
 from labeler.ui.export_actions import install_kie_export_actions
+from labeler.ui.i18n import tr
 from labeler.ui.image_loader import ImageLoader
-from labeler.ui.panels import STATUS_NAMES, ImagePanel, RegionTable, RegionTableModel
+from labeler.ui.panels import ImagePanel, RegionTable, RegionTableModel, status_name
 from labeler.ui.retrain_panel import install_retrain_actions
 from labeler.ui.settings_dialog import install_settings_actions
 
@@ -128,7 +129,7 @@ class MainWindow(QMainWindow):
         self.canvas.region_clicked.connect(ed.select)
         self.canvas.points_edited.connect(ed.move_points)
         self.canvas.rectangle_drawn.connect(ed.add_region)
-        self.canvas.zoom_changed.connect(lambda z: self.zoom_label.setText(f"Zoom {z * 100:.0f}%"))
+        self.canvas.zoom_changed.connect(self._show_zoom)
         self.canvas.cursor_moved.connect(lambda x, y: self.cursor_label.setText(f"{x:.0f}, {y:.0f}"))
         self.regions.selectionModel().currentRowChanged.connect(lambda cur, _prev: ed.select(cur.row()))
 
@@ -143,7 +144,7 @@ class MainWindow(QMainWindow):
         return True
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open image folder")
+        folder = QFileDialog.getExistingDirectory(self, tr("Open image folder"))
         if folder:
             self.open_folder(folder)
 
@@ -153,7 +154,8 @@ class MainWindow(QMainWindow):
         if project is not None:
             self.setWindowTitle(f"labeler - {project.folder}")
             if project.errors:
-                self.statusBar().showMessage(f"{len(project.errors)} problems in the label files: {project.errors[0]}", 10000)
+                text = tr("{n} problems in the label files: {first}")
+                self.statusBar().showMessage(text.format(n=len(project.errors), first=project.errors[0]), 10000)
 
     def _show_current(self) -> None:
         ed = self.editor
@@ -181,7 +183,19 @@ class MainWindow(QMainWindow):
         if rec is None:
             self.count_label.setText("")
             return
-        self.count_label.setText(f"{len(rec.regions)} regions · {STATUS_NAMES[rec.status]}")
+        text = tr("{n} regions · {status}").format(n=len(rec.regions), status=status_name(rec.status))
+        self.count_label.setText(text)
+
+    def _show_zoom(self, zoom: float) -> None:
+        self.zoom_label.setText(tr("Zoom {percent:.0f}%").format(percent=zoom * 100))
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        if event.type() == QEvent.LanguageChange:  # the status bar; menus and docks: i18n.retranslate
+            self._update_counts(self.editor.current)
+            if self.zoom_label.text():
+                self._show_zoom(self.canvas.zoom)
+            self.image_loader.emit_status()
+        super().changeEvent(event)
 
     # ------------------------------------------------------------------ shutdown
 
@@ -197,7 +211,8 @@ class MainWindow(QMainWindow):
         try:
             self.shutdown()
         except Exception as exc:  # the last save failed: keep the window (and the edits) open
-            QMessageBox.critical(self, "labeler", f"Could not save the labels:\n{exc}\n\nThe window stays open.")
+            text = tr("Could not save the labels:\n{error}\n\nThe window stays open.").format(error=exc)
+            QMessageBox.critical(self, "labeler", text)
             event.ignore()
             return
         super().closeEvent(event)

@@ -15,6 +15,7 @@ from PyQt5.QtCore import QObject
 from PyQt5.QtWidgets import QLabel
 
 from labeler.core.errors import LabelerError
+from labeler.core.settings import BUNDLED_MODEL_SETS
 from labeler.ui.i18n import tr
 
 CTX = "RetrainPanel"
@@ -56,7 +57,12 @@ class ModelSwitch(QObject):
     def show_model(self) -> None:
         model_set = self.editor.model_set
         version = project_model_version(model_set)
-        name = tr("tuned {version}", CTX).format(version=version) if version else Path(model_set).name or model_set
+        if version:
+            name = tr("tuned {version}", CTX).format(version=version)
+        elif model_set in BUNDLED_MODEL_SETS:
+            name = tr(model_set, "SettingsDialog")  # as the settings dialog names it
+        else:
+            name = Path(model_set).name or model_set
         self.label.setText(tr("Model: {name}", CTX).format(name=name))
         self.label.setToolTip(model_set)
 

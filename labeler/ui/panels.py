@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from PyQt5.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, Qt
+from PyQt5.QtCore import QAbstractListModel, QAbstractTableModel, QEvent, QModelIndex, Qt
 from PyQt5.QtGui import QColor, QIcon, QPainter, QPixmap
 from PyQt5.QtWidgets import (
     QAbstractItemView,
@@ -24,14 +24,31 @@ from PyQt5.QtWidgets import (
 
 from labeler.core.model import ImageRecord, ImageStatus
 from labeler.core.project import Project
+from labeler.ui.i18n import noop_tr, tr
 
 STATUS_COLOURS = {
     ImageStatus.NEW: QColor(160, 160, 160),
     ImageStatus.PRELABELLED: QColor(240, 170, 0),
     ImageStatus.CONFIRMED: QColor(0, 160, 60),
 }
-STATUS_NAMES = {ImageStatus.NEW: "new", ImageStatus.PRELABELLED: "pre-labelled", ImageStatus.CONFIRMED: "confirmed"}
+CTX = "ImagePanel"
+# English source texts; status_name() and update_counts() show them in the current language
+STATUS_NAMES = {
+    ImageStatus.NEW: noop_tr("new", CTX),
+    ImageStatus.PRELABELLED: noop_tr("pre-labelled", CTX),
+    ImageStatus.CONFIRMED: noop_tr("confirmed", CTX),
+}
 FILTERS: tuple[ImageStatus | None, ...] = (None, ImageStatus.NEW, ImageStatus.PRELABELLED, ImageStatus.CONFIRMED)
+FILTER_LABELS = {
+    None: noop_tr("All images ({n})", CTX),
+    ImageStatus.NEW: noop_tr("New ({n})", CTX),
+    ImageStatus.PRELABELLED: noop_tr("Pre-labelled ({n})", CTX),
+    ImageStatus.CONFIRMED: noop_tr("Confirmed ({n})", CTX),
+}
+
+
+def status_name(status: ImageStatus) -> str:
+    return tr(STATUS_NAMES[status], CTX)
 
 
 def _status_icon(status: ImageStatus) -> QIcon:
@@ -75,7 +92,7 @@ class ImageListModel(QAbstractListModel):
         if role == Qt.DecorationRole:
             return self._icons[rec.status]
         if role == Qt.ToolTipRole:
-            return f"{rec.path}: {STATUS_NAMES[rec.status]}"
+            return f"{rec.path}: {status_name(rec.status)}"
         return None
 
     @contextmanager
@@ -175,18 +192,24 @@ class ImagePanel(QWidget):
         c = project.status_counts() if project is not None else dict.fromkeys(ImageStatus, 0)
         n = len(project) if project is not None else 0
         for i, status in enumerate(FILTERS):
-            name = "All images" if status is None else STATUS_NAMES[status].capitalize()
-            self.filter.setItemText(i, f"{name} ({n if status is None else c[status]})")
+            self.filter.setItemText(i, tr(FILTER_LABELS[status], CTX).format(n=n if status is None else c[status]))
         if project is None:
             self.counts.setText("")
             return
-        self.counts.setText(
-            f"{n} image{'s' if n != 1 else ''}\n{c[ImageStatus.CONFIRMED]} confirmed · "
-            f"{c[ImageStatus.PRELABELLED]} pre-labelled · {c[ImageStatus.NEW]} new"
-        )
+        images = tr("{n} image", CTX) if n == 1 else tr("{n} images", CTX)
+        states = tr("{confirmed} confirmed · {prelabelled} pre-labelled · {new} new", CTX).format(
+            confirmed=c[ImageStatus.CONFIRMED], prelabelled=c[ImageStatus.PRELABELLED], new=c[ImageStatus.NEW])
+        self.counts.setText(f"{images.format(n=n)}\n{states}")
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        if event.type() == QEvent.LanguageChange:
+            self.update_counts()
+        super().changeEvent(event)
 
 
-COLUMNS = ("#", "Transcription", "Score", "Difficult")
+TABLE_CTX = "RegionTable"
+COLUMNS = (noop_tr("#", TABLE_CTX), noop_tr("Transcription", TABLE_CTX), noop_tr("Score", TABLE_CTX),
+           noop_tr("Difficult", TABLE_CTX))
 TEXT, SCORE, DIFFICULT = 1, 2, 3
 
 
@@ -223,7 +246,7 @@ class RegionTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation, role: int = Qt.DisplayRole):
         if orientation == Qt.Horizontal and role == Qt.DisplayRole:
-            return COLUMNS[section]
+            return tr(COLUMNS[section], TABLE_CTX)
         return None
 
     def flags(self, index: QModelIndex):
@@ -275,20 +298,34 @@ class RegionTable(QTableView):
         # No AnyKeyPressed: single-letter shortcuts (A, D, W) must mean the same wherever the focus is.
         self.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed | QAbstractItemView.SelectedClicked)
         self.verticalHeader().hide()
+        self._fit_columns()
+        self.horizontalHeader().setSectionResizeMode(TEXT, QHeaderView.Stretch)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)  # rows of one height: no per-row measuring
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.setWordWrap(False)
+
+    def _fit_columns(self) -> None:
         header = self.horizontalHeader()
         # Fixed widths from the font, not ResizeToContents: that asks every row for its text on each change
         # (1,000 regions: 0.3 s per keystroke).
         metrics = self.fontMetrics()
         pad = 3 * metrics.averageCharWidth()
-        widths = {0: metrics.horizontalAdvance("0000") + pad, SCORE: metrics.horizontalAdvance("0.00") + pad,
-                  DIFFICULT: max(metrics.horizontalAdvance(COLUMNS[DIFFICULT]), 20) + pad}  # fmt: skip
-        for column, width in widths.items():
+        samples = {0: "0000", SCORE: "0.00", DIFFICULT: COLUMNS[DIFFICULT]}  # what the column must show in full
+
+        def width(column: int) -> int:
+            title = tr(COLUMNS[column], TABLE_CTX)  # a translated title may be wider than the sample
+            shown = [samples[column]] + ([title] if title != COLUMNS[column] else [])
+            return max(20, *(metrics.horizontalAdvance(text) for text in shown)) + pad
+
+        for column in samples:
             header.setSectionResizeMode(column, QHeaderView.Fixed)
-            header.resizeSection(column, width)
-        header.setSectionResizeMode(TEXT, QHeaderView.Stretch)
-        self.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)  # rows of one height: no per-row measuring
-        self.verticalHeader().setDefaultSectionSize(metrics.height() + 8)
-        self.setWordWrap(False)
+            header.resizeSection(column, width(column))
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        if event.type() == QEvent.LanguageChange:
+            self.model().headerDataChanged.emit(Qt.Horizontal, 0, len(COLUMNS) - 1)
+            self._fit_columns()
+        super().changeEvent(event)
 
     def select_row(self, row: int) -> None:
         if row < 0:

@@ -37,19 +37,19 @@ from PyQt5.QtWidgets import (
 
 from labeler.core.model import ImageStatus
 from labeler.ui.curve_plot import CurvePlot
-from labeler.ui.i18n import tr
+from labeler.ui.i18n import noop_tr, tr
 from labeler.ui.model_switch import ModelSwitch
 from labeler.ui.retrain_runner import DEVICES, RetrainRunner, TrainOptions, train_argv
 
 CTX = "RetrainPanel"
 # (protocol key, short name as in README tables, what it measures)
 METRICS = (
-    ("det_hmean", "det_H", "detection H-mean (polygon IoU >= 0.5)"),
-    ("rec_acc", "rec_acc", "exact text of matched regions"),
-    ("rec_acc_norm", "rec_acc_norm", "text ignoring case and white space"),
-    ("one_minus_ned", "1-NED", "1 - normalized edit distance"),
-    ("e2e_hmean", "e2e_H", "end-to-end H-mean (box and exact text)"),
-    ("zero_edit", "zero_edit", "share of regions needing no edit"),
+    ("det_hmean", "det_H", noop_tr("detection H-mean (polygon IoU >= 0.5)", CTX)),
+    ("rec_acc", "rec_acc", noop_tr("exact text of matched regions", CTX)),
+    ("rec_acc_norm", "rec_acc_norm", noop_tr("text ignoring case and white space", CTX)),
+    ("one_minus_ned", "1-NED", noop_tr("1 - normalized edit distance", CTX)),
+    ("e2e_hmean", "e2e_H", noop_tr("end-to-end H-mean (box and exact text)", CTX)),
+    ("zero_edit", "zero_edit", noop_tr("share of regions needing no edit", CTX)),
 )
 LOG_LINES = 5000
 EXIT_CANCELLED = 130

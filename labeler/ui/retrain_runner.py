@@ -18,9 +18,12 @@ from pathlib import Path
 
 from PyQt5.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, pyqtSignal
 
+from labeler.ui.i18n import tr
+
 DEVICES = ("cpu", "cuda")
 KILL_AFTER_MS = 5000  # the engine stops at its next step; a step longer than this is taken as hung
 EXIT_KILLED = -1  # crashed, killed after the grace period, or never started
+CTX = "RetrainPanel"
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ class RetrainRunner(QObject):
         if self.process is None or self.cancel_requested:
             return
         self.cancel_requested = True
-        self.log_line.emit("Cancelling...")
+        self.log_line.emit(tr("Cancelling...", CTX))
         self.process.terminate()
         self._kill_timer.start(self.kill_after_ms)
 
@@ -165,12 +168,14 @@ class RetrainRunner(QObject):
 
     def _kill(self) -> None:
         if self.process is not None:
-            self.log_line.emit(f"The training process did not stop within {self.kill_after_ms / 1000:g} s: killed")
+            text = tr("The training process did not stop within {seconds:g} s: killed", CTX)
+            self.log_line.emit(text.format(seconds=self.kill_after_ms / 1000))
             self.process.kill()
 
     def _error_occurred(self, error) -> None:
         if error == QProcess.FailedToStart and self.process is not None:
-            self.log_line.emit(f"Could not start the training process: {self.process.errorString()}")
+            text = tr("Could not start the training process: {error}", CTX)
+            self.log_line.emit(text.format(error=self.process.errorString()))
             self._done(EXIT_KILLED)
 
     def _finished(self, exit_code: int, exit_status) -> None:

@@ -90,7 +90,7 @@ class SettingsDialog(QDialog):
         self.low_score = self._spin(0.0, 1.0, 0.05, settings.low_score)
         form.addRow(_tr("Low recognition score under"), self.low_score)
         self.autosave_delay = self._spin(0.0, 60.0, 0.5, settings.autosave_delay)
-        self.autosave_delay.setSuffix(" s")
+        self.autosave_delay.setSuffix(_tr(" s"))
         form.addRow(_tr("Autosave delay"), self.autosave_delay)
 
         self.kie_mode = QCheckBox(_tr("KIE mode (a key class per region)"))
@@ -131,7 +131,7 @@ class SettingsDialog(QDialog):
             self.model_path.setText(folder)
 
     def _browse_classes(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, _tr("Key class list"), "", "Text files (*.txt);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, _tr("Key class list"), "", _tr("Text files (*.txt);;All files (*)"))
         if path:
             self.key_class_file.setText(path)
 
@@ -216,7 +216,8 @@ def _apply_kie(window, settings: Settings, keys) -> list[str]:
         try:
             kie.load_classes(settings.key_class_file)
         except (OSError, UnicodeDecodeError) as exc:
-            warnings.append(f"{settings.key_class_file}: cannot read the key class list: {exc}")
+            warnings.append(_tr("{file}: cannot read the key class list: {error}").format(
+                file=settings.key_class_file, error=exc))
     if "kie_mode" in keys:
         kie.set_enabled(settings.kie_mode)
     return warnings
@@ -248,7 +249,7 @@ def _report(window, warnings: list[str]) -> None:
     for text in warnings:
         log.warning("%s", text)
     if warnings:
-        more = f" (+{len(warnings) - 1} more)" if len(warnings) > 1 else ""
+        more = _tr(" (+{n} more)").format(n=len(warnings) - 1) if len(warnings) > 1 else ""
         window.statusBar().showMessage(warnings[0] + more, 15000)
 
 

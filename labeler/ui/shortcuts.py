@@ -64,13 +64,16 @@ def apply_overrides(actions: dict[str, QAction], overrides: dict[str, list[str]]
     for name, keys in overrides.items():
         action = actions.get(name)
         if action is None:
-            warnings.append(f"shortcut for unknown action {name!r} ignored (known: {', '.join(sorted(actions))})")
+            text = tr("shortcut for unknown action {name!r} ignored (known: {known})", CTX)
+            warnings.append(text.format(name=name, known=", ".join(sorted(actions))))
             continue
         good, bad = parse_keys(keys)
-        warnings += [f"shortcut {k!r} for {name!r} is not a valid key sequence" for k in bad]
+        text = tr("shortcut {key!r} for {name!r} is not a valid key sequence", CTX)
+        warnings += [text.format(key=k, name=name) for k in bad]
         action.setShortcuts(good)
     for key, names in find_conflicts(actions).items():
-        warnings.append(f"shortcut {key} is bound to several actions: {', '.join(names)} (only one will work)")
+        text = tr("shortcut {key} is bound to several actions: {names} (only one will work)", CTX)
+        warnings.append(text.format(key=key, names=", ".join(names)))
     return warnings
 
 

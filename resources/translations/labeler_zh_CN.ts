@@ -279,6 +279,32 @@ This cannot be undone with Ctrl+Z; the file and a copy of its labels stay in the
         <source>Retrain</source>
         <translation>重新训练</translation>
     </message>
+    <message>
+        <source>Open image folder</source>
+        <translation>打开图片文件夹</translation>
+    </message>
+    <message>
+        <source>{n} problems in the label files: {first}</source>
+        <translation>标注文件中有 {n} 处问题：{first}</translation>
+    </message>
+    <message>
+        <source>{n} regions · {status}</source>
+        <translation>{n} 个标注框 · {status}</translation>
+    </message>
+    <message>
+        <source>Zoom {percent:.0f}%</source>
+        <translation>缩放 {percent:.0f}%</translation>
+    </message>
+    <message>
+        <source>Could not save the labels:
+{error}
+
+The window stays open.</source>
+        <translation>无法保存标注：
+{error}
+
+窗口将保持打开。</translation>
+    </message>
 </context>
 <context>
     <name>SettingsDialog</name>
@@ -358,6 +384,22 @@ This cannot be undone with Ctrl+Z; the file and a copy of its labels stay in the
         <source>Key class list</source>
         <translation>关键类别列表</translation>
     </message>
+    <message>
+        <source> s</source>
+        <translation> 秒</translation>
+    </message>
+    <message>
+        <source>Text files (*.txt);;All files (*)</source>
+        <translation>文本文件 (*.txt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>{file}: cannot read the key class list: {error}</source>
+        <translation>{file}：无法读取关键类别列表：{error}</translation>
+    </message>
+    <message>
+        <source> (+{n} more)</source>
+        <translation>（另有 {n} 条）</translation>
+    </message>
 </context>
 <context>
     <name>ShortcutsDialog</name>
@@ -380,6 +422,18 @@ This cannot be undone with Ctrl+Z; the file and a copy of its labels stay in the
     <message>
         <source>Change keys in the settings file under &quot;shortcuts&quot; (action name -&gt; keys).</source>
         <translation>在设置文件的 &quot;shortcuts&quot; 项中修改快捷键（功能名称 -&gt; 快捷键）。</translation>
+    </message>
+    <message>
+        <source>shortcut for unknown action {name!r} ignored (known: {known})</source>
+        <translation>未知功能 {name!r} 的快捷键已忽略（已知功能：{known}）</translation>
+    </message>
+    <message>
+        <source>shortcut {key!r} for {name!r} is not a valid key sequence</source>
+        <translation>{name!r} 的快捷键 {key!r} 不是有效的按键组合</translation>
+    </message>
+    <message>
+        <source>shortcut {key} is bound to several actions: {names} (only one will work)</source>
+        <translation>快捷键 {key} 绑定到多个功能：{names}（只有一个会生效）</translation>
     </message>
 </context>
 <context>
@@ -587,6 +641,631 @@ This cannot be undone with Ctrl+Z; the file and a copy of its labels stay in the
     <message>
         <source>share of regions needing no edit</source>
         <translation>无需修改的区域比例</translation>
+    </message>
+    <message>
+        <source>The training process did not stop within {seconds:g} s: killed</source>
+        <translation>训练进程未在 {seconds:g} 秒内停止：已强制结束</translation>
+    </message>
+    <message>
+        <source>Could not start the training process: {error}</source>
+        <translation>无法启动训练进程：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>BatchLabeler</name>
+    <message>
+        <source>Auto-labelling is already running</source>
+        <translation>自动标注已在进行中</translation>
+    </message>
+    <message>
+        <source>No new images to auto-label</source>
+        <translation>没有需要自动标注的新图片</translation>
+    </message>
+    <message>
+        <source>No unconfirmed images to auto-label</source>
+        <translation>没有需要自动标注的未确认图片</translation>
+    </message>
+    <message>
+        <source>Auto-labelling {n} unconfirmed images (Esc stops)</source>
+        <translation>正在自动标注 {n} 张未确认的图片（Esc 停止）</translation>
+    </message>
+    <message>
+        <source>Auto-labelling {n} new images (Esc stops)</source>
+        <translation>正在自动标注 {n} 张新图片（Esc 停止）</translation>
+    </message>
+    <message>
+        <source>Stopping auto-labelling...</source>
+        <translation>正在停止自动标注...</translation>
+    </message>
+    <message>
+        <source>{path} was edited meanwhile: its auto-labels were not applied</source>
+        <translation>{path} 在此期间已被编辑：未应用其自动标注结果</translation>
+    </message>
+    <message>
+        <source>Stopped auto-labelling: {done} of {total} images labelled</source>
+        <translation>已停止自动标注：已标注 {done}/{total} 张图片</translation>
+    </message>
+    <message>
+        <source>Finished auto-labelling: {done} of {total} images labelled</source>
+        <translation>自动标注完成：已标注 {done}/{total} 张图片</translation>
+    </message>
+    <message>
+        <source>, {n} skipped (edited meanwhile)</source>
+        <translation>，跳过 {n} 张（期间已被编辑）</translation>
+    </message>
+    <message>
+        <source>Auto-labelling failed: {error}</source>
+        <translation>自动标注失败：{error}</translation>
+    </message>
+    <message>
+        <source>Stopped auto-labelling: {n} images labelled</source>
+        <translation>已停止自动标注：已标注 {n} 张图片</translation>
+    </message>
+    <message>
+        <source>No regions to re-recognize</source>
+        <translation>没有可重新识别的标注框</translation>
+    </message>
+    <message>
+        <source>OCR failed: {error}</source>
+        <translation>识别失败：{error}</translation>
+    </message>
+    <message>
+        <source>Re-recognizing {n} regions...</source>
+        <translation>正在重新识别 {n} 个标注框...</translation>
+    </message>
+    <message>
+        <source>{path} was edited meanwhile: re-recognition not applied</source>
+        <translation>{path} 在此期间已被编辑：未应用重新识别结果</translation>
+    </message>
+    <message>
+        <source>Re-recognized {n} regions, {changed} texts changed</source>
+        <translation>已重新识别 {n} 个标注框，{changed} 处文字有变化</translation>
+    </message>
+</context>
+<context>
+    <name>Canvas</name>
+    <message>
+        <source>A polygon needs at least {n} points (Esc cancels)</source>
+        <translation>多边形至少需要 {n} 个点（Esc 取消）</translation>
+    </message>
+</context>
+<context>
+    <name>CorrectionPanel</name>
+    <message>
+        <source>Select a region ({key}: next low-confidence region)</source>
+        <translation>请选择一个标注框（{key}：下一个低置信度标注框）</translation>
+    </message>
+    <message>
+        <source>no score</source>
+        <translation>无置信度</translation>
+    </message>
+    <message>
+        <source>score {score:.2f}</source>
+        <translation>置信度 {score:.2f}</translation>
+    </message>
+    <message>
+        <source>Region {n}</source>
+        <translation>标注框 {n}</translation>
+    </message>
+    <message>
+        <source>low confidence</source>
+        <translation>低置信度</translation>
+    </message>
+    <message>
+        <source>No low-confidence regions left in this image</source>
+        <translation>本图片中已没有低置信度标注框</translation>
+    </message>
+</context>
+<context>
+    <name>EditActions</name>
+    <message>
+        <source>Cannot {action}: {error}</source>
+        <translation>无法{action}：{error}</translation>
+    </message>
+    <message>
+        <source>Select a region first</source>
+        <translation>请先选择一个标注框</translation>
+    </message>
+    <message>
+        <source>move regions</source>
+        <translation>移动标注框</translation>
+    </message>
+    <message>
+        <source>delete regions</source>
+        <translation>删除标注框</translation>
+    </message>
+    <message>
+        <source>Select a region to duplicate</source>
+        <translation>请先选择要复制的标注框</translation>
+    </message>
+    <message>
+        <source>duplicate regions</source>
+        <translation>复制标注框</translation>
+    </message>
+    <message>
+        <source>convert to rectangle</source>
+        <translation>转换为矩形</translation>
+    </message>
+    <message>
+        <source>expand</source>
+        <translation>扩展标注框</translation>
+    </message>
+    <message>
+        <source>rotate</source>
+        <translation>旋转标注框</translation>
+    </message>
+    <message>
+        <source>add vertex</source>
+        <translation>添加顶点</translation>
+    </message>
+    <message>
+        <source>Pick a vertex first (click it, or Z / X / C / V)</source>
+        <translation>请先选中一个顶点（单击顶点，或按 Z / X / C / V）</translation>
+    </message>
+    <message>
+        <source>A region keeps at least {n} points</source>
+        <translation>标注框至少保留 {n} 个点</translation>
+    </message>
+    <message>
+        <source>remove vertex</source>
+        <translation>删除顶点</translation>
+    </message>
+    <message>
+        <source>Regions are in reading order already</source>
+        <translation>标注框已经按阅读顺序排列</translation>
+    </message>
+    <message>
+        <source>resort regions</source>
+        <translation>重排标注框</translation>
+    </message>
+    <message>
+        <source>Select a region to lock</source>
+        <translation>请先选择要锁定的标注框</translation>
+    </message>
+    <message>
+        <source>lock regions</source>
+        <translation>锁定标注框</translation>
+    </message>
+    <message>
+        <source>unlock regions</source>
+        <translation>解锁标注框</translation>
+    </message>
+    <message>
+        <source>No locked regions on this image</source>
+        <translation>本图片没有锁定的标注框</translation>
+    </message>
+    <message>
+        <source>This is the last image</source>
+        <translation>这已经是最后一张图片</translation>
+    </message>
+    <message>
+        <source>{path} has regions already: locked regions not copied</source>
+        <translation>{path} 已有标注框：未复制锁定框</translation>
+    </message>
+    <message>
+        <source>Copied {n} locked regions onto {path}</source>
+        <translation>已将 {n} 个锁定框复制到 {path}</translation>
+    </message>
+    <message>
+        <source>Copied {n} locked regions from {path}</source>
+        <translation>已从 {path} 复制 {n} 个锁定框</translation>
+    </message>
+</context>
+<context>
+    <name>Editor</name>
+    <message>
+        <source>Saved</source>
+        <translation>已保存</translation>
+    </message>
+    <message>
+        <source>Autosave failed: {error}</source>
+        <translation>自动保存失败：{error}</translation>
+    </message>
+    <message>
+        <source>Opened {folder} ({n} images)</source>
+        <translation>已打开 {folder}（{n} 张图片）</translation>
+    </message>
+    <message>
+        <source>Nothing to undo</source>
+        <translation>没有可撤销的操作</translation>
+    </message>
+    <message>
+        <source>Nothing to redo</source>
+        <translation>没有可重做的操作</translation>
+    </message>
+    <message>
+        <source>All images are confirmed</source>
+        <translation>所有图片都已确认</translation>
+    </message>
+    <message>
+        <source>OCR failed: {error}</source>
+        <translation>识别失败：{error}</translation>
+    </message>
+    <message>
+        <source>Auto-labelling {path}...</source>
+        <translation>正在自动标注 {path}...</translation>
+    </message>
+    <message>
+        <source>{path} was edited meanwhile: auto-label result not applied</source>
+        <translation>{path} 在此期间已被编辑：未应用自动标注结果</translation>
+    </message>
+    <message>
+        <source>Auto-labelled {path}: {n} regions</source>
+        <translation>已自动标注 {path}：{n} 个标注框</translation>
+    </message>
+    <message>
+        <source>Select a region to re-recognize</source>
+        <translation>请先选择要重新识别的标注框</translation>
+    </message>
+    <message>
+        <source>{path} was edited meanwhile: recognition not applied</source>
+        <translation>{path} 在此期间已被编辑：未应用识别结果</translation>
+    </message>
+    <message>
+        <source>Region {n}: {text!r} ({score:.2f})</source>
+        <translation>标注框 {n}：{text!r}（{score:.2f}）</translation>
+    </message>
+</context>
+<context>
+    <name>FileJobs</name>
+    <message>
+        <source>Browse...</source>
+        <translation>浏览...</translation>
+    </message>
+    <message>
+        <source>Export PaddleOCR dataset</source>
+        <translation>导出 PaddleOCR 数据集</translation>
+    </message>
+    <message>
+        <source>Also export pre-labelled images (not checked by a person)</source>
+        <translation>同时导出预标注图片（未经人工确认）</translation>
+    </message>
+    <message>
+        <source>Output folder</source>
+        <translation>输出文件夹</translation>
+    </message>
+    <message>
+        <source>Split train : val : test</source>
+        <translation>划分比例 训练 : 验证 : 测试</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>Crop format</source>
+        <translation>裁剪图格式</translation>
+    </message>
+    <message>
+        <source>Convert labels</source>
+        <translation>转换标注</translation>
+    </message>
+    <message>
+        <source>Input</source>
+        <translation>输入</translation>
+    </message>
+    <message>
+        <source>Output</source>
+        <translation>输出</translation>
+    </message>
+    <message>
+        <source>Image folder</source>
+        <translation>图片文件夹</translation>
+    </message>
+    <message>
+        <source>From format</source>
+        <translation>源格式</translation>
+    </message>
+    <message>
+        <source>Input (file or folder)</source>
+        <translation>输入（文件或文件夹）</translation>
+    </message>
+    <message>
+        <source>To format</source>
+        <translation>目标格式</translation>
+    </message>
+    <message>
+        <source>Output (file or folder)</source>
+        <translation>输出（文件或文件夹）</translation>
+    </message>
+    <message>
+        <source>Image folder (for sizes)</source>
+        <translation>图片文件夹（用于读取尺寸）</translation>
+    </message>
+    <message>
+        <source>Import labels as pre-labels</source>
+        <translation>导入标注作为预标注</translation>
+    </message>
+    <message>
+        <source>Labels</source>
+        <translation>标注</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>格式</translation>
+    </message>
+    <message>
+        <source>Labels (file or folder)</source>
+        <translation>标注（文件或文件夹）</translation>
+    </message>
+    <message>
+        <source>Imported {n} images as pre-labels (Ctrl+Z on an image undoes its import).</source>
+        <translation>已将 {n} 张图片的标注导入为预标注（在图片上按 Ctrl+Z 可撤销导入）。</translation>
+    </message>
+    <message>
+        <source>Left alone, already confirmed: {n}</source>
+        <translation>已确认而未改动：{n}</translation>
+    </message>
+    <message>
+        <source>No regions in the file: {n}</source>
+        <translation>文件中没有标注框：{n}</translation>
+    </message>
+    <message>
+        <source>Not in this folder: {n} (e.g. {first})</source>
+        <translation>不在此文件夹中：{n}（例如 {first}）</translation>
+    </message>
+    <message>
+        <source>Warnings: {n} (first: {first})</source>
+        <translation>警告：{n}（第一条：{first}）</translation>
+    </message>
+    <message>
+        <source>Exported {done} of {total} images to {folder}</source>
+        <translation>已导出 {done}/{total} 张图片到 {folder}</translation>
+    </message>
+    <message>
+        <source>{det} det boxes, {rec} rec crops</source>
+        <translation>{det} 个检测框，{rec} 张识别裁剪图</translation>
+    </message>
+    <message>
+        <source>, {n} KIE regions</source>
+        <translation>，{n} 个关键信息框</translation>
+    </message>
+    <message>
+        <source> in {seconds:.1f} s</source>
+        <translation>，用时 {seconds:.1f} 秒</translation>
+    </message>
+    <message>
+        <source>Another export, conversion or import is still running.</source>
+        <translation>另一个导出、转换或导入任务仍在进行中。</translation>
+    </message>
+    <message>
+        <source>{title} cancelled; nothing was written.</source>
+        <translation>{title}已取消；未写入任何内容。</translation>
+    </message>
+    <message>
+        <source>{title}...</source>
+        <translation>正在{title}...</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>{title} failed:
+{error}</source>
+        <translation>{title}失败：
+{error}</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Convert</source>
+        <translation>转换</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <source>Open an image folder first.</source>
+        <translation>请先打开一个图片文件夹。</translation>
+    </message>
+    <message>
+        <source>Choose an output folder.</source>
+        <translation>请选择输出文件夹。</translation>
+    </message>
+    <message>
+        <source>could not save the labels first: {error}</source>
+        <translation>无法先保存标注：{error}</translation>
+    </message>
+    <message>
+        <source>Choose an input and an output.</source>
+        <translation>请选择输入和输出。</translation>
+    </message>
+    <message>
+        <source>Converted {images} images, {regions} regions.</source>
+        <translation>已转换 {images} 张图片，{regions} 个标注框。</translation>
+    </message>
+    <message>
+        <source>{n} warnings:</source>
+        <translation>{n} 条警告：</translation>
+    </message>
+    <message>
+        <source>Open an image folder and choose the labels to import.</source>
+        <translation>请先打开图片文件夹，并选择要导入的标注。</translation>
+    </message>
+</context>
+<context>
+    <name>ImageActions</name>
+    <message>
+        <source>Still rotating the last image...</source>
+        <translation>仍在旋转上一张图片...</translation>
+    </message>
+    <message>
+        <source>Rotating {path}...</source>
+        <translation>正在旋转 {path}...</translation>
+    </message>
+    <message>
+        <source>Cannot rotate {path}: {error}</source>
+        <translation>无法旋转 {path}：{error}</translation>
+    </message>
+    <message>
+        <source>{path} changed on disk meanwhile: not rotated</source>
+        <translation>{path} 在此期间已在磁盘上被修改：未旋转</translation>
+    </message>
+    <message>
+        <source>Rotated {path} clockwise: now {width} × {height} px (Ctrl+Z undoes)</source>
+        <translation>已将 {path} 顺时针旋转：现为 {width} × {height} 像素（Ctrl+Z 撤销）</translation>
+    </message>
+    <message>
+        <source>Rotated {path} anticlockwise: now {width} × {height} px (Ctrl+Z undoes)</source>
+        <translation>已将 {path} 逆时针旋转：现为 {width} × {height} 像素（Ctrl+Z 撤销）</translation>
+    </message>
+    <message>
+        <source>Could not save the labels: {error}</source>
+        <translation>无法保存标注：{error}</translation>
+    </message>
+    <message>
+        <source>Moved {path} to {target}</source>
+        <translation>已将 {path} 移到 {target}</translation>
+    </message>
+</context>
+<context>
+    <name>ImageLoader</name>
+    <message>
+        <source>Loading...</source>
+        <translation>正在加载...</translation>
+    </message>
+    <message>
+        <source>{width} × {height} px</source>
+        <translation>{width} × {height} 像素</translation>
+    </message>
+</context>
+<context>
+    <name>ImagePanel</name>
+    <message>
+        <source>new</source>
+        <translation>未标注</translation>
+    </message>
+    <message>
+        <source>pre-labelled</source>
+        <translation>已预标注</translation>
+    </message>
+    <message>
+        <source>confirmed</source>
+        <translation>已确认</translation>
+    </message>
+    <message>
+        <source>All images ({n})</source>
+        <translation>全部图片 ({n})</translation>
+    </message>
+    <message>
+        <source>New ({n})</source>
+        <translation>未标注 ({n})</translation>
+    </message>
+    <message>
+        <source>Pre-labelled ({n})</source>
+        <translation>已预标注 ({n})</translation>
+    </message>
+    <message>
+        <source>Confirmed ({n})</source>
+        <translation>已确认 ({n})</translation>
+    </message>
+    <message>
+        <source>{n} image</source>
+        <translation>{n} 张图片</translation>
+    </message>
+    <message>
+        <source>{n} images</source>
+        <translation>{n} 张图片</translation>
+    </message>
+    <message>
+        <source>{confirmed} confirmed · {prelabelled} pre-labelled · {new} new</source>
+        <translation>已确认 {confirmed} · 已预标注 {prelabelled} · 未标注 {new}</translation>
+    </message>
+</context>
+<context>
+    <name>KiePanel</name>
+    <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source>Text files (*.txt);;All files (*)</source>
+        <translation>文本文件 (*.txt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>#</source>
+        <translation>序号</translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation>文字</translation>
+    </message>
+    <message>
+        <source>Key class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Type a class and press Enter</source>
+        <translation>输入类别后按回车</translation>
+    </message>
+    <message>
+        <source>Load list...</source>
+        <translation>加载列表...</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Key classes (double-click: set for the selected region; Ctrl+X: choose)</source>
+        <translation>关键类别（双击：设为选中框的类别；Ctrl+X：选择）</translation>
+    </message>
+    <message>
+        <source>No region selected</source>
+        <translation>未选中标注框</translation>
+    </message>
+    <message>
+        <source>Region {n}: key class {name}</source>
+        <translation>标注框 {n}：关键类别 {name}</translation>
+    </message>
+    <message>
+        <source>Key class list (one class per line)</source>
+        <translation>关键类别列表（每行一个类别）</translation>
+    </message>
+    <message>
+        <source>KIE</source>
+        <translation>关键信息抽取</translation>
+    </message>
+    <message>
+        <source>Could not read {path}:
+{error}</source>
+        <translation>无法读取 {path}：
+{error}</translation>
+    </message>
+    <message>
+        <source>{n} key classes from {path}</source>
+        <translation>从 {path} 读取了 {n} 个关键类别</translation>
+    </message>
+    <message>
+        <source>Key class {name} for {n} region(s)</source>
+        <translation>已为 {n} 个标注框设置关键类别 {name}</translation>
+    </message>
+    <message>
+        <source>Select a region to set its key class</source>
+        <translation>请先选择要设置关键类别的标注框</translation>
+    </message>
+</context>
+<context>
+    <name>RegionTable</name>
+    <message>
+        <source>#</source>
+        <translation>序号</translation>
+    </message>
+    <message>
+        <source>Transcription</source>
+        <translation>识别结果</translation>
+    </message>
+    <message>
+        <source>Score</source>
+        <translation>置信度</translation>
+    </message>
+    <message>
+        <source>Difficult</source>
+        <translation>困难</translation>
     </message>
 </context>
 </TS>
