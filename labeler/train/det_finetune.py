@@ -32,7 +32,7 @@ from labeler.ocr.db_postprocess import DBParams
 from labeler.ocr.det import DetParams, TextDetector
 from labeler.ocr.session import OrtSession
 from labeler.train.det_data import CropParams, DetSample, inference_targets, random_crop, read_det_list
-from labeler.train.onnx_module import OnnxModule
+from labeler.train.onnx_module import OnnxModule, denormals_flushed
 from labeler.train.onnx_writeback import write_back
 from labeler.train.rec_finetune import TrainingCancelled
 
@@ -189,6 +189,14 @@ def finetune_det(onnx_path: str | Path, train: Sequence[DetSample], val: Sequenc
     Events and stopping as rec_finetune.finetune_rec ({stage, epoch, step, loss, val_acc, eta_s}; val_acc is the
     detection H-mean). The time budget covers training and the last validation.
     """
+    with denormals_flushed():
+        return _finetune_det(onnx_path, train, val, cfg, progress, should_stop)
+
+
+def _finetune_det(onnx_path: str | Path, train: Sequence[DetSample], val: Sequence[DetSample],
+                  cfg: DetFinetuneConfig = DetFinetuneConfig(), progress: ProgressFn | None = None,
+                  should_stop: CancelFn | None = None) -> DetFinetuneResult:
+    """finetune_det itself, run with denormals flushed."""
     if not train:
         raise ValueError("no training images")
     start = time.perf_counter()

@@ -22,7 +22,8 @@ shift still train. Set it False to let train() mode update the statistics as ONN
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,23 @@ from torch import nn
 # ONNX TensorProto data types -> torch dtypes (the ones Cast and initializers can carry here).
 _DTYPES = {1: torch.float32, 2: torch.uint8, 3: torch.int8, 6: torch.int32, 7: torch.int64, 9: torch.bool,
            10: torch.float16, 11: torch.float64, 16: torch.bfloat16}
+
+
+CHANNELS_LAST_GROUPED = True  # grouped 2-D convolutions run channels-last when gradients flow (speed only)
+
+
+@contextmanager
+def denormals_flushed() -> Iterator[bool]:
+    """Treat denormal floats as zero while training (yields whether the CPU supports it).
+
+    PP-OCRv6 det holds ~256,000 denormal weights: with them a CPU training step runs 3.4x slower
+    (4x320x320: 3.7 s -> 1.1 s); the values lost are below 1.2e-38.
+    """
+    supported = torch.set_flush_denormal(True)
+    try:
+        yield supported
+    finally:
+        torch.set_flush_denormal(False)
 
 
 class UnsupportedGraph(ValueError):
@@ -231,7 +249,11 @@ def _conv(m, a, at):
     dil = at.get("dilations", [1] * nd)
     x = _pad_for(x, at, list(w.shape[2:]), strides, dil, 0.0)
     conv = (F.conv1d, F.conv2d, F.conv3d)[nd - 1]
-    return conv(x, w, b, strides, 0, dil, at.get("group", 1))
+    group = at.get("group", 1)
+    if nd == 2 and group > 1 and CHANNELS_LAST_GROUPED and x.requires_grad | w.requires_grad:
+        # oneDNN's channels-last kernels back-propagate depthwise convolutions ~10x faster than NCHW ones.
+        x, w = x.contiguous(memory_format=torch.channels_last), w.contiguous(memory_format=torch.channels_last)
+    return conv(x, w, b, strides, 0, dil, group)
 
 
 def _pad_for(x, at, kernel, strides, dil, value):

@@ -35,7 +35,7 @@ import torch.nn.functional as F
 
 from labeler.ocr.ctc import ctc_greedy_decode
 from labeler.train.distributed import DistContext
-from labeler.train.onnx_module import OnnxModule
+from labeler.train.onnx_module import OnnxModule, denormals_flushed
 from labeler.train.rec_data import (
     AugmentParams,
     RecSample,
@@ -195,6 +195,14 @@ def finetune_rec(onnx_path: str | Path, charset: list[str], train: Sequence[RecS
     ranks take the same seed-shuffled batches and leave every loop at the same step; only rank 0 reports
     progress and only rank 0's result holds the weights (the others return an empty state).
     """
+    with denormals_flushed():
+        return _finetune_rec(onnx_path, charset, train, val, cfg, progress, should_stop, dist)
+
+
+def _finetune_rec(onnx_path: str | Path, charset: list[str], train: Sequence[RecSample], val: Sequence[RecSample],
+                  cfg: RecFinetuneConfig = RecFinetuneConfig(), progress: ProgressFn | None = None,
+                  should_stop: CancelFn | None = None, dist: DistContext | None = None) -> RecFinetuneResult:
+    """finetune_rec itself, run with denormals flushed."""
     if not train:
         raise ValueError("no training samples")
     if dist is not None and steps_per_epoch(len(train), cfg.batch_size, dist.world) == 0:

@@ -200,3 +200,39 @@ def test_inference_fields_come_from_the_manifest():
     params = cfg.det_params()
     assert (params.limit_side_len, params.limit_type, params.max_side_len) == (640, "min", 2000)
     assert (params.db.thresh, params.db.box_thresh, params.db.unclip_ratio) == (0.3, 0.6, 1.6)
+
+
+def test_denormals_are_flushed_only_inside_the_context():
+    torch = pytest.importorskip("torch")
+    from labeler.train.onnx_module import denormals_flushed
+
+    tiny = torch.tensor([1e-39], dtype=torch.float32)  # a denormal float32
+    with denormals_flushed() as supported:
+        if not supported:
+            pytest.skip("this CPU cannot flush denormals")
+        assert float(tiny * 1.0) == 0.0
+    assert float(tiny * 1.0) > 0.0
+
+
+def test_channels_last_grouped_conv_matches_nchw(monkeypatch):
+    torch = pytest.importorskip("torch")
+    from onnx import TensorProto, helper, numpy_helper
+
+    import labeler.train.onnx_module as onnx_module
+
+    w = np.random.default_rng(0).normal(size=(8, 1, 7, 7)).astype(np.float32)
+    conv = helper.make_node("Conv", ["x", "w"], ["y"], kernel_shape=[7, 7], group=8, pads=[3, 3, 3, 3])
+    graph = helper.make_graph([conv], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, None)],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(w, "w")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
+    x = torch.from_numpy(np.random.default_rng(1).normal(size=(2, 8, 20, 24)).astype(np.float32))
+    results = []
+    for channels_last in (False, True):
+        monkeypatch.setattr(onnx_module, "CHANNELS_LAST_GROUPED", channels_last)
+        module = onnx_module.OnnxModule(model)
+        y = module(x)
+        (y * torch.linspace(0, 1, y.shape[-1])).sum().backward()
+        results.append((y.detach(), module.params["w"].grad.clone()))
+    assert torch.allclose(results[0][0], results[1][0], atol=1e-5)
+    assert torch.allclose(results[0][1], results[1][1], rtol=1e-4, atol=1e-4)
