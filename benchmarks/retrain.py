@@ -1,23 +1,27 @@
-"""Retrain benchmark (skeleton): fine-tune the recognizer on a labelled folder, compare on held-out crops.
+"""Retrain benchmark (issue 5): fine-tune the recognizer on SROIE receipts, measure the gain and the forgetting.
 
-    python benchmarks/retrain.py [--train DIR] [--test DIR] [--set ppocrv6-small] [--minutes 20]
-                                 [--threads 2] [--max-steps 0] [--out DIR]
+    python benchmarks/retrain.py [--minutes 20] [--max-steps 0] [--threads 2] [--nproc 1] [--set default]
+                                 [--train DIR] [--test DIR] [--public DIR] [--out DIR] [--lr X] [--split 9:1]
 
-Steps: export TRAIN (a PPOCRLabel folder: Label.txt + images) with labeler.core.export into OUT/train-export
-(train:val 9:1 by image), fine-tune the set's rec model (labeler.train.rec_finetune) within the time budget,
-write the best weights into OUT/tuned/<rec file> (never over the bundled files), then read TEST's
-ground-truth crops with the base and the tuned model and print exact-match accuracy for both.
-Defaults use ../shared/eval/sroie-retrain (internal data, never copied into the repo).
-
-Still to come with the acceptance gate (issue 5): full-pipeline zero_edit / rec_acc through `labeler eval`
-on TEST, and the forgetting check on ../shared/eval/public.
-Targets (issue 5, 2 CPU cores): fine-tune <= 20 min; on test zero_edit 0.48 -> >= 0.80, rec_acc >= 0.85.
+1. TRAIN (default ../shared/eval/sroie-retrain/train: Label.txt + images, every image taken as confirmed)
+   is exported with labeler.core.export (split by image, train:val 9:1) exactly as `labeler train` does.
+2. The recognizer of the base set is fine-tuned by the engine's own training step (labeler.train.rec_step,
+   settings from labeler.train.engine.default_rec_config) within --minutes, on --threads torch threads
+   (--nproc N: torchrun with N processes); the best weights go back into a copy of the base ONNX graph and
+   a self-contained tuned set is written to OUT/tuned-set (never over the bundled files).
+3. Base and tuned sets run the full pipeline (det + cls + rec) on TEST (default sroie-retrain/test) and on
+   the non-SROIE images of PUBLIC (default ../shared/eval/public; manifest.json names each image's source),
+   scored like `labeler eval` (predictions are kept in OUT/eval/ for `labeler eval GT PRED`).
+One table: base, tuned and the difference per image set, then training time and the issue's targets
+(2 CPU cores: fine-tune <= 20 min; TEST zero_edit >= 0.80 and rec_acc >= 0.85; PUBLIC non-SROIE zero_edit
+drops by at most 0.01). The data is internal (never copied into the repository).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -25,86 +29,155 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-SHARED = REPO.parent / "shared" / "eval" / "sroie-retrain"
+EVAL = REPO.parent / "shared" / "eval"
+COLUMNS = (("det_hmean", "det_H"), ("rec_acc", "rec_acc"), ("rec_acc_norm", "rec_acc_norm"),
+           ("one_minus_ned", "1-NED"), ("e2e_hmean", "e2e_H"), ("zero_edit", "zero_edit"))
 
 
-def _export(folder: Path, out: Path, train: float, val: float, test: float, dict_path: Path) -> Path:
+def _export(train_dir: Path, out: Path, split: str, dict_path: Path, threads: int):
     from labeler.core.export import ExportOptions, export_dataset
     from labeler.core.model import ImageRecord, ImageStatus
     from labeler.core.ppocrlabel_format import read_label_file
-    from labeler.core.split import SplitRatios
+    from labeler.core.split import parse_split
 
     # The eval sets are Label.txt + images/ without fileState.txt: every labelled image counts as confirmed.
     records = [ImageRecord(path=key, status=ImageStatus.CONFIRMED, regions=regions)
-               for key, regions in read_label_file(folder / "Label.txt").by_key().items()]
-    opts = ExportOptions(split=SplitRatios(train, val, test), crop_format="png", dict_path=str(dict_path))
-    t0 = time.perf_counter()
-    export_dataset(records, folder, out, opts)
-    print(f"exported {folder} -> {out} in {time.perf_counter() - t0:.1f} s", flush=True)
-    return out
+               for key, regions in read_label_file(train_dir / "Label.txt").by_key().items()]
+    options = ExportOptions(split=parse_split(split), crop_format="png", images="link", dict_path=str(dict_path),
+                            workers=threads)
+    if out.exists():
+        shutil.rmtree(out)
+    started = time.perf_counter()
+    report = export_dataset(records, train_dir, out, options)
+    s = report.splits
+    print(f"export: {report.images_exported} images -> train {s['train'].rec_crops} crops, val {s['val'].rec_crops}"
+          f" crops in {time.perf_counter() - started:.0f} s", flush=True)
+    return report
 
 
-def _accuracy(onnx_path: Path, charset: list[str], samples, threads: int) -> float:
-    from labeler.ocr.rec import TextRecognizer
-    from labeler.ocr.session import OrtSession
+def _train(args, base, dict_path: Path, export_dir: Path, crops: int, tuned_rec: Path) -> tuple[dict, float]:
+    from labeler.train import rec_step
+    from labeler.train.engine import TrainJob, default_rec_config
+    from labeler.train.events import human_line
 
-    rec = TextRecognizer(OrtSession(onnx_path, threads=threads), charset)
-    texts = rec([s.image for s in samples]).texts
-    return sum(t == s.text for t, s in zip(texts, samples)) / max(len(samples), 1)
+    job = TrainJob(project_dir=args.train, time_budget_s=args.minutes * 60, nproc=args.nproc, device=args.device,
+                   max_steps=args.max_steps, seed=args.seed, threads=args.threads, lr=args.lr)
+    cfg = default_rec_config(job, args.minutes * 60, crops)
+    print(f"fine-tune: lr {cfg.lr}, batch {cfg.batch_size}, validation every {cfg.val_every_steps} steps, patience "
+          f"{cfg.patience}, budget {args.minutes} min, {args.threads} thread(s), {args.nproc} process(es)", flush=True)
+    last = [0.0]
+
+    def emit(event: dict) -> None:  # a line per validation, and one every 30 s of steps
+        now = time.perf_counter()
+        if event.get("event") == "validate" or now - last[0] >= 30:
+            last[0] = now
+            print(human_line(event), flush=True)
+
+    started = time.perf_counter()
+    if args.nproc > 1:
+        summary = rec_step.train_rec_torchrun(args.nproc, export_dir, base.rec.path, dict_path, tuned_rec, cfg, emit,
+                                              lambda: False, args.threads)
+    else:
+        summary = rec_step.train_rec_inprocess(export_dir, base.rec.path, dict_path, tuned_rec, cfg, emit,
+                                               lambda: False)
+    return summary, time.perf_counter() - started
+
+
+def _held_out_sets(args) -> list:
+    from labeler.train.evaluate import held_out_from_label_file
+
+    sets = []
+    if (args.test / "Label.txt").is_file():
+        sets.append(held_out_from_label_file(args.test / "Label.txt", "sroie test"))
+    manifest = args.public / "manifest.json"
+    if manifest.is_file() and not args.skip_public:
+        source = {e["image"]: e["source"] for e in json.loads(manifest.read_text("utf-8"))}
+        sets.append(held_out_from_label_file(args.public / "Label.txt", "public non-SROIE",
+                                             keep=lambda key: source.get(key, "sroie") != "sroie"))
+    return sets
+
+
+def _row(name: str, images: str, model: str, metrics: dict, sign: bool = False) -> str:
+    cells = [f"{metrics[k]:+.3f}" if sign else f"{metrics[k]:.3f}" for k, _ in COLUMNS]
+    return f"| {name} | {images} | {model} | " + " | ".join(cells) + " |"
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--train", type=Path, default=SHARED / "train")
-    ap.add_argument("--test", type=Path, default=SHARED / "test")
-    ap.add_argument("--set", default="ppocrv6-small", help="model set name or folder (labeler models)")
-    ap.add_argument("--minutes", type=float, default=20.0)
+    ap.add_argument("--train", type=Path, default=EVAL / "sroie-retrain" / "train")
+    ap.add_argument("--test", type=Path, default=EVAL / "sroie-retrain" / "test")
+    ap.add_argument("--public", type=Path, default=EVAL / "public")
+    ap.add_argument("--skip-public", action="store_true", help="no forgetting check (faster trial runs)")
+    ap.add_argument("--set", default="default", help="base model set name or folder (labeler models)")
+    ap.add_argument("--minutes", type=float, default=20.0, help="training time budget (default: 20)")
+    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: the budget decides)")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: budget only)")
-    ap.add_argument("--lr", type=float, default=5e-5)
+    ap.add_argument("--nproc", type=int, default=1)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--lr", type=float, default=None, help="learning rate (default: the engine's)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--split", default="9:1", help="train:val of TRAIN by image (default 9:1)")
     ap.add_argument("--out", type=Path, default=REPO / "bench-out" / "retrain")
     args = ap.parse_args(argv)
     if not (args.train / "Label.txt").is_file():
         print(f"{args.train}: no Label.txt (../shared/eval absent?)", file=sys.stderr)
         return 2
 
-    import torch
-
-    from labeler.train.onnx_writeback import write_back
-    from labeler.train.rec_data import read_dict_file, read_rec_list
-    from labeler.train.rec_finetune import RecFinetuneConfig, finetune_rec
-
-    torch.set_num_threads(args.threads)
+    from labeler.ocr.project_models import write_model_set
     from labeler.ocr.registry import resolve_model_set
+    from labeler.train.evaluate import evaluate_model_set
 
-    model_set = resolve_model_set(args.set)
-    base_rec, dict_path = model_set.rec.path, model_set.rec.dict_path
-    if dict_path is None:
+    base = resolve_model_set(args.set)
+    if base.rec.dict_path is None:
         raise SystemExit(f"{args.set}: the rec model has no dictionary file")
-    charset = read_dict_file(dict_path)
-    train_export = _export(args.train, args.out / "train-export", 9, 1, 0, dict_path)
-    train = read_rec_list(train_export / "rec" / "train.txt", charset)
-    val = read_rec_list(train_export / "rec" / "val.txt", charset)
-    print(f"train {len(train)} crops (skipped {train.skipped}), val {len(val)} (skipped {val.skipped})", flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    export_dir = args.out / "export"
+    report = _export(args.train, export_dir, args.split, base.rec.dict_path, args.threads)
+    from labeler.train.engine import VAL_CROPS_MAX, cap_validation_list
 
-    def progress(event: dict) -> None:
-        print(json.dumps(event), flush=True)
+    cap_validation_list(export_dir, VAL_CROPS_MAX, args.seed)  # as `labeler train` validates
 
-    cfg = RecFinetuneConfig(lr=args.lr, time_budget_s=args.minutes * 60, max_steps=args.max_steps)
-    result = finetune_rec(base_rec, charset, train.samples, val.samples, cfg, progress)
-    tuned = args.out / "tuned" / base_rec.name
-    changed = write_back(base_rec, result.state, tuned)
-    print(f"fine-tune: {result.steps} steps, {result.epochs} epochs, {result.seconds:.0f} s, stopped: "
-          f"{result.stopped}; val acc {result.base_val_acc} -> {result.best_val_acc}; "
-          f"{len(changed)} tensors written to {tuned}", flush=True)
+    staged = args.out / "tuned-set"
+    if staged.exists():
+        shutil.rmtree(staged)
+    staged.mkdir()
+    tuned_rec = staged / base.rec.path.name
+    summary, train_s = _train(args, base, base.rec.dict_path, export_dir, report.splits["train"].rec_crops, tuned_rec)
+    write_model_set(staged, base, {"rec": tuned_rec}, "retrain-bench", f"{base.name} fine-tuned on {args.train}")
+    print(f"trained: {summary.get('steps')} steps, {summary.get('epochs')} epoch(s), stopped: {summary.get('stopped')}, "
+          f"val acc {summary.get('base_val_acc')} -> {summary.get('best_val_acc')}, {train_s:.0f} s", flush=True)
 
-    if (args.test / "Label.txt").is_file():
-        test_export = _export(args.test, args.out / "test-export", 1, 0, 0, dict_path)
-        test = read_rec_list(test_export / "rec" / "train.txt", charset)
-        base_acc = _accuracy(base_rec, charset, test.samples, args.threads)
-        tuned_acc = _accuracy(tuned, charset, test.samples, args.threads)
-        print(f"| test crops | base rec acc | tuned rec acc |\n|---|---|---|\n"
-              f"| {len(test)} | {base_acc:.3f} | {tuned_acc:.3f} |")
+    rows = ["| images | n | model | " + " | ".join(label for _, label in COLUMNS) + " |",
+            "|---|---|---|" + "---|" * len(COLUMNS)]
+    results: dict[str, dict[str, dict]] = {}
+    for held_out in _held_out_sets(args):
+        figures = {}
+        for which, model_set in (("base", base), ("tuned", staged)):
+            started = time.perf_counter()
+            pred = args.out / "eval" / f"{held_out.split.replace(' ', '_')}.{which}.txt"
+            ev = evaluate_model_set(model_set, held_out, args.threads, predictions_file=pred)
+            figures[which] = ev.metrics
+            print(f"{held_out.split} {which}: zero_edit {ev.metrics['zero_edit']:.3f} "
+                  f"({time.perf_counter() - started:.0f} s)", flush=True)
+        diff = {k: figures["tuned"][k] - figures["base"][k] for k, _ in COLUMNS}
+        rows += [_row(held_out.split, str(held_out.images), "base", figures["base"]),
+                 _row("", "", "tuned", figures["tuned"]), _row("", "", "tuned - base", diff, sign=True)]
+        results[held_out.split] = {**figures, "diff": diff}
+
+    print()
+    print("\n".join(rows))
+    print(f"\ntraining: {train_s / 60:.1f} min ({summary.get('steps')} steps of batch 8 on {args.threads} thread(s), "
+          f"{args.nproc} process(es); stopped: {summary.get('stopped')})")
+    test, public = results.get("sroie test"), results.get("public non-SROIE")
+    checks = [("fine-tune <= 20 min", train_s <= 20 * 60)]
+    if test:
+        checks += [("sroie test zero_edit >= 0.80", test["tuned"]["zero_edit"] >= 0.80),
+                   ("sroie test rec_acc >= 0.85", test["tuned"]["rec_acc"] >= 0.85)]
+    if public:
+        checks.append(("public non-SROIE zero_edit drop <= 0.01", public["diff"]["zero_edit"] >= -0.01))
+    print("targets: " + "; ".join(f"{name}: {'yes' if ok else 'NO'}" for name, ok in checks))
+    (args.out / "result.json").write_text(json.dumps({"train_seconds": train_s, "summary": summary,
+                                                      "results": results}, indent=1, default=str), "utf-8")
     return 0
 
 

@@ -44,7 +44,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, metavar="N", help="split and shuffling seed (default: 0)")
     p.add_argument("--threads", type=int, default=2, metavar="N", help="CPU threads (default: 2)")
     p.add_argument("--split", default="8:1:1", metavar="8:1:1", help="train:val:test ratios by image")
-    p.add_argument("--lr", type=float, default=None, help="learning rate (default: the engine's, 5e-5)")
+    p.add_argument("--lr", type=float, default=None, help="learning rate (default: the engine's, 2e-5)")
     p.add_argument("--keep-run", action="store_true", help="keep the work folder PROJECT_DIR/.labeler/runs/<time>")
     p.add_argument("--history", action="store_true", help="list the model versions with their metrics")
     p.add_argument("--rollback", metavar="VERSION|base", help="make VERSION (or the bundled set: base) active")

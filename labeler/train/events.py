@@ -121,9 +121,10 @@ class EventEmitter:
     def err(self) -> IO[str]:
         return self._err or sys.stderr
 
-    def __call__(self, event: dict) -> None:
+    def __call__(self, event: dict, human: bool | None = None) -> None:
         line = encode_event(event)
-        text = human_line(json.loads(line)) if self.human else None  # the JSON-safe values: NaN shows as "-"
+        human = self.human if human is None else human
+        text = human_line(json.loads(line)) if human else None  # the JSON-safe values: NaN shows as "-"
         if text:
             text = " ".join(text.splitlines())  # one event, one line
         with self._lock:
@@ -133,6 +134,10 @@ class EventEmitter:
             if text:
                 self.err.write(text + "\n")
                 self.err.flush()
+
+    def relay(self, event: dict) -> None:
+        """A child process's event: onto stdout only (the child wrote its own human line to the shared stderr)."""
+        self(event, human=False)
 
     def emit(self, kind: str, **fields: Any) -> None:
         self({"event": kind, **fields})

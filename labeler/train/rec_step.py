@@ -70,6 +70,7 @@ def train_rec_torchrun(nproc: int, export_dir: Path, base_rec_onnx: Path, dict_p
     child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=None, env=env, start_new_session=True)
     summary: dict = {}
     errors: list[str] = []
+    relay = getattr(emit, "relay", emit)  # the worker prints its own human lines to our stderr
 
     def pump() -> None:
         for raw in child.stdout:
@@ -83,7 +84,7 @@ def train_rec_torchrun(nproc: int, export_dir: Path, base_rec_onnx: Path, dict_p
             elif event["event"] == "error":
                 errors.append(str(event.get("message", "")))  # reported once, by the job, as its error
             elif parse_event(json.dumps(event)) is not None:
-                emit(event)
+                relay(event)
 
     reader = threading.Thread(target=pump, name="torchrun-relay", daemon=True)
     reader.start()

@@ -30,7 +30,7 @@ def _metrics(events: list[dict], which: str) -> dict:
     return next(e for e in events if e["event"] == "metrics" and e["which"] == which)
 
 
-def _check_run(proc: subprocess.CompletedProcess) -> list[dict]:
+def _check_run(proc: subprocess.CompletedProcess, split: str = "test") -> list[dict]:
     assert proc.returncode == 0, proc.stderr[-3000:]
     events = events_of(proc.stdout)
     kinds = [e["event"] for e in events]
@@ -43,7 +43,7 @@ def _check_run(proc: subprocess.CompletedProcess) -> list[dict]:
     assert [e["step"] for e in progress] == [1, 2]
     assert any(e["event"] == "validate" for e in events)
     base, tuned, result = _metrics(events, "base"), _metrics(events, "tuned"), events[-1]
-    assert base["split"] == tuned["split"] == "test" and base["images"] == tuned["images"] == 1
+    assert base["split"] == tuned["split"] == split and base["images"] == tuned["images"] == 1
     # The gate's decision is the rule applied to the figures it printed.
     assert result["accepted"] == (tuned["metrics"]["zero_edit"] > base["metrics"]["zero_edit"])
     assert result["base"] == base["metrics"] and result["tuned"] == tuned["metrics"]
@@ -147,10 +147,13 @@ def test_sigterm_mid_training_exits_130_and_leaves_nothing(tmp_path):
 
 
 def test_two_processes_on_cpu(tmp_path):
-    """--nproc 2: torch.distributed.run with gloo; the rank-0 events come through the parent."""
-    project = make_project(tmp_path / "proj", n_images=10, gap=3)
+    """--nproc 2: torch.distributed.run with gloo; the rank-0 events come through the parent.
+
+    Six images split 8:1:1 give no test image (5 train, 1 val): the gate falls back to the val split.
+    """
+    project = make_project(tmp_path / "proj", n_images=6, gap=3)
     proc = run_train(project, "--max-steps", "2", "--nproc", "2", "--threads", "2", timeout=300)
-    events = _check_run(proc)
+    events = _check_run(proc, split="val")
     assert events[0]["nproc"] == 2
     version = pm.list_versions(project)[0]
     assert version.training["world_size"] == 2 and version.training["nproc"] == 2
@@ -164,6 +167,12 @@ def test_errors_are_events_with_status_1(tmp_path):
     assert events[-1]["event"] == "error" and "no confirmed images" in events[-1]["message"]
     assert not (empty / ".labeler" / "runs").exists()
 
+    tiny = make_project(tmp_path / "tiny", n_images=3)  # 8:1:1 of 3 images: all train, nothing held out
+    proc = run_train(tiny, "--max-steps", "1")
+    assert proc.returncode == 1
+    assert "leave the test and val splits empty (--split 8:1:1)" in events_of(proc.stdout)[-1]["message"]
+    assert not (tiny / ".labeler" / "runs").exists() and pm.list_versions(tiny) == []
+
     bad = run_train(tmp_path / "missing", "--max-steps", "1")
     assert bad.returncode == 1 and "not a folder" in events_of(bad.stdout)[-1]["message"]
 
@@ -174,3 +183,17 @@ def test_det_without_the_det_engine_is_a_clear_error(tmp_path):
     proc = run_train(project, "--det", "--max-steps", "1")
     assert proc.returncode == 1
     assert events_of(proc.stdout)[-1]["message"] == "--det is not available yet (labeler.train.det_finetune is missing)"
+
+
+@pytest.mark.skipif(find_spec("labeler.train.det_finetune") is None, reason="no det fine-tune in this build: see above")
+def test_det_fine_tunes_the_detector_too(tmp_path):
+    project = make_project(tmp_path / "proj", n_images=10, gap=3)
+    proc = run_train(project, "--det", "--max-steps", "1")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    events = events_of(proc.stdout)
+    models = [e["model"] for e in events if e["event"] == "progress"]
+    assert models == ["rec", "det"]
+    base, tuned, result = _metrics(events, "base"), _metrics(events, "tuned"), events[-1]
+    assert result["accepted"] == (tuned["metrics"]["zero_edit"] > base["metrics"]["zero_edit"])
+    version = pm.list_versions(project)[0]
+    assert version.training["det"]["steps"] == 1 and version.training["steps"] == 1
