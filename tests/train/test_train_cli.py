@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -182,15 +181,6 @@ def test_errors_are_events_with_status_1(tmp_path):
     assert bad.returncode == 1 and "not a folder" in events_of(bad.stdout)[-1]["message"]
 
 
-@pytest.mark.skipif(find_spec("labeler.train.det_finetune") is not None, reason="det fine-tune present: see below")
-def test_det_without_the_det_engine_is_a_clear_error(tmp_path):
-    project = make_project(tmp_path / "proj", n_images=3)
-    proc = run_train(project, "--det", "--max-steps", "1")
-    assert proc.returncode == 1
-    assert events_of(proc.stdout)[-1]["message"] == "--det is not available yet (labeler.train.det_finetune is missing)"
-
-
-@pytest.mark.skipif(find_spec("labeler.train.det_finetune") is None, reason="no det fine-tune in this build: see above")
 def test_det_fine_tunes_the_detector_too(tmp_path):
     project = make_project(tmp_path / "proj", n_images=10, gap=3)
     proc = run_train(project, "--det", "--max-steps", "1")
