@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from labeler.core.atomic import atomic_write_text
+from labeler.core.atomic import atomic_write_text, fsync_dir
 from labeler.core.errors import FileError
 from labeler.ocr.registry import MANIFEST_NAME, ModelSet, bundled_models_dir, read_manifest, sha256_of, verify_model_set
 
@@ -250,14 +250,7 @@ def record_run(project_dir: str | os.PathLike, record: ModelVersion) -> None:
         write_history(project_dir, history)
 
 
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+_fsync_dir = fsync_dir  # one implementation, in labeler.core.atomic
 
 
 # ---------------------------------------------------------------------------------------------- staging
