@@ -1,6 +1,6 @@
 """Pre-labelling benchmark: speed, memory and accuracy of our pipeline (both model sets) and the peer.
 
-    python benchmarks/prelabel.py [--data ../shared/eval/public] [--threads 2] [--sets default,light]
+    python benchmarks/prelabel.py [--data ../shared/eval/public] [--threads 2] [--sets default,light] [--rounds N]
 
 Each system runs in its own subprocess on the same images with the same thread count, so peak
 memory is its own. The peer (RapidOCR 3.10.0, same PP-OCRv6 files) runs when `rapidocr` is importable.
@@ -139,6 +139,9 @@ def main() -> int:
     parser.add_argument("--sets", default="default,light", help="our model sets to run, comma-separated")
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--opts", default="", help="JSON of det/rec parameter overrides (experiments)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run the systems in turn this many times (a shared machine's speed drifts); "
+                             "the table shows the median round, the ratio is the median of the per-round ratios")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -155,12 +158,19 @@ def main() -> int:
             systems.append("peer")
     except ImportError:
         print("note: rapidocr not installed; peer row skipped (pip install rapidocr==3.10.0)")
+    rounds: dict[str, list[dict]] = {}
+    for _ in range(max(1, args.rounds)):
+        for system in systems:  # in turn, so drift of the machine's speed hits every system alike
+            res = _spawn(system.split(":")[-1] if system != "peer" else "peer", args, args.opts if system != "peer" else "")
+            if res is not None:
+                rounds.setdefault(system, []).append(res)
     rows = {}
-    for system in systems:
-        res = _spawn(system.split(":")[-1] if system != "peer" else "peer", args, args.opts if system != "peer" else "")
-        if res is None:
-            continue
+    for system, runs in rounds.items():
+        runs_by_time = sorted(runs, key=lambda r: sum(r["per_image"]))
+        res = dict(runs_by_time[len(runs_by_time) // 2])  # the median round
+        res["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
         res["metrics"] = _score(args.data, res["preds"])
+        res["round_totals"] = [sum(r["per_image"]) for r in runs]
         rows[system] = res
     n = len(_images(args.data))
     header = f"{'system':18} {'det s':>7} {'cls s':>6} {'rec s':>7} {'s/img':>6} {'med':>5} {'img/s':>6} {'load s':>6} {'peakMB':>7}"
@@ -179,11 +189,15 @@ def main() -> int:
         line += "".join(f" {r['metrics'][m]:12.3f}" for m in metric_names)
         print(line)
     if "peer" in rows:
-        peer_rate = n / sum(rows["peer"]["per_image"])
         print()
+        peer_totals = rows["peer"]["round_totals"]
         for system, r in rows.items():
-            if system != "peer":
-                print(f"speed ratio {system} / peer: {n / sum(r['per_image']) / peer_rate:.2f}x images per second")
+            if system == "peer":
+                continue
+            ratios = [p / o for p, o in zip(peer_totals, r["round_totals"])]
+            each = ", ".join(f"{x:.2f}" for x in ratios)
+            print(f"speed ratio {system} / peer: {statistics.median(ratios):.2f}x images per second"
+                  + (f" (median of {len(ratios)} rounds: {each})" if len(ratios) > 1 else ""))
     return 0
 
 

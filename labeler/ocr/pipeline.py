@@ -130,7 +130,7 @@ class OcrPipeline:
             params = ClsParams(height=int(shape[1]), width=int(shape[2]), thresh=float(cls_pre.get("thresh", 0.9)))
             self._cls = TextDirectionClassifier(OrtSession(self.model_set.cls.path, threads, spin=spin), params)
         parallel = threads if self.options.parallel_rec else 1
-        rec_session = OrtSession(self.model_set.rec.path, 1 if parallel > 1 else threads, spin=spin)
+        rec_session = OrtSession(self.model_set.rec.path, 1 if parallel > 1 else threads, spin=spin, arena=True)
         self._rec = TextRecognizer(rec_session, _read_charset(self.model_set, rec_session),
                                    self.options.rec or _rec_params(self.model_set), parallel=parallel)
 

@@ -99,3 +99,26 @@ def test_parallel_recognition_batches_match_serial_ones():
     a, b = serial(page), parallel(page)
     assert len(a.regions) >= 14  # more than one batch of 6, so the batches really ran in parallel
     assert [(r.text, round(r.score, 4)) for r in a.regions] == [(r.text, round(r.score, 4)) for r in b.regions]
+
+
+def test_inference_keeps_denormals_on_the_main_thread(pipeline):
+    """Sessions flush denormals (fast det) on their own threads only: the caller's floats stay IEEE."""
+    tiny = np.float32(1e-40)  # subnormal: zero under flush-to-zero / denormals-are-zero
+    assert tiny * np.float32(2.0) > 0
+    pipeline(render_lines(LINES))
+    assert tiny * np.float32(2.0) > 0
+    assert np.float32(2.0) * tiny / np.float32(2.0) == tiny
+
+
+def test_large_recognition_batches_release_their_arena_and_read_the_same():
+    """A very long line (input above the arena's shrink size) reads the same before and after."""
+    from labeler.ocr.session import SHRINK_ARENA_ABOVE_BYTES
+
+    line = "0123456789 " * 12
+    page = render_lines([line, "short"], size=(2600, 240), scale=1.0)
+    pipe = OcrPipeline("default", PipelineOptions(threads=2))
+    first = pipe(page)
+    ratio = max(np.ptp(r.points[:, 0]) / np.ptp(r.points[:, 1]) for r in first.regions)
+    assert 48 * ratio * 48 * 3 * 4 > SHRINK_ARENA_ABOVE_BYTES / 6  # wider than 960 px at the model's height 48
+    again = pipe(page)
+    assert [(r.text, round(r.score, 4)) for r in first.regions] == [(r.text, round(r.score, 4)) for r in again.regions]
