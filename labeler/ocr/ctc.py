@@ -35,3 +35,37 @@ def ctc_greedy_decode(probs: np.ndarray, charset: list[str], blank: int = 0) -> 
         score = float(p[keep].mean()) if kept.size else 0.0
         results.append((text, score))
     return results
+
+
+TEXT_CASES = ("upper", "lower")
+
+
+def case_fold_columns(charset: list[str], text_case: str) -> tuple[np.ndarray, np.ndarray]:
+    """(from, to) class indices folding each letter into its `text_case` partner ('a' -> 'A' for "upper").
+
+    Only letters whose partner is one character in the same dictionary take part; others are untouched.
+    """
+    if text_case not in TEXT_CASES:
+        raise ValueError(f"text case must be one of {TEXT_CASES}, not {text_case!r}")
+    index = {c: i for i, c in enumerate(charset)}
+    src, dst = [], []
+    for i, c in enumerate(charset[1:], start=1):
+        partner = c.upper() if text_case == "upper" else c.lower()
+        j = index.get(partner)
+        if len(c) == 1 and partner != c and j is not None and j != 0:
+            src.append(i)
+            dst.append(j)
+    return np.asarray(src, np.int64), np.asarray(dst, np.int64)
+
+
+def fold_case(probs: np.ndarray, columns: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """[N, T, C] probabilities with each folded letter's mass moved onto its partner (in place; returned).
+
+    A project that writes every letter in one case reads letters case-blind: 'a' 0.3 + 'A' 0.3 beats a
+    blank at 0.4, where taking the arg-max first and upper-casing after would drop the letter.
+    """
+    src, dst = columns
+    if src.size:
+        np.add.at(probs, (slice(None), slice(None), dst), probs[:, :, src])
+        probs[:, :, src] = 0.0
+    return probs

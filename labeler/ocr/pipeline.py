@@ -12,7 +12,7 @@ from labeler.core.crop import crop_quad, order_quad
 from labeler.core.errors import ModelError
 from labeler.core.model import TextRegion
 from labeler.ocr.cls import ClsParams, TextDirectionClassifier
-from labeler.ocr.ctc import load_charset
+from labeler.ocr.ctc import TEXT_CASES, load_charset
 from labeler.ocr.db_postprocess import DBParams
 from labeler.ocr.det import DetParams, TextDetector
 from labeler.ocr.rec import RecParams, TextRecognizer
@@ -89,7 +89,11 @@ def _det_params(model_set: ModelSet) -> DetParams:
 def _rec_params(model_set: ModelSet) -> RecParams:
     pre = model_set.rec.preprocess
     shape = pre.get("image_shape", [3, 48, 320])
-    return RecParams(height=int(shape[1]), min_width=int(shape[2]), batch_size=int(pre.get("batch_size", 6)))
+    text_case = str(model_set.rec.postprocess.get("text_case") or "")
+    if text_case and text_case not in TEXT_CASES:
+        raise ModelError(f"{model_set.folder}: rec postprocess text_case must be one of {TEXT_CASES}, not {text_case!r}")
+    return RecParams(height=int(shape[1]), min_width=int(shape[2]), batch_size=int(pre.get("batch_size", 6)),
+                     text_case=text_case)
 
 
 def _read_charset(model_set: ModelSet, session: OrtSession) -> list[str]:

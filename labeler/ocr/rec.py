@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from labeler.ocr.ctc import ctc_greedy_decode
+from labeler.ocr.ctc import case_fold_columns, ctc_greedy_decode, fold_case
 from labeler.ocr.session import InferenceSession
 
 
@@ -19,6 +19,7 @@ class RecParams:
     height: int = 48
     min_width: int = 320  # the width the model was trained at; narrower crops are padded up to it
     batch_size: int = 6
+    text_case: str = ""  # "upper"/"lower": the project writes every letter in that case (letters read case-blind)
 
 
 @dataclass
@@ -58,6 +59,7 @@ class TextRecognizer:
         self.params = params
         self.parallel = max(1, int(parallel))
         self._pool: ThreadPoolExecutor | None = None
+        self._fold = case_fold_columns(charset, params.text_case) if params.text_case else None
 
     def __call__(self, crops: list[np.ndarray]) -> RecResult:
         start = time.perf_counter()
@@ -71,6 +73,8 @@ class TextRecognizer:
             widest = max(ratios[i] for i in idx)
             width = max(self.params.min_width, int(math.ceil(h * widest)))
             probs = self.session.run(batch_tensor([crops[i] for i in idx], h, width))
+            if self._fold is not None:
+                probs = fold_case(np.array(probs, np.float32), self._fold)
             for i, (text, score) in zip(idx, ctc_greedy_decode(probs, self.charset)):
                 texts[i], scores[i] = text, score
 

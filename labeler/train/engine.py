@@ -17,6 +17,8 @@ labeler.train.rec_finetune and default_rec_config) and the held-out gate here.
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 import shutil
 import time
@@ -119,8 +121,10 @@ def default_rec_config(job: TrainJob, time_budget_s: float, train_crops: int):
       (0.753 vs 0.840 after 50 steps) without keeping other text: crop accuracy on the non-SROIE images of
       ../shared/eval/public fell 0.740 -> 0.540 with replay, -> 0.567 without. That loss is the labelling
       convention, not instability: SROIE writes lower-case print in upper case (552 of the base model's 855
-      wrong SROIE test readings differ only in case), and the tuned model upper-cases forms too. The gate
-      judges a project's model on that project's held-out images only.
+      wrong SROIE test readings differ only in case), and the tuned model upper-cases forms too.
+    - text case: so when the confirmed lines write (nearly) every letter in one case (project_text_case),
+      the loss folds each letter with its partner and the installed set reads letters case-blind and writes
+      them in the project's case (rec postprocess "text_case"): the network learns glyphs, not the case.
     """
     from labeler.train.rec_finetune import RecFinetuneConfig
 
@@ -129,6 +133,18 @@ def default_rec_config(job: TrainJob, time_budget_s: float, train_crops: int):
                              max_steps=job.max_steps, patience=3, val_every_steps=min(150, steps_per_epoch),
                              time_budget_s=time_budget_s, grad_clip=5.0, freeze_bn_stats=True,
                              seed=job.seed, device=job.device, num_threads=job.threads)
+
+
+def project_text_case(export_dir: Path) -> str:
+    """"upper"/"lower" when the exported training lines write every letter in one case (else "")."""
+    from labeler.core.conventions import uniform_text_case
+
+    train_list = export_dir / "rec" / "train.txt"
+    try:
+        lines = train_list.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return ""  # the training step reports an unreadable list with its own error
+    return uniform_text_case(line.split("\t", 1)[1] for line in lines if "\t" in line)
 
 
 def cap_validation_list(export_dir: Path, limit: int = VAL_CROPS_MAX, seed: int = 0) -> int:
@@ -223,7 +239,12 @@ class _Job:
         self.stage("train", f"fine-tuning the recognizer of {base.name} ({chosen_by}) on "
                             f"{report.splits['train'].rec_crops} crops of {train_images} images, budget "
                             f"{budget / 60:.1f} min")
-        training = self._train_rec(export_dir, base, dict_path, tuned_rec, budget, report.splits["train"].rec_crops)
+        text_case = project_text_case(export_dir)
+        if text_case:
+            self.stage("train", f"the confirmed labels write every letter in {text_case} case: letters are read "
+                                f"case-blind and written {text_case} case (the recognizer learns glyphs, not case)")
+        training = self._train_rec(export_dir, base, dict_path, tuned_rec, budget, report.splits["train"].rec_crops,
+                                   text_case)
         replace = {"rec": tuned_rec}
         if job.det:
             det_budget = max(0.0, job.time_budget_s - (time.perf_counter() - self.train_started))
@@ -233,7 +254,8 @@ class _Job:
         project_models.write_model_set(
             staged, base, replace, version,
             f"fine-tuned from {base.name} on {train_images} confirmed images of {self.project_dir.name}",
-            dict_path=dict_path, info={k: v for k, v in training.items() if k != "det"})
+            dict_path=dict_path, info={k: v for k, v in training.items() if k != "det"},
+            rec_postprocess={"text_case": text_case})
         tuned_metrics = self._evaluate("tuned", staged, held_out, run_dir / "eval" / "tuned.txt")
 
         decision = decide(base_metrics, tuned_metrics, held_out.split, held_out.images)
@@ -291,12 +313,12 @@ class _Job:
         return ev
 
     def _train_rec(self, export_dir: Path, base: ModelSet, dict_path: Path, out: Path, budget: float,
-                   crops: int) -> dict:
+                   crops: int, text_case: str = "") -> dict:
         from labeler.train import rec_step
 
         self.check_cancel()
         self.train_started = time.perf_counter()
-        cfg = default_rec_config(self.job, budget, crops)
+        cfg = dataclasses.replace(default_rec_config(self.job, budget, crops), text_case=text_case)
         try:
             if self.job.nproc > 1:
                 summary = rec_step.train_rec_torchrun(self.job.nproc, export_dir, base.rec.path, dict_path, out,
@@ -312,6 +334,8 @@ class _Job:
         summary.setdefault("seconds", round(time.perf_counter() - self.train_started, 1))
         summary["lr"], summary["batch_size"], summary["nproc"] = cfg.lr, cfg.batch_size, self.job.nproc
         summary["val_every_steps"] = cfg.val_every_steps
+        if text_case:
+            summary["text_case"] = text_case
         return summary
 
     def _train_det(self, export_dir: Path, base: ModelSet, out: Path, budget: float) -> dict:

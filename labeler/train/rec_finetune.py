@@ -33,7 +33,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from labeler.ocr.ctc import ctc_greedy_decode
+from labeler.ocr.ctc import case_fold_columns, ctc_greedy_decode, fold_case
 from labeler.train.distributed import DistContext
 from labeler.train.onnx_module import OnnxModule, denormals_flushed
 from labeler.train.rec_data import (
@@ -73,6 +73,10 @@ class RecFinetuneConfig:
     seed: int = 0
     device: str = "cpu"
     num_threads: int = 0  # 0: leave torch's default
+    # "upper"/"lower": the project writes every letter in that case (labeler.core.conventions). The loss
+    # then reads each letter and its partner as one class, so training teaches glyphs, not the case
+    # convention, which inference applies by folding the same way (labeler.ocr.ctc.fold_case).
+    text_case: str = ""
 
 
 @dataclass
@@ -97,8 +101,40 @@ class _Validation:
     seconds: float
 
 
-def ctc_loss(log_probs: torch.Tensor, labels: Sequence[Sequence[int]]) -> torch.Tensor:
+@dataclass(frozen=True)
+class CaseFold:
+    """Letters read as their partner in one case: log-probabilities summed, labels mapped."""
+    columns: tuple[np.ndarray, np.ndarray]  # (from, to) class indices, labeler.ocr.ctc.case_fold_columns
+    to_unique: torch.Tensor
+    to_position: torch.Tensor  # for each `from` column, the index of its partner in to_unique
+    label_map: dict[int, int]
+
+    @classmethod
+    def of(cls, charset: list[str], text_case: str) -> CaseFold | None:
+        if not text_case:
+            return None
+        src, dst = case_fold_columns(charset, text_case)
+        unique, position = np.unique(dst, return_inverse=True)
+        return cls((src, dst), torch.from_numpy(unique), torch.from_numpy(position.astype(np.int64)),
+                   {int(a): int(b) for a, b in zip(src, dst)})
+
+    def log_probs(self, lp: torch.Tensor) -> torch.Tensor:
+        src = torch.from_numpy(self.columns[0]).to(lp.device)
+        to, pos = self.to_unique.to(lp.device), self.to_position.to(lp.device)
+        moved = torch.zeros(lp.shape[:2] + (len(to),), dtype=lp.dtype, device=lp.device)
+        moved = moved.index_add(2, pos, lp[..., src].exp())
+        out = lp.clone()
+        out[..., to] = torch.log(torch.clamp(lp[..., to].exp() + moved, min=1e-30))
+        return out
+
+    def labels(self, labels: Sequence[Sequence[int]]) -> list[list[int]]:
+        return [[self.label_map.get(c, c) for c in seq] for seq in labels]
+
+
+def ctc_loss(log_probs: torch.Tensor, labels: Sequence[Sequence[int]], fold: CaseFold | None = None) -> torch.Tensor:
     """CTC loss of [N, T, C] log-probabilities (blank = 0): per sample divided by its label length, then averaged."""
+    if fold is not None:
+        log_probs, labels = fold.log_probs(log_probs), fold.labels(labels)
     n, t, _ = log_probs.shape
     targets = torch.tensor([c for seq in labels for c in seq], dtype=torch.long)
     target_lengths = torch.tensor([len(seq) for seq in labels], dtype=torch.long)
@@ -131,6 +167,7 @@ def validate(model: OnnxModule, samples: Sequence[RecSample], charset: list[str]
     mine = dist.shard(batches) if dist else batches
     rounds = math.ceil(len(batches) / dist.world) if dist else len(batches)
     correct, loss_sum, n_batches = 0, 0.0, 0
+    fold = CaseFold.of(charset, cfg.text_case)
     with torch.no_grad():
         for k in range(rounds):
             stop = should_stop is not None and should_stop()
@@ -143,9 +180,12 @@ def validate(model: OnnxModule, samples: Sequence[RecSample], charset: list[str]
             chosen = [samples[i] for i in mine[k]]
             x, labels = make_batch(chosen, None, cfg.height, cfg.min_width, cfg.max_width)
             lp = model_log_probs(model, torch.from_numpy(x).to(cfg.device))
-            loss_sum += float(ctc_loss(lp, labels))
+            loss_sum += float(ctc_loss(lp, labels, fold))
             n_batches += 1
-            for s, (text, _) in zip(chosen, ctc_greedy_decode(lp.exp().cpu().numpy(), charset)):
+            probs = lp.exp().cpu().numpy()
+            if fold is not None:
+                probs = fold_case(probs, fold.columns)  # read as inference reads with this convention
+            for s, (text, _) in zip(chosen, ctc_greedy_decode(probs, charset)):
                 correct += text == s.text
     if dist:
         correct, loss_sum, n_batches = dist.sum(correct, loss_sum, n_batches)
@@ -167,7 +207,7 @@ def planned_steps(n_train: int, cfg: RecFinetuneConfig, world: int = 1) -> int:
 
 def backward_on_shard(model: OnnxModule, net: torch.nn.Module, samples: Sequence[RecSample], global_count: int,
                       width: int, cfg: RecFinetuneConfig, dist: DistContext,
-                      rng: np.random.Generator | None) -> float:
+                      rng: np.random.Generator | None, fold: CaseFold | None = None) -> float:
     """Forward + backward of this rank's share of one global batch; returns the global batch's mean loss.
 
     Every rank pads to the global batch's width (`width`) and weighs its mean loss by its share, so the
@@ -176,7 +216,7 @@ def backward_on_shard(model: OnnxModule, net: torch.nn.Module, samples: Sequence
     x, labels = make_batch(samples, rng if cfg.augment else None, cfg.height, width, width, cfg.augment)
     x_t = torch.from_numpy(x).to(cfg.device)
     lp = net(x_t, log_probs=True) if model.ends_in_softmax else torch.log(torch.clamp(net(x_t), min=1e-10))
-    loss = ctc_loss(lp, labels)
+    loss = ctc_loss(lp, labels, fold)
     (loss * (len(samples) * dist.world / global_count)).backward()
     (total,) = dist.sum(float(loss.detach()) * len(samples))
     return total / global_count
@@ -230,6 +270,7 @@ def _finetune_rec(onnx_path: str | Path, charset: list[str], train: Sequence[Rec
     if classes != len(charset):
         raise ValueError(f"model has {classes} classes but the dictionary gives {len(charset)}")
     net = dist.wrap(model) if dist is not None else model
+    fold = CaseFold.of(charset, cfg.text_case)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
 
     val_cost = 0.0
@@ -293,13 +334,13 @@ def _finetune_rec(onnx_path: str | Path, charset: list[str], train: Sequence[Rec
             if dist is None:
                 x, labels = make_batch([train[i] for i in idx], rng if cfg.augment else None,
                                        cfg.height, cfg.min_width, cfg.max_width, cfg.augment)
-                loss = ctc_loss(model_log_probs(model, torch.from_numpy(x).to(cfg.device)), labels)
+                loss = ctc_loss(model_log_probs(model, torch.from_numpy(x).to(cfg.device)), labels, fold)
                 loss.backward()
                 step_loss = float(loss.detach())
             else:
                 width = batch_width([train[i].image for i in idx], cfg.height, cfg.min_width, cfg.max_width)
                 step_loss = backward_on_shard(model, net, [train[i] for i in dist.shard(idx)], len(idx), width,
-                                              cfg, dist, aug_rng)
+                                              cfg, dist, aug_rng, fold)
             if cfg.grad_clip:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             opt.step()

@@ -154,3 +154,28 @@ def test_prelabel_uses_the_active_version_unless_models_given(tmp_path, capsys):
     rec.write_bytes(rec.read_bytes()[:-1])
     assert main(["prelabel", str(folder), "--threads", "1", "--force"]) == 2
     assert f"{rec}: sha256 mismatch" in capsys.readouterr().err
+
+
+def test_staged_set_carries_the_projects_text_case_and_the_pipeline_applies_it(project):
+    from labeler.ocr.pipeline import OcrPipeline
+    from tests.conftest import render_lines
+
+    base = resolve_model_set("default")
+    staged = project / "staged-case"
+    pm.write_model_set(staged, base, {}, "v-case", "upper-case project", rec_postprocess={"text_case": "upper"})
+    model_set = resolve_model_set(staged)
+    assert model_set.rec.postprocess["text_case"] == "upper"
+    page = render_lines(["hello world", "Total 42.50"])
+    plain = [r.text for r in OcrPipeline(base)(page).regions]
+    cased = [r.text for r in OcrPipeline(model_set)(page).regions]
+    assert any(t != t.upper() for t in plain)
+    assert cased == [t.upper() for t in plain]
+    # A later set from this one, for a project without the convention, drops it.
+    again = project / "staged-again"
+    pm.write_model_set(again, model_set, {}, "v-again", "mixed", rec_postprocess={"text_case": ""})
+    assert "text_case" not in resolve_model_set(again).rec.postprocess
+    bad = json.loads((staged / "manifest.json").read_text("utf-8"))
+    bad["rec"]["postprocess"]["text_case"] = "title"
+    (staged / "manifest.json").write_text(json.dumps(bad), "utf-8")
+    with pytest.raises(ModelError, match="text_case"):
+        OcrPipeline(resolve_model_set(staged)).load()

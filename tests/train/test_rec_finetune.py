@@ -88,3 +88,36 @@ def test_validation_every_n_steps(data):
     # base, after step 2, and after the last (third) step
     assert [(e["step"]) for e in events if e["stage"] == "validate" and e["loss"] is not None] == [0, 2, 3]
     assert [h["step"] for h in result.history] == [2, 3]
+
+
+def test_case_fold_loss_reads_a_letter_and_its_partner_as_one_class(data):
+    from labeler.train.rec_finetune import CaseFold, ctc_loss
+
+    charset, _ = data
+    fold = CaseFold.of(charset, "upper")
+    assert CaseFold.of(charset, "") is None
+    a, big_a, one = charset.index("a"), charset.index("A"), charset.index("1")
+    logits = torch.randn(2, 12, len(charset), requires_grad=True)
+    lp = torch.log_softmax(logits, dim=2)
+    folded = fold.log_probs(lp)
+    torch.testing.assert_close(folded[..., big_a].exp(), lp[..., a].exp() + lp[..., big_a].exp())
+    torch.testing.assert_close(folded[..., one], lp[..., one])  # digits untouched
+    # A lower-case label is the same target as its upper-case partner once folded.
+    torch.testing.assert_close(ctc_loss(lp, [[a, one], [big_a]], fold), ctc_loss(lp, [[big_a, one], [big_a]], fold))
+    ctc_loss(lp, [[big_a, one], [big_a]], fold).backward()
+    grad = logits.grad
+    assert torch.isfinite(grad).all() and grad[..., a].abs().sum() > 0  # both cases get the gradient
+
+
+def test_upper_case_project_validates_case_blind(data):
+    """Upper-cased labels: the base model's mixed-case readings count as right once letters fold."""
+    from dataclasses import replace as dc_replace
+
+    charset, samples = data
+    index = {c: i for i, c in enumerate(charset)}
+    upper = [dc_replace(s, text=s.text.upper(), labels=tuple(index[c] for c in s.text.upper())) for s in samples[:8]]
+    plain = finetune_rec(V6_REC, charset, upper[:4], upper, RecFinetuneConfig(max_steps=1, augment=None))
+    folded = finetune_rec(V6_REC, charset, upper[:4], upper,
+                          RecFinetuneConfig(max_steps=1, augment=None, text_case="upper"))
+    assert folded.base_val_acc > plain.base_val_acc  # "Hello", "qty 3" read right only case-blind
+    assert folded.steps == 1 and np.isfinite(folded.history[0]["train_loss"])
