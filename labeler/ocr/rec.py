@@ -74,7 +74,7 @@ class TextRecognizer:
             width = max(self.params.min_width, int(math.ceil(h * widest)))
             probs = self.session.run(batch_tensor([crops[i] for i in idx], h, width))
             if self._fold is not None:
-                probs = fold_case(np.array(probs, np.float32), self._fold)
+                probs = fold_case(np.asarray(probs, np.float32), self._fold)  # our own copy: fold in place
             for i, (text, score) in zip(idx, ctc_greedy_decode(probs, self.charset)):
                 texts[i], scores[i] = text, score
 

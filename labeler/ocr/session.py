@@ -39,7 +39,7 @@ class OrtSession:
         # and collapses under contention, so it is opt-in.
         opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
         # Flush denormals to zero: PP-OCRv6 det holds ~256k denormal weights and every one costs a
-        # microcode assist; detection runs ~35% faster and the outputs stay the same.
+        # microcode assist; detection runs ~2.2x faster (39 -> 18 s on the public set), same outputs.
         opts.add_session_config_entry("session.set_denormal_as_zero", "1")
         try:
             # Creating a session also flushes denormals on the creating thread: never the main one.
