@@ -66,6 +66,8 @@ def _train(args, base, dict_path: Path, export_dir: Path, crops: int, tuned_rec:
     job = TrainJob(project_dir=args.train, time_budget_s=args.minutes * 60, nproc=args.nproc, device=args.device,
                    max_steps=args.max_steps, seed=args.seed, threads=args.threads, lr=args.lr)
     cfg = replace(default_rec_config(job, args.minutes * 60, crops), text_case=text_case)
+    if args.case_split_weight is not None:
+        cfg = replace(cfg, case_split_weight=args.case_split_weight)
     print(f"fine-tune: lr {cfg.lr}, batch {cfg.batch_size}, validation every {cfg.val_every_steps} steps, patience "
           f"{cfg.patience}, budget {args.minutes} min, {args.threads} thread(s), {args.nproc} process(es), "
           f"text case rule: {text_case or 'none'}", flush=True)
@@ -121,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--lr", type=float, default=None, help="learning rate (default: the engine's)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--case-split-weight", type=float, default=None,
+                    help="weight of keeping the base model's split between a letter's cases (default: the engine's)")
     ap.add_argument("--no-case-rule", action="store_true", help="train without the project's text-case convention")
     ap.add_argument("--split", default="9:1", help="train:val of TRAIN by image (default 9:1)")
     ap.add_argument("--out", type=Path, default=REPO / "bench-out" / "retrain")

@@ -77,6 +77,7 @@ class RecFinetuneConfig:
     # then reads each letter and its partner as one class, so training teaches glyphs, not the case
     # convention, which inference applies by folding the same way (labeler.ocr.ctc.fold_case).
     text_case: str = ""
+    case_split_weight: float = 0.0  # with text_case: keep the base model's split between a letter's cases
 
 
 @dataclass
@@ -129,6 +130,18 @@ class CaseFold:
 
     def labels(self, labels: Sequence[Sequence[int]]) -> list[list[int]]:
         return [[self.label_map.get(c, c) for c in seq] for seq in labels]
+
+
+def case_split_loss(lp: torch.Tensor, base_lp: torch.Tensor, fold: CaseFold) -> torch.Tensor:
+    """How far the model's split between each letter's two cases moved from the base model's, weighted
+    by how likely the base model finds the letter there (Bernoulli cross-entropy on the split)."""
+    src = torch.from_numpy(fold.columns[0]).to(lp.device)
+    dst = torch.from_numpy(fold.columns[1]).to(lp.device)
+    split = lp[..., dst] - lp[..., src]
+    base_split = base_lp[..., dst] - base_lp[..., src]
+    weight = base_lp[..., dst].exp() + base_lp[..., src].exp()
+    return F.binary_cross_entropy_with_logits(split, torch.sigmoid(base_split), weight=weight,
+                                              reduction="sum") / weight.sum().clamp(min=1e-6)
 
 
 def ctc_loss(log_probs: torch.Tensor, labels: Sequence[Sequence[int]], fold: CaseFold | None = None) -> torch.Tensor:
@@ -271,6 +284,11 @@ def _finetune_rec(onnx_path: str | Path, charset: list[str], train: Sequence[Rec
         raise ValueError(f"model has {classes} classes but the dictionary gives {len(charset)}")
     net = dist.wrap(model) if dist is not None else model
     fold = CaseFold.of(charset, cfg.text_case)
+    base_model = None
+    if fold is not None and cfg.case_split_weight > 0 and dist is None:
+        base_model = OnnxModule(onnx_path, freeze_bn_stats=True).to(cfg.device).eval()
+        for p in base_model.parameters():
+            p.requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
 
     val_cost = 0.0
@@ -334,7 +352,13 @@ def _finetune_rec(onnx_path: str | Path, charset: list[str], train: Sequence[Rec
             if dist is None:
                 x, labels = make_batch([train[i] for i in idx], rng if cfg.augment else None,
                                        cfg.height, cfg.min_width, cfg.max_width, cfg.augment)
-                loss = ctc_loss(model_log_probs(model, torch.from_numpy(x).to(cfg.device)), labels, fold)
+                x_t = torch.from_numpy(x).to(cfg.device)
+                lp = model_log_probs(model, x_t)
+                loss = ctc_loss(lp, labels, fold)
+                if base_model is not None:
+                    with torch.no_grad():
+                        base_lp = model_log_probs(base_model, x_t)
+                    loss = loss + cfg.case_split_weight * case_split_loss(lp, base_lp, fold)
                 loss.backward()
                 step_loss = float(loss.detach())
             else:

@@ -121,3 +121,23 @@ def test_upper_case_project_validates_case_blind(data):
                           RecFinetuneConfig(max_steps=1, augment=None, text_case="upper"))
     assert folded.base_val_acc > plain.base_val_acc  # "Hello", "qty 3" read right only case-blind
     assert folded.steps == 1 and np.isfinite(folded.history[0]["train_loss"])
+
+
+def test_case_split_loss_pulls_the_split_back_to_the_base_models(data):
+    from labeler.train.rec_finetune import CaseFold, case_split_loss
+
+    charset, _ = data
+    fold = CaseFold.of(charset, "upper")
+    a, big_a = charset.index("a"), charset.index("A")
+    base_logits = torch.randn(1, 6, len(charset))
+    base_logits[..., a] += 6.0  # the base model reads a lower-case 'a' here
+    base_lp = torch.log_softmax(base_logits, dim=2)
+    moved_logits = base_logits.clone()
+    moved_logits[..., big_a] += 8.0  # a tuned model that turned it into 'A'
+    moved_logits.requires_grad_(True)
+    same = case_split_loss(base_lp, base_lp, fold)
+    moved = case_split_loss(torch.log_softmax(moved_logits, dim=2), base_lp, fold)
+    assert float(moved) > float(same) + 0.3
+    moved.backward()
+    assert float(moved_logits.grad[..., big_a].sum()) > 0  # descent lowers 'A' again
+    assert float(moved_logits.grad[..., a].sum()) < 0  # and raises 'a'
