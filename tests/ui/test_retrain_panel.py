@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+import cv2
 import pytest
 from PyQt5.QtCore import QTimer
 from PyQt5.QtWidgets import QMessageBox
@@ -176,8 +177,13 @@ def test_panel_follows_a_scripted_training_run_and_switches_the_model(make_windo
     qtbot.waitUntil(lambda: not window.batch.running, timeout=120000)  # loads the new model: slow on a busy machine
     assert sorted(window.batch.applied) == ["img1.png", "img10.png"], messages
     img1, img2, img10 = (ed.project.record(p) for p in ("img1.png", "img2.png", "img10.png"))
-    # "Tota1" was the old pre-label
-    assert [r.transcription.strip() for r in img1.regions] == ["hello world", "Total: 42.5"]
+    # The labels are the new model's own reading of the page ("Tota1" was the old pre-label); whether the
+    # light model reads the gap after "Total:" as a space differs between opencv/onnxruntime releases.
+    from labeler.ocr.pipeline import OcrPipeline
+    direct = OcrPipeline(str(model_dir))(cv2.imread(str(project_folder / "img1.png")))
+    relabelled = [r.transcription.strip() for r in img1.regions]
+    assert relabelled == [r.text.strip() for r in direct.regions]
+    assert [t.replace(" ", "") for t in relabelled] == ["helloworld", "Total:42.5"]
     assert img10.status is ImageStatus.PRELABELLED and img10.regions
     assert img2.status is ImageStatus.CONFIRMED and [r.transcription for r in img2.regions] == ["second page"]
     assert ed.pipeline().model_set.folder == model_dir  # the labels came from the manifest in the project
