@@ -132,16 +132,23 @@ class CaseFold:
         return [[self.label_map.get(c, c) for c in seq] for seq in labels]
 
 
-def case_split_loss(lp: torch.Tensor, base_lp: torch.Tensor, fold: CaseFold) -> torch.Tensor:
-    """How far the model's split between each letter's two cases moved from the base model's, weighted
-    by how likely the base model finds the letter there (Bernoulli cross-entropy on the split)."""
+def case_split_terms(lp: torch.Tensor, base_lp: torch.Tensor, fold: CaseFold) -> tuple[torch.Tensor, torch.Tensor]:
+    """Weighted sum and weight sum of the case-split cross-entropy (see case_split_loss), kept apart so
+    data-parallel ranks can divide by the whole batch's weight."""
     src = torch.from_numpy(fold.columns[0]).to(lp.device)
     dst = torch.from_numpy(fold.columns[1]).to(lp.device)
     split = lp[..., dst] - lp[..., src]
     base_split = base_lp[..., dst] - base_lp[..., src]
     weight = base_lp[..., dst].exp() + base_lp[..., src].exp()
-    return F.binary_cross_entropy_with_logits(split, torch.sigmoid(base_split), weight=weight,
-                                              reduction="sum") / weight.sum().clamp(min=1e-6)
+    total = F.binary_cross_entropy_with_logits(split, torch.sigmoid(base_split), weight=weight, reduction="sum")
+    return total, weight.sum()
+
+
+def case_split_loss(lp: torch.Tensor, base_lp: torch.Tensor, fold: CaseFold) -> torch.Tensor:
+    """How far the model's split between each letter's two cases moved from the base model's, weighted
+    by how likely the base model finds the letter there (Bernoulli cross-entropy on the split)."""
+    total, weight = case_split_terms(lp, base_lp, fold)
+    return total / weight.clamp(min=1e-6)
 
 
 def ctc_loss(log_probs: torch.Tensor, labels: Sequence[Sequence[int]], fold: CaseFold | None = None) -> torch.Tensor:
@@ -154,6 +161,17 @@ def ctc_loss(log_probs: torch.Tensor, labels: Sequence[Sequence[int]], fold: Cas
     input_lengths = torch.full((n,), t, dtype=torch.long)
     return F.ctc_loss(log_probs.permute(1, 0, 2).float(), targets, input_lengths, target_lengths,
                       blank=0, reduction="mean", zero_infinity=True)
+
+
+def training_loss(lp: torch.Tensor, labels: Sequence[Sequence[int]], x: torch.Tensor, cfg: RecFinetuneConfig,
+                  fold: CaseFold | None, base_model: OnnxModule | None) -> torch.Tensor:
+    """CTC loss of one batch, plus the case-split term when a frozen base model is given."""
+    loss = ctc_loss(lp, labels, fold)
+    if base_model is not None and fold is not None:
+        with torch.no_grad():
+            base_lp = model_log_probs(base_model, x)
+        loss = loss + cfg.case_split_weight * case_split_loss(lp, base_lp, fold)
+    return loss
 
 
 def model_log_probs(model: OnnxModule, x: torch.Tensor) -> torch.Tensor:
@@ -220,7 +238,8 @@ def planned_steps(n_train: int, cfg: RecFinetuneConfig, world: int = 1) -> int:
 
 def backward_on_shard(model: OnnxModule, net: torch.nn.Module, samples: Sequence[RecSample], global_count: int,
                       width: int, cfg: RecFinetuneConfig, dist: DistContext,
-                      rng: np.random.Generator | None, fold: CaseFold | None = None) -> float:
+                      rng: np.random.Generator | None, fold: CaseFold | None = None,
+                      base_model: OnnxModule | None = None) -> float:
     """Forward + backward of this rank's share of one global batch; returns the global batch's mean loss.
 
     Every rank pads to the global batch's width (`width`) and weighs its mean loss by its share, so the
@@ -229,10 +248,19 @@ def backward_on_shard(model: OnnxModule, net: torch.nn.Module, samples: Sequence
     x, labels = make_batch(samples, rng if cfg.augment else None, cfg.height, width, width, cfg.augment)
     x_t = torch.from_numpy(x).to(cfg.device)
     lp = net(x_t, log_probs=True) if model.ends_in_softmax else torch.log(torch.clamp(net(x_t), min=1e-10))
-    loss = ctc_loss(lp, labels, fold)
-    (loss * (len(samples) * dist.world / global_count)).backward()
-    (total,) = dist.sum(float(loss.detach()) * len(samples))
-    return total / global_count
+    ctc = ctc_loss(lp, labels, fold)
+    loss = ctc * (len(samples) * dist.world / global_count)
+    split = torch.zeros(())
+    if base_model is not None and fold is not None:
+        with torch.no_grad():
+            base_lp = model_log_probs(base_model, x_t)
+        part, weight = case_split_terms(lp, base_lp, fold)
+        (weight_all,) = dist.sum(float(weight))  # the whole batch's weight, as one process divides by
+        split = part / max(weight_all, 1e-6)
+        loss = loss + cfg.case_split_weight * split * dist.world
+    loss.backward()
+    total, split_all = dist.sum(float(ctc.detach()) * len(samples), float(split.detach()))
+    return total / global_count + cfg.case_split_weight * split_all
 
 
 def finetune_rec(onnx_path: str | Path, charset: list[str], train: Sequence[RecSample], val: Sequence[RecSample],
@@ -285,7 +313,7 @@ def _finetune_rec(onnx_path: str | Path, charset: list[str], train: Sequence[Rec
     net = dist.wrap(model) if dist is not None else model
     fold = CaseFold.of(charset, cfg.text_case)
     base_model = None
-    if fold is not None and cfg.case_split_weight > 0 and dist is None:
+    if fold is not None and cfg.case_split_weight > 0:
         base_model = OnnxModule(onnx_path, freeze_bn_stats=True).to(cfg.device).eval()
         for p in base_model.parameters():
             p.requires_grad_(False)
@@ -353,18 +381,13 @@ def _finetune_rec(onnx_path: str | Path, charset: list[str], train: Sequence[Rec
                 x, labels = make_batch([train[i] for i in idx], rng if cfg.augment else None,
                                        cfg.height, cfg.min_width, cfg.max_width, cfg.augment)
                 x_t = torch.from_numpy(x).to(cfg.device)
-                lp = model_log_probs(model, x_t)
-                loss = ctc_loss(lp, labels, fold)
-                if base_model is not None:
-                    with torch.no_grad():
-                        base_lp = model_log_probs(base_model, x_t)
-                    loss = loss + cfg.case_split_weight * case_split_loss(lp, base_lp, fold)
+                loss = training_loss(model_log_probs(model, x_t), labels, x_t, cfg, fold, base_model)
                 loss.backward()
                 step_loss = float(loss.detach())
             else:
                 width = batch_width([train[i].image for i in idx], cfg.height, cfg.min_width, cfg.max_width)
                 step_loss = backward_on_shard(model, net, [train[i] for i in dist.shard(idx)], len(idx), width,
-                                              cfg, dist, aug_rng, fold)
+                                              cfg, dist, aug_rng, fold, base_model)
             if cfg.grad_clip:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             opt.step()

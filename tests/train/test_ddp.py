@@ -20,13 +20,14 @@ from onnx import numpy_helper  # noqa: E402
 
 from labeler.train.onnx_module import OnnxModule  # noqa: E402
 from labeler.train.rec_data import make_batch, read_dict_file, read_rec_list  # noqa: E402
-from labeler.train.rec_finetune import RecFinetuneConfig, ctc_loss, model_log_probs  # noqa: E402
+from labeler.train.rec_finetune import CaseFold, RecFinetuneConfig, model_log_probs, training_loss  # noqa: E402
 from labeler.train.rec_worker import config_to_json, train_rec  # noqa: E402
 from tests.train.train_helpers import (  # noqa: E402
     REPO,
     V6_DICT,
     V6_REC,
     ddp_gradient_rank,
+    moved_base_model,
     ort_session,
     small_rec_export,
 )
@@ -49,19 +50,26 @@ def _flat(grads: dict) -> np.ndarray:
     return np.concatenate([np.asarray(grads[k], np.float64).ravel() for k in sorted(grads)])
 
 
-def test_two_process_gradient_equals_the_whole_batch_gradient(export, tmp_path):
+@pytest.mark.parametrize("text_case", ["", "upper"])
+def test_two_process_gradient_equals_the_whole_batch_gradient(export, tmp_path, text_case):
     # 7 crops of different widths: shards of 4 and 3, each narrower than the whole batch.
-    torch.multiprocessing.spawn(ddp_gradient_rank, args=(2, _free_port(), str(export), str(tmp_path)), nprocs=2)
+    # "upper": the case-folded loss plus the case-split term, whose weight sum spans both shards.
+    torch.multiprocessing.spawn(ddp_gradient_rank, args=(2, _free_port(), str(export), str(tmp_path), text_case),
+                                nprocs=2)
     saved = np.load(tmp_path / "grads.npz")
     ddp = {k: saved[k] for k in saved.files if k != "loss"}
 
     samples = read_rec_list(export / "rec" / "train.txt", read_dict_file(V6_DICT)).samples[:7]
     model = OnnxModule(V6_REC).train()
+    cfg = RecFinetuneConfig(text_case=text_case, case_split_weight=1.0 if text_case else 0.0)
+    fold = CaseFold.of(read_dict_file(V6_DICT), text_case)
+    base_model = moved_base_model() if text_case else None
 
     def grads_of(chosen):
         model.zero_grad(set_to_none=True)
         x, labels = make_batch(chosen)
-        loss = ctc_loss(model_log_probs(model, torch.from_numpy(x)), labels)
+        x_t = torch.from_numpy(x)
+        loss = training_loss(model_log_probs(model, x_t), labels, x_t, cfg, fold, base_model)
         loss.backward()
         return float(loss.detach()), {k: p.grad.numpy().copy() for k, p in model.params.items()}
 
@@ -74,6 +82,10 @@ def test_two_process_gradient_equals_the_whole_batch_gradient(export, tmp_path):
     # What a rank alone (no all-reduce) would step with is far off: the check above can tell.
     _, alone = grads_of(samples[0::2])
     assert np.linalg.norm(_flat(alone) - ref) / np.linalg.norm(ref) > 0.05
+    if text_case:  # the split term is in that gradient: without it the gradient is far off too
+        base_model = None
+        _, fold_only = grads_of(samples)
+        assert np.linalg.norm(_flat(fold_only) - ref) / np.linalg.norm(ref) > 0.01
 
 
 def test_torch_distributed_run_two_ranks(export, tmp_path):

@@ -78,9 +78,26 @@ def small_rec_export(root: Path, n_val: int = 4, val_degrade: float = 0.3) -> Pa
     return write_split_rec_export(root, train, val)
 
 
-def ddp_gradient_rank(rank: int, world: int, port: int, export_dir: str, out_dir: str) -> None:
+def moved_base_model():
+    """The v6 recognizer with every weight nudged by seeded noise: a "base" the model under training differs
+    from, so the case-split term has a gradient (it has none where the two models agree)."""
+    import torch
+
+    from labeler.train.onnx_module import OnnxModule
+
+    model = OnnxModule(V6_REC).eval()
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.05 * p.std().nan_to_num() * torch.randn(p.shape, generator=gen))
+            p.requires_grad_(False)
+    return model
+
+
+def ddp_gradient_rank(rank: int, world: int, port: int, export_dir: str, out_dir: str, text_case: str = "") -> None:
     """One rank of the gradient check (torch.multiprocessing.spawn target): this rank's share of the first
-    7 training crops through rec_finetune.backward_on_shard under DDP; rank 0 saves the gradients."""
+    7 training crops through rec_finetune.backward_on_shard under DDP; rank 0 saves the gradients.
+    With a text_case the loss is case-folded and carries the case-split term against a frozen base model."""
     import numpy as np
     import torch
     import torch.distributed as dist
@@ -88,18 +105,20 @@ def ddp_gradient_rank(rank: int, world: int, port: int, export_dir: str, out_dir
     from labeler.train.distributed import DistContext
     from labeler.train.onnx_module import OnnxModule
     from labeler.train.rec_data import batch_width, read_dict_file, read_rec_list
-    from labeler.train.rec_finetune import RecFinetuneConfig, backward_on_shard
+    from labeler.train.rec_finetune import CaseFold, RecFinetuneConfig, backward_on_shard
 
     torch.set_num_threads(1)
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
     try:
         ctx = DistContext(rank, world, rank, "cpu")
         samples = read_rec_list(Path(export_dir) / "rec" / "train.txt", read_dict_file(V6_DICT)).samples[:7]
-        cfg = RecFinetuneConfig(augment=None)
+        cfg = RecFinetuneConfig(augment=None, text_case=text_case, case_split_weight=1.0 if text_case else 0.0)
         model = OnnxModule(V6_REC).train()
         net = ctx.wrap(model)
+        fold = CaseFold.of(read_dict_file(V6_DICT), text_case)
+        base_model = moved_base_model() if text_case else None
         width = batch_width([s.image for s in samples])
-        loss = backward_on_shard(model, net, ctx.shard(samples), len(samples), width, cfg, ctx, None)
+        loss = backward_on_shard(model, net, ctx.shard(samples), len(samples), width, cfg, ctx, None, fold, base_model)
         if rank == 0:
             grads = {k: p.grad.numpy() for k, p in model.params.items()}
             np.savez(Path(out_dir) / "grads.npz", loss=np.float64(loss), **grads)
