@@ -169,7 +169,9 @@ def main(argv: list[str] | None = None) -> int:
             write_model_set(folder, base, {"rec": rec}, which, which, rec_postprocess={"text_case": rule})
             sets.append((which, folder))
     print(f"trained: {summary.get('steps')} steps, {summary.get('epochs')} epoch(s), stopped: {summary.get('stopped')}, "
-          f"val acc {summary.get('base_val_acc')} -> {summary.get('best_val_acc')}, {train_s:.0f} s", flush=True)
+          f"val acc {summary.get('base_val_acc')} -> {summary.get('best_val_acc')}, {train_s:.0f} s, "
+          f"weights {summary.get('blend_alpha', 1.0)} of the way from base to tuned "
+          f"(blends checked: {summary.get('blend_trials') or 'none'})", flush=True)
 
     rows = ["| images | n | model | " + " | ".join(label for _, label in COLUMNS) + " |",
             "|---|---|---|" + "---|" * len(COLUMNS)]

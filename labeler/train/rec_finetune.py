@@ -36,6 +36,7 @@ import torch.nn.functional as F
 from labeler.ocr.ctc import case_fold_columns, ctc_greedy_decode, fold_case
 from labeler.train.distributed import DistContext
 from labeler.train.onnx_module import OnnxModule, denormals_flushed
+from labeler.train.weight_blend import BlendTrial, blend_states, pick_blend
 from labeler.train.rec_data import (
     AugmentParams,
     RecSample,
@@ -78,6 +79,10 @@ class RecFinetuneConfig:
     # convention, which inference applies by folding the same way (labeler.ocr.ctc.fold_case).
     text_case: str = ""
     case_split_weight: float = 0.0  # with text_case: keep the base model's split between a letter's cases
+    # Weight-space blends toward the base checked on validation after training (labeler.train.weight_blend):
+    # the smallest alpha whose validation accuracy is within blend_tolerance of the best is kept.
+    blend_alphas: tuple[float, ...] = ()
+    blend_tolerance: float | None = None  # None: one standard error of the best validation accuracy
 
 
 @dataclass
@@ -93,6 +98,8 @@ class RecFinetuneResult:
     stopped: str  # "early_stop", "time_budget", "max_epochs", "max_steps"
     seconds: float
     history: list[dict] = field(default_factory=list)  # one entry per epoch
+    blend_alpha: float = 1.0  # how far toward the fine-tuned weights the returned state lies (1: all the way)
+    blend_trials: list[dict] = field(default_factory=list)  # {alpha, val_acc, val_loss} of each blend checked
 
 
 @dataclass
@@ -303,8 +310,10 @@ def _finetune_rec(onnx_path: str | Path, charset: list[str], train: Sequence[Rec
     def cancelled() -> bool:
         return should_stop is not None and should_stop()
 
+    blends = sorted({float(a) for a in cfg.blend_alphas if 0.0 < a < 1.0}) if val else []
+
     def snapshot() -> dict[str, np.ndarray]:
-        return _state_of(model) if keeps_state else {}
+        return _state_of(model) if keeps_state or blends else {}  # every rank blends, so every rank keeps one
 
     model = OnnxModule(onnx_path, freeze_bn_stats=cfg.freeze_bn_stats).to(cfg.device)
     classes = _output_classes(model, cfg)
@@ -318,6 +327,7 @@ def _finetune_rec(onnx_path: str | Path, charset: list[str], train: Sequence[Rec
         for p in base_model.parameters():
             p.requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    base_state = _state_of(model) if blends else {}
 
     val_cost = 0.0
     base = best = None
@@ -367,7 +377,7 @@ def _finetune_rec(onnx_path: str | Path, charset: list[str], train: Sequence[Rec
             batches = batches[:per_epoch]
         for idx in batches:
             stop_now = cancelled()
-            late = _out_of_time(start, cfg, train_time / max(step, 1), val_cost)
+            late = _out_of_time(start, cfg, train_time / max(step, 1), val_cost * (1 + len(blends)))
             if dist is not None:
                 stop_now, late = dist.any_flag(stop_now, late)
             if stop_now:
@@ -407,11 +417,36 @@ def _finetune_rec(onnx_path: str | Path, charset: list[str], train: Sequence[Rec
     if losses:
         check()  # the run ended in the middle of a round: its last steps count too
     stopped = stopped or "max_epochs"
+    blend_alpha, trials = 1.0, []
+    if blends and best_epoch > 0:
+        chosen, trials = _choose_blend(model, base_state, best_state, best, blends, val, charset, cfg, should_stop,
+                                       dist, emit, epoch, step)
+        if chosen.alpha < 1.0:
+            blend_alpha, best = chosen.alpha, _Validation(chosen.val_acc, chosen.val_loss, 0.0)
+            best_state = blend_states(base_state, best_state, chosen.alpha)
+    if not keeps_state:
+        best_state = {}
     seconds = time.perf_counter() - start
     emit(_event("done", epoch, step, history[-1]["train_loss"] if history else None, best.acc if best else None, 0.0))
     return RecFinetuneResult(best_state, base.acc if base else None, best.acc if best else None,
                              base.loss if base else None, best.loss if best else None, best_epoch,
-                             epoch, step, stopped, seconds, history)
+                             epoch, step, stopped, seconds, history, blend_alpha,
+                             [{"alpha": t.alpha, "val_acc": t.val_acc, "val_loss": t.val_loss} for t in trials])
+
+
+def _choose_blend(model: OnnxModule, base_state: dict[str, np.ndarray], tuned_state: dict[str, np.ndarray],
+                  tuned_val: _Validation, alphas: Sequence[float], val: Sequence[RecSample], charset: list[str],
+                  cfg: RecFinetuneConfig, should_stop: CancelFn | None, dist: DistContext | None, emit: ProgressFn,
+                  epoch: int, step: int) -> tuple[BlendTrial, list[BlendTrial]]:
+    """Validate each blend of base and tuned weights; the pick (weight_blend.pick_blend) and all trials."""
+    trials = [BlendTrial(1.0, tuned_val.acc, tuned_val.loss)]
+    for alpha in alphas:
+        load_state(model, blend_states(base_state, tuned_state, alpha))
+        v = validate(model, val, charset, cfg, should_stop, dist)
+        trials.append(BlendTrial(alpha, v.acc, v.loss))
+        emit({**_event("blend", epoch, step, v.loss, v.acc, None), "alpha": alpha})
+    load_state(model, tuned_state)
+    return pick_blend(trials, cfg.blend_tolerance, len(val)), trials  # validation counts are summed over ranks: one pick
 
 
 def _output_classes(model: OnnxModule, cfg: RecFinetuneConfig) -> int:

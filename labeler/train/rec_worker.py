@@ -99,6 +99,9 @@ def protocol_progress(model: str, total_steps: int, emit: EmitFn) -> Callable[[d
         if e["stage"] == "train":
             emit({"event": "progress", "stage": "train", "model": model, "epoch": e["epoch"], "step": e["step"],
                   "total_steps": total_steps, "loss": e["loss"], "val_acc": e["val_acc"], "eta_s": e["eta_s"]})
+        elif e["stage"] == "blend":
+            emit({"event": "stage", "stage": "blend", "model": model, "alpha": e["alpha"], "val_acc": e["val_acc"],
+                  "message": f"{model} weights {e['alpha']:.2f} of the way from base to tuned: val_acc {e['val_acc']:.3f}"})
         elif e["stage"] == "validate" and e["loss"] is not None:
             emit({"event": "validate", "model": model, "epoch": e["epoch"], "step": e["step"],
                   "val_loss": e["loss"], "val_acc": e["val_acc"]})
@@ -162,6 +165,7 @@ def train_rec(export_dir: Path, base_rec_onnx: Path, dict_path: Path, out_onnx: 
         "train_samples": len(train), "val_samples": len(val_samples),
         "train_skipped": train.skipped, "val_skipped": val.skipped if val is not None else {},
         "changed_tensors": len(changed), "world_size": world,
+        "blend_alpha": result.blend_alpha, "blend_trials": result.blend_trials,
     }
 
 

@@ -141,3 +141,37 @@ def test_case_split_loss_pulls_the_split_back_to_the_base_models(data):
     moved.backward()
     assert float(moved_logits.grad[..., big_a].sum()) > 0  # descent lowers 'A' again
     assert float(moved_logits.grad[..., a].sum()) < 0  # and raises 'a'
+
+
+def test_blends_toward_the_base_are_validated_and_the_smallest_good_one_is_kept(data, tmp_path):
+    charset, samples = data
+    events = []
+    cfg = RecFinetuneConfig(lr=5e-5, batch_size=8, max_epochs=2, augment=None, time_budget_s=600,
+                            blend_alphas=(0.5, 0.25), blend_tolerance=1.0)  # any blend validates "as well"
+    result = finetune_rec(V6_REC, charset, samples, samples, cfg, progress=events.append)
+    assert result.best_epoch >= 1
+    blends = [e for e in events if e["stage"] == "blend"]
+    assert [e["alpha"] for e in blends] == [0.25, 0.5]
+    assert [t["alpha"] for t in result.blend_trials] == [1.0, 0.25, 0.5]
+    assert result.blend_alpha == 0.25  # the tolerance admits all: the one nearest the base
+    assert result.best_val_acc == result.blend_trials[1]["val_acc"]
+    # The state is the quarter-way blend, and onnxruntime reads it as its validation said.
+    from labeler.train.onnx_module import OnnxModule
+
+    base = OnnxModule(V6_REC).onnx_tensors()
+    name = next(n for n, v in result.state.items() if v.dtype.kind == "f" and not np.array_equal(v, base[n]))
+    plain = finetune_rec(V6_REC, charset, samples, samples, RecFinetuneConfig(
+        lr=5e-5, batch_size=8, max_epochs=2, augment=None, time_budget_s=600))
+    assert plain.blend_alpha == 1.0 and plain.blend_trials == []
+    np.testing.assert_allclose(result.state[name], base[name] + 0.25 * (plain.state[name] - base[name]), atol=1e-6)
+    dest = tmp_path / "blend.onnx"
+    write_back(V6_REC, result.state, dest)
+    out = TextRecognizer(OrtSession(dest, threads=1), charset)([s.image for s in samples])
+    assert np.mean([a == s.text for a, s in zip(out.texts, samples)]) == pytest.approx(result.best_val_acc)
+
+    strict = finetune_rec(V6_REC, charset, samples, samples, RecFinetuneConfig(
+        lr=5e-5, batch_size=8, max_epochs=2, augment=None, time_budget_s=600, blend_alphas=(0.25,),
+        blend_tolerance=0.0))
+    best = max(t["val_acc"] for t in strict.blend_trials)
+    chosen = next(t for t in strict.blend_trials if t["alpha"] == strict.blend_alpha)
+    assert chosen["val_acc"] == best and strict.best_val_acc == best
