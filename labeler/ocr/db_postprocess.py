@@ -17,6 +17,9 @@ class DBParams:
     use_dilation: bool = True
     max_candidates: int = 1000
     min_size: float = 3.0  # shorter side (in map pixels) below which a box is noise
+    # Recognition crops grown this far instead (None: the boxes themselves). A project that draws tight
+    # boxes (labeler.train.box_fit) gets tight boxes, while the recognizer still reads the margins it knows.
+    crop_unclip_ratio: float | None = None
 
 
 _DILATE_KERNEL = np.ones((2, 2), np.uint8)
@@ -29,36 +32,59 @@ def boxes_from_probability_map(
 
     `prob` is the [H, W] map; destination size is the image the boxes are reported in.
     """
+    boxes, scores, _ = boxes_and_crops_from_probability_map(prob, dest_w, dest_h, params)
+    return boxes, scores
+
+
+def boxes_and_crops_from_probability_map(
+    prob: np.ndarray, dest_w: int, dest_h: int, params: DBParams = DBParams()
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Boxes, scores and the quads to cut recognition crops from (grown by crop_unclip_ratio; the boxes
+    themselves when it is None), one of each per text kernel."""
     prob = np.asarray(prob, dtype=np.float32)
+    empty = np.zeros((0, 4, 2), np.float32)
     if prob.ndim != 2 or prob.size == 0:
-        return np.zeros((0, 4, 2), np.float32), np.zeros((0,), np.float32)
+        return empty, np.zeros((0,), np.float32), empty
     height, width = prob.shape
     bitmap = (prob > params.thresh).astype(np.uint8)
     if params.use_dilation:
         bitmap = cv2.dilate(bitmap, _DILATE_KERNEL)
     contours, _ = cv2.findContours(bitmap, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     sx, sy = dest_w / width, dest_h / height
-    boxes, scores = [], []
+    boxes, scores, crops = [], [], []
     for contour in contours[: params.max_candidates]:
-        quad, short_side = _min_area_quad(contour)
+        kernel, short_side = _min_area_quad(contour)
         if short_side < params.min_size:
             continue
-        score = _mean_score(prob, quad)
+        score = _mean_score(prob, kernel)
         if score < params.box_thresh:
             continue
-        expanded = _unclip(quad, params.unclip_ratio)
-        if expanded is None:
+        box = _grown_box(kernel, params.unclip_ratio, params.min_size, sx, sy, dest_w, dest_h)
+        crop = box if params.crop_unclip_ratio is None else _grown_box(
+            kernel, params.crop_unclip_ratio, params.min_size, sx, sy, dest_w, dest_h)
+        if box is None or crop is None:
             continue
-        quad, short_side = _min_area_quad(expanded)
-        if short_side < params.min_size + 2:
-            continue
-        quad[:, 0] = np.clip(np.round(quad[:, 0] * sx), 0, dest_w)
-        quad[:, 1] = np.clip(np.round(quad[:, 1] * sy), 0, dest_h)
-        boxes.append(quad)
+        boxes.append(box)
         scores.append(score)
+        crops.append(crop)
     if not boxes:
-        return np.zeros((0, 4, 2), np.float32), np.zeros((0,), np.float32)
-    return np.stack(boxes).astype(np.float32), np.asarray(scores, dtype=np.float32)
+        return empty, np.zeros((0,), np.float32), empty
+    return (np.stack(boxes).astype(np.float32), np.asarray(scores, dtype=np.float32),
+            np.stack(crops).astype(np.float32))
+
+
+def _grown_box(kernel: np.ndarray, ratio: float, min_size: float, sx: float, sy: float,
+               dest_w: int, dest_h: int) -> np.ndarray | None:
+    """The kernel grown by `ratio`, as a quad in destination pixels; None when it vanishes or is too thin."""
+    expanded = _unclip(kernel, ratio)
+    if expanded is None:
+        return None
+    quad, short_side = _min_area_quad(expanded)
+    if short_side < min_size + 2:
+        return None
+    quad[:, 0] = np.clip(np.round(quad[:, 0] * sx), 0, dest_w)
+    quad[:, 1] = np.clip(np.round(quad[:, 1] * sy), 0, dest_h)
+    return quad
 
 
 def _min_area_quad(points: np.ndarray) -> tuple[np.ndarray, float]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from labeler.ocr.db_postprocess import DBParams, boxes_from_probability_map
+from labeler.ocr.db_postprocess import DBParams, boxes_and_crops_from_probability_map
 from labeler.ocr.session import InferenceSession
 
 
@@ -31,6 +31,7 @@ class DetResult:
     scores: np.ndarray  # [N] mean text probability inside each box
     input_size: tuple[int, int]  # (width, height) the network saw
     seconds: float = 0.0
+    crop_boxes: np.ndarray | None = None  # [N, 4, 2] quads to read the text from; None: the boxes
 
 
 def detection_input_size(width: int, height: int, params: DetParams) -> tuple[int, int]:
@@ -66,12 +67,28 @@ class TextDetector:
         start = time.perf_counter()
         h, w = image.shape[:2]
         blob, size = self.preprocess(image)
-        prob = self._probability_map(blob)
-        boxes, scores = boxes_from_probability_map(prob, w, h, self.params.db)
-        keep = _big_enough(boxes)
-        boxes, scores = boxes[keep], scores[keep]
+        boxes, scores, crops = self.boxes_and_crops_from_map(self._probability_map(blob), w, h)
+        crop_boxes = None if self.params.db.crop_unclip_ratio is None else crops
+        return DetResult(boxes, scores, size, time.perf_counter() - start, crop_boxes)
+
+    def probability_map(self, image: np.ndarray) -> np.ndarray:
+        """The network's [H, W] text probability for `image` (at the network's input size)."""
+        return self._probability_map(self.preprocess(image)[0])
+
+    def boxes_from_map(self, prob: np.ndarray, width: int, height: int,
+                       db: DBParams | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Boxes (in reading order) and scores drawn from a probability map, with `db` or the detector's own."""
+        boxes, scores, _ = self.boxes_and_crops_from_map(prob, width, height, db)
+        return boxes, scores
+
+    def boxes_and_crops_from_map(self, prob: np.ndarray, width: int, height: int,
+                                 db: DBParams | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """boxes_from_map plus the quads to cut recognition crops from (DBParams.crop_unclip_ratio)."""
+        boxes, scores, crops = boxes_and_crops_from_probability_map(prob, width, height, db or self.params.db)
+        keep = _big_enough(boxes) & _big_enough(crops)
+        boxes, scores, crops = boxes[keep], scores[keep], crops[keep]
         order = reading_order(boxes)
-        return DetResult(boxes[order], scores[order], size, time.perf_counter() - start)
+        return boxes[order], scores[order], crops[order]
 
 
     def _probability_map(self, blob: np.ndarray) -> np.ndarray:

@@ -79,9 +79,11 @@ class PipelineOptions:
     rec: RecParams | None = None
 
 
-def _det_params(model_set: ModelSet) -> DetParams:
+def det_params(model_set: ModelSet) -> DetParams:
+    """The detector settings a model set's manifest gives (its pre- and postprocess)."""
     pre, post = model_set.det.preprocess, model_set.det.postprocess
-    db = DBParams(**{k: post[k] for k in ("thresh", "box_thresh", "unclip_ratio", "use_dilation", "max_candidates") if k in post})
+    db = DBParams(**{k: post[k] for k in ("thresh", "box_thresh", "unclip_ratio", "use_dilation", "max_candidates",
+                                         "crop_unclip_ratio") if k in post})
     kw = {k: pre[k] for k in ("limit_side_len", "limit_type", "max_side_len", "size_multiple") if k in pre}
     return DetParams(db=db, **kw)
 
@@ -127,7 +129,7 @@ class OcrPipeline:
             return
         verify_model_set(self.model_set)
         threads, spin = self.options.threads, self.options.spin_threads
-        self._det = TextDetector(OrtSession(self.model_set.det.path, threads, spin=spin), self.options.det or _det_params(self.model_set))
+        self._det = TextDetector(OrtSession(self.model_set.det.path, threads, spin=spin), self.options.det or det_params(self.model_set))
         if self.options.use_cls and self.model_set.cls is not None:
             cls_pre = self.model_set.cls.preprocess
             shape = cls_pre.get("image_shape", [3, 48, 192])
@@ -149,7 +151,7 @@ class OcrPipeline:
         height, width = image.shape[:2]
         det = self._det(image)
         timings = StageTimings(det=det.seconds)
-        texts, scores, t = self._read_quads(image, det.boxes)
+        texts, scores, t = self._read_quads(image, det.boxes if det.crop_boxes is None else det.crop_boxes)
         timings.crop, timings.cls, timings.rec = t.crop, t.cls, t.rec
         regions = [
             OcrRegion(box, text, score, float(ds))

@@ -259,12 +259,14 @@ _fsync_dir = fsync_dir  # one implementation, in labeler.core.atomic
 def write_model_set(folder: str | os.PathLike, base: ModelSet, replace: Mapping[str, str | os.PathLike], name: str,
                     description: str, dict_path: str | os.PathLike | None = None,
                     info: Mapping[str, Any] | None = None,
-                    rec_postprocess: Mapping[str, Any] | None = None) -> Path:
+                    rec_postprocess: Mapping[str, Any] | None = None,
+                    det_postprocess: Mapping[str, Any] | None = None) -> Path:
     """A self-contained model set in `folder`: base's files (or those in `replace`, by stage) copied in,
     its pre/post-processing kept, a fresh manifest with every sha256. Returns the manifest path.
 
     dict_path: the recognizer's dictionary (default: base's). rec_postprocess: entries added to the
-    recognizer's postprocess (the project's text case). Refuses to write into the bundled folder.
+    recognizer's postprocess (the project's text case); det_postprocess: entries that replace the detector's
+    (the fitted unclip ratio, labeler.train.box_fit). Refuses to write into the bundled folder.
     """
     out = Path(folder)
     if out.resolve().is_relative_to(bundled_models_dir().resolve()):
@@ -294,6 +296,8 @@ def write_model_set(folder: str | os.PathLike, base: ModelSet, replace: Mapping[
         if model.stage == "rec" and rec_postprocess:
             post.update(rec_postprocess)  # e.g. the project's text case (labeler.core.conventions)
             post = {k: v for k, v in post.items() if v not in (None, "")}  # "": the convention no longer holds
+        if model.stage == "det" and det_postprocess:
+            post.update(det_postprocess)
         if post:
             entry["postprocess"] = post
         data[model.stage] = entry

@@ -252,8 +252,15 @@ class _Job:
         if text_case:
             self.stage("train", f"the confirmed labels write every letter in {text_case} case: letters are read "
                                 f"case-blind and written {text_case} case (the recognizer learns glyphs, not case)")
+        box_fit = None if job.det else self._fit_boxes(export_dir, base)  # with --det the detector learns them
+        if box_fit is not None:
+            budget = max(0.0, budget - box_fit.seconds)
         training = self._train_rec(export_dir, base, dict_path, tuned_rec, budget, report.splits["train"].rec_crops,
                                    text_case)
+        if box_fit is not None:
+            training["box_fit"] = {"unclip_ratio": box_fit.unclip_ratio, "base_unclip_ratio": box_fit.base_ratio,
+                                   "det_hmean": box_fit.det_hmean, "base_det_hmean": box_fit.base_det_hmean,
+                                   "images": box_fit.images, "seconds": round(box_fit.seconds, 1)}
         replace = {"rec": tuned_rec}
         if job.det:
             det_budget = max(0.0, job.time_budget_s - (time.perf_counter() - self.train_started))
@@ -264,7 +271,8 @@ class _Job:
             staged, base, replace, version,
             f"fine-tuned from {base.name} on {train_images} confirmed images of {self.project_dir.name}",
             dict_path=dict_path, info={k: v for k, v in training.items() if k != "det"},
-            rec_postprocess={"text_case": text_case})
+            rec_postprocess={"text_case": text_case},
+            det_postprocess=box_fit.det_postprocess() if box_fit is not None else None)
         tuned_metrics = self._evaluate("tuned", staged, held_out, run_dir / "eval" / "tuned.txt")
 
         decision = decide(base_metrics, tuned_metrics, held_out.split, held_out.images)
@@ -346,6 +354,28 @@ class _Job:
         if text_case:
             summary["text_case"] = text_case
         return summary
+
+    def _fit_boxes(self, export_dir: Path, base: ModelSet):
+        """The unclip ratio that draws boxes the way the confirmed train images do (labeler.train.box_fit)."""
+        from labeler.core.ppocrlabel_format import read_label_file
+        from labeler.ocr.pipeline import det_params
+        from labeler.train.box_fit import BoxFitCancelled, fit_unclip_ratio
+
+        train_list = export_dir / "det" / "train.txt"
+        if not train_list.is_file():
+            return None
+        self.check_cancel()
+        try:
+            fit = fit_unclip_ratio(base.det.path, det_params(base), export_dir, read_label_file(train_list).by_key(),
+                                   threads=max(1, self.job.threads or 2), should_stop=self.should_stop)
+        except BoxFitCancelled:
+            raise JobCancelled() from None
+        table = ", ".join(f"{r:g}: {h:.3f}" for r, h in sorted(fit.table.items()))
+        verdict = (f"boxes drawn with unclip ratio {fit.unclip_ratio:g} (the model's {fit.base_ratio:g})"
+                   if fit.changed else f"the model's own unclip ratio {fit.base_ratio:g} fits best")
+        self.stage("train", f"box outline fitted on {fit.images} train images in {fit.seconds:.0f} s: {verdict}; "
+                            f"det H-mean by ratio {table}")
+        return fit
 
     def _train_det(self, export_dir: Path, base: ModelSet, out: Path, budget: float) -> dict:
         from labeler.train.det_finetune import DetFinetuneConfig, inference_fields, train_det

@@ -194,11 +194,11 @@ def _pipeline_with_thresholds(settings: Settings):
     """A pipeline (sessions still unloaded) whose DB post-processing uses the user's thresholds."""
     from dataclasses import replace
 
-    from labeler.ocr.pipeline import OcrPipeline, PipelineOptions, _det_params
+    from labeler.ocr.pipeline import OcrPipeline, PipelineOptions, det_params
     from labeler.ocr.registry import resolve_model_set
 
     model_set = resolve_model_set(settings.model_set)
-    det = _det_params(model_set)
+    det = det_params(model_set)
     db = det.db
     if settings.box_thresh is not None:
         db = replace(db, box_thresh=settings.box_thresh)

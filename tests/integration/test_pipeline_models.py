@@ -122,3 +122,25 @@ def test_large_recognition_batches_release_their_arena_and_read_the_same():
     assert 48 * ratio * 48 * 3 * 4 > SHRINK_ARENA_ABOVE_BYTES / 6  # wider than 960 px at the model's height 48
     again = pipe(page)
     assert [(r.text, round(r.score, 4)) for r in first.regions] == [(r.text, round(r.score, 4)) for r in again.regions]
+
+
+def test_tight_boxes_with_crops_at_the_models_own_ratio():
+    """A fitted set (labeler.train.box_fit) reports tight boxes but reads text as the plain set does."""
+    from dataclasses import replace
+
+    from labeler.ocr.pipeline import det_params
+    from labeler.ocr.registry import resolve_model_set
+
+    model_set = resolve_model_set("default")
+    base = det_params(model_set)
+    img = render_lines(LINES)
+    plain = OcrPipeline(model_set, PipelineOptions(threads=1))(img)
+    tight = OcrPipeline(model_set, PipelineOptions(threads=1, det=replace(base, db=replace(base.db, unclip_ratio=1.1))))(img)
+    fitted = OcrPipeline(model_set, PipelineOptions(threads=1, det=replace(base, db=replace(
+        base.db, unclip_ratio=1.1, crop_unclip_ratio=base.db.unclip_ratio))))(img)
+    assert [r.text for r in fitted.regions] == [r.text for r in plain.regions]
+    assert len(fitted.regions) == len(tight.regions)
+    for a, b in zip(fitted.regions, tight.regions):
+        np.testing.assert_array_equal(a.points, b.points)
+    area = lambda r: cv2.contourArea(r.points.astype(np.float32))  # noqa: E731
+    assert all(area(a) < 0.9 * area(b) for a, b in zip(fitted.regions, plain.regions))

@@ -75,6 +75,16 @@ def test_first_run_is_accepted_and_installed(trained):
     tuned_set = resolve_model_set(model_dir)
     assert tuned_set.rec.sha256 != resolve_model_set("default").rec.sha256  # new weights ...
     assert tuned_set.det.sha256 == resolve_model_set("default").det.sha256  # ... the detector as it was
+    # ... drawing boxes the way the confirmed train pages do: the fitted unclip ratio is in the set's manifest.
+    fit = pm.read_history(project).versions[0].training["box_fit"]
+    assert fit["images"] == 8 and fit["det_hmean"] >= fit["base_det_hmean"] and fit["base_unclip_ratio"] == 1.6
+    assert tuned_set.det.postprocess["unclip_ratio"] == fit["unclip_ratio"]
+    assert any(e["event"] == "stage" and "box outline fitted on 8 train images" in e["message"] for e in events)
+    # The weight blends toward the base were checked on validation, and the pick is recorded.
+    blends = [e for e in events if e["event"] == "stage" and "of the way from base to tuned" in e["message"]]
+    assert [e["alpha"] for e in blends] == [0.25, 0.5]
+    training = pm.read_history(project).versions[0].training
+    assert training["blend_alpha"] in (0.25, 0.5, 1.0) and len(training["blend_trials"]) == 3
     assert not (project / ".labeler" / "runs").exists()  # the work folder is gone
 
 

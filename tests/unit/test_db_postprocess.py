@@ -127,3 +127,19 @@ def test_large_inputs_are_detected_in_two_stitched_halves(shape):
         assert len(model.shapes) == 3 and all(s[2] * s[3] < 0.6 * shape[2] * shape[3] for s in halves)
     else:
         assert len(model.shapes) == 2  # one pass + the reference call
+
+
+def test_crops_can_grow_by_another_ratio_than_the_boxes():
+    from labeler.ocr.db_postprocess import boxes_and_crops_from_probability_map
+
+    prob = np.zeros((100, 200), np.float32)
+    prob[40:60, 50:150] = 0.9
+    prob[75:85, 20:60] = 0.9
+    tight = DBParams(unclip_ratio=1.1)
+    boxes, scores, crops = boxes_and_crops_from_probability_map(prob, 200, 100, DBParams(unclip_ratio=1.1,
+                                                                                        crop_unclip_ratio=1.6))
+    np.testing.assert_array_equal(boxes, boxes_from_probability_map(prob, 200, 100, tight)[0])
+    np.testing.assert_array_equal(crops, boxes_from_probability_map(prob, 200, 100)[0])  # the default 1.6
+    assert len(boxes) == len(crops) == len(scores) == 2
+    same = boxes_and_crops_from_probability_map(prob, 200, 100, tight)
+    np.testing.assert_array_equal(same[2], same[0])  # no crop ratio: crops are the boxes
