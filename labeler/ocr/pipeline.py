@@ -129,7 +129,8 @@ class OcrPipeline:
             return
         verify_model_set(self.model_set)
         threads, spin = self.options.threads, self.options.spin_threads
-        self._det = TextDetector(OrtSession(self.model_set.det.path, threads, spin=spin), self.options.det or det_params(self.model_set))
+        self._det = TextDetector(OrtSession(self.model_set.det.path, threads, spin=spin),
+                                 self.options.det or det_params(self.model_set))
         if self.options.use_cls and self.model_set.cls is not None:
             cls_pre = self.model_set.cls.preprocess
             shape = cls_pre.get("image_shape", [3, 48, 192])

@@ -5,7 +5,8 @@ not a property of the network. PP-OCR's 1.6 draws loose boxes, while many datase
 a short word's 1.6 box holds twice the area of its label, IoU < 0.5, so the word counts as missed). The
 probability map is computed once per confirmed image and the boxes re-drawn for each ratio of a grid; the
 ratio with the best det H-mean against the confirmed boxes (then the best mean IoU of the matched ones)
-is kept when it beats the model's own by min_gain (or, matching as many, by MIN_IOU_GAIN of IoU). No torch, no training: about a second per image on two cores.
+is kept when it beats the model's own by min_gain (or, matching as many, by MIN_IOU_GAIN of IoU).
+No torch, no training: 70 s for 108 SROIE receipts on two cores.
 """
 
 from __future__ import annotations

@@ -446,7 +446,8 @@ def _choose_blend(model: OnnxModule, base_state: dict[str, np.ndarray], tuned_st
         trials.append(BlendTrial(alpha, v.acc, v.loss))
         emit({**_event("blend", epoch, step, v.loss, v.acc, None), "alpha": alpha})
     load_state(model, tuned_state)
-    return pick_blend(trials, cfg.blend_tolerance, len(val)), trials  # validation counts are summed over ranks: one pick
+    # Validation counts are summed over the ranks, so every rank makes the same pick.
+    return pick_blend(trials, cfg.blend_tolerance, len(val)), trials
 
 
 def _output_classes(model: OnnxModule, cfg: RecFinetuneConfig) -> int:

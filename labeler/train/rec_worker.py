@@ -101,7 +101,8 @@ def protocol_progress(model: str, total_steps: int, emit: EmitFn) -> Callable[[d
                   "total_steps": total_steps, "loss": e["loss"], "val_acc": e["val_acc"], "eta_s": e["eta_s"]})
         elif e["stage"] == "blend":
             emit({"event": "stage", "stage": "train", "model": model, "alpha": e["alpha"], "val_acc": e["val_acc"],
-                  "message": f"{model} weights {e['alpha']:.2f} of the way from base to tuned: val_acc {e['val_acc']:.3f}"})
+                  "message": f"{model} weights {e['alpha']:.2f} of the way from base to tuned: "
+                             f"val_acc {e['val_acc']:.3f}"})
         elif e["stage"] == "validate" and e["loss"] is not None:
             emit({"event": "validate", "model": model, "epoch": e["epoch"], "step": e["step"],
                   "val_loss": e["loss"], "val_acc": e["val_acc"]})
