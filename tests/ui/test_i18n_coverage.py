@@ -191,6 +191,7 @@ def _open_with_low_region(make_window, folder):
 
 def test_switching_to_chinese_translates_lists_tables_and_status_bar(make_window, project_folder, qtbot):
     window = _open_with_low_region(make_window, project_folder)
+    qtbot.wait(200)  # the fit-to-window zoom follows the layout, which settles a few loop turns after showing
     english = shown_texts(window)
     assert english["counts"] == "3 images\n1 confirmed · 1 pre-labelled · 1 new"
     assert english["correction"] == "Region 2 · score 0.61 · low confidence"
@@ -216,7 +217,9 @@ def test_switching_to_chinese_translates_lists_tables_and_status_bar(make_window
     window.editor.step(-1)
     window.editor.select(1)
     qtbot.waitUntil(lambda: not has_cjk(window.images.counts.text()))
-    assert shown_texts(window) == english  # back to exactly the English texts
+    # Back to exactly the English texts, once the re-laid-out window has fitted the image again (zoom).
+    qtbot.waitUntil(lambda: shown_texts(window) == english, timeout=5000)
+    assert shown_texts(window) == english
 
 
 def test_window_built_in_chinese_shows_chinese_at_once(make_window, project_folder, settings_file, qtbot):
