@@ -11,8 +11,9 @@ cancel, so no partial model is ever left or installed.
 
 The base model set is --models when given, else the project's active version, else the user's settings
 (default: the bundled PP-OCRv6 small set). Guards against forgetting: the fine-tune's own (low learning
-rate, frozen BatchNorm statistics, early stopping on validation, best-of including the base weights; see
-labeler.train.rec_finetune and default_rec_config) and the held-out gate here.
+rate, frozen BatchNorm statistics, early stopping on validation, best-of including the base weights, the
+weight blend toward the base; see labeler.train.rec_finetune and default_rec_config) and the held-out gate
+here. Without --det, the detector's box outline is fitted to the train images first (labeler.train.box_fit).
 """
 
 from __future__ import annotations
