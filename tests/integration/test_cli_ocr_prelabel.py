@@ -99,7 +99,7 @@ N_PAGES = 200
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
 def test_interrupt_leaves_a_valid_cache_with_finished_images(tmp_path, sig):
     folder = tmp_path / "many"
-    # Enough pages that the signal lands mid-run: 40 light-model pages can all finish before it arrives.
+    # Enough pages (about a minute of work) that the signal always lands mid-run.
     for i in range(N_PAGES):
         write_image(folder / f"p{i:03d}.png", render_lines([f"line {i}"], size=(600, 120)))
     env = dict(os.environ, PYTHONPATH=str(REPO))
