@@ -122,6 +122,7 @@ def ddp_gradient_rank(rank: int, world: int, port: int, export_dir: str, out_dir
         if rank == 0:
             grads = {k: p.grad.numpy() for k, p in model.params.items()}
             np.savez(Path(out_dir) / "grads.npz", loss=np.float64(loss), **grads)
+        dist.barrier()  # no rank tears the group down while another still talks to it
     finally:
         dist.destroy_process_group()
 
