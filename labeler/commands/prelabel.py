@@ -2,7 +2,9 @@
 
 Label.txt and fileState.txt are never touched; confirmed images are skipped; images already in
 Cache.cach are skipped unless --force. Cache.cach is saved atomically at most a second behind,
-so an interrupt (Ctrl+C, or even a kill) keeps everything finished before it.
+so an interrupt (Ctrl+C, or even a kill) keeps everything finished before it. Saves merge under the
+folder lock with what other writers (an open window) saved: an image they changed meanwhile keeps
+their version, and the window shows the new pre-labels as they land.
 Without --models, a folder with an active trained model (`labeler train`) is pre-labelled with it.
 """
 
@@ -79,10 +81,8 @@ class Progress:
 
 
 def run(args: argparse.Namespace) -> int:
-    from labeler.core.cache_file import PrelabelCache
     from labeler.core.image_io import read_image
     from labeler.core.model import ImageStatus
-    from labeler.core.ppocrlabel_format import image_key
     from labeler.core.project import open_project
     from labeler.ocr.batch import ocr_images
 
@@ -93,12 +93,10 @@ def run(args: argparse.Namespace) -> int:
     project = open_project(folder)
     for err in project.errors:
         print(f"warning: {err} (line kept as it is)", file=sys.stderr)
-    cache = PrelabelCache.open(folder)
     skip = {ImageStatus.CONFIRMED} if args.force else {ImageStatus.CONFIRMED, ImageStatus.PRELABELLED}
-    images = [project.image_path(rec) for rec in project.records]
-    todo = [project.image_path(rec) for rec in project.records if rec.status not in skip]
-    skipped = len(images) - len(todo)
-    print(f"{folder}: {len(images)} images, {len(todo)} to pre-label, {skipped} skipped "
+    todo = [rec for rec in project.records if rec.status not in skip]
+    skipped = len(project.records) - len(todo)
+    print(f"{folder}: {len(project.records)} images, {len(todo)} to pre-label, {skipped} skipped "
           f"(confirmed or already cached{'' if args.force else '; --force redoes cached ones'})", file=sys.stderr)
     if not todo:
         return 0
@@ -107,33 +105,59 @@ def run(args: argparse.Namespace) -> int:
     pipe.load()
     progress = Progress(len(todo))
     failures: list[str] = []
+    yielded: list[str] = []
     shown: list[tuple[str, list[str]]] = []
+    by_image = {project.image_path(rec): rec for rec in todo}
     last_save = time.perf_counter()
     done = 0
     try:
-        for item in ocr_images(pipe, todo, read_image):
+        for item in ocr_images(pipe, list(by_image), read_image):
             path = item.path
             if item.error is not None:
                 failures.append(str(item.error))
                 print(f"\nerror: {item.error}", file=sys.stderr)
             else:
                 regions = item.result.regions
-                cache.set(image_key(path), [r.to_text_region() for r in regions])
+                _store(project, by_image[path], [r.to_text_region() for r in regions])
                 if args.show:
                     shown.append((path.name, [r.text for r in regions]))
             done += 1
             progress.update(done, path.name, final=done == len(todo))
-            if cache.dirty and time.perf_counter() - last_save >= SAVE_EVERY_S:
-                cache.save()
+            if project.is_dirty and time.perf_counter() - last_save >= SAVE_EVERY_S:
+                yielded += _save(project)
                 last_save = time.perf_counter()
     finally:
         # Also on Ctrl+C: everything finished so far lands in a valid Cache.cach.
-        if cache.dirty:
-            cache.save()
+        if project.is_dirty:
+            yielded += _save(project)
     for name, texts in shown:
         preview = " | ".join(texts[:6]) + (" | ..." if len(texts) > 6 else "")
         print(f"{name}: {len(texts)} regions: {preview}")
-    print(f"pre-labelled {done - len(failures)} images into {cache.path}; {len(failures)} failed", file=sys.stderr)
+    cache_path = folder / "Cache.cach"
+    print(f"pre-labelled {done - len(failures) - len(yielded)} images into {cache_path}; {len(failures)} failed"
+          + (f"; {len(yielded)} left as another writer saved them meanwhile" if yielded else ""), file=sys.stderr)
     for f in failures:
         print(f"  failed: {f}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _store(project, rec, regions) -> None:
+    from labeler.core.model import ImageStatus
+
+    with project.lock:
+        if rec.status is ImageStatus.CONFIRMED:
+            return  # confirmed meanwhile by another writer (taken in at the last save)
+        rec.regions = regions
+        rec.status = ImageStatus.PRELABELLED
+        rec.mark_edited()
+
+
+def _save(project) -> list[str]:
+    """Save the new pre-labels (Cache.cach only); images another writer changed meanwhile keep their version."""
+    from labeler.core.project import save_project
+    from labeler.core.project_merge import ConflictRule
+
+    result = save_project(project, ConflictRule.PRELABELS)
+    if result.took_over is not None:
+        print(f"\n{result.messages()[0]}", file=sys.stderr)
+    return [c.path for c in result.merge.conflicts]

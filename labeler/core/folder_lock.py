@@ -63,7 +63,8 @@ class FolderLockedError(LabelerError):
     def __init__(self, folder: Path, holder: LockHolder | None, waited: float):
         self.folder, self.holder = folder, holder
         who = holder.describe() if holder is not None else "another writer"
-        super().__init__(f"{folder}: {who} has been writing for over {waited:.0f} s (lock {folder / LOCK_DIR / LOCK_NAME})")
+        lock = folder / LOCK_DIR / LOCK_NAME
+        super().__init__(f"{folder}: {who} has been writing for over {waited:.0f} s (lock {lock})")
 
 
 @dataclass(frozen=True)

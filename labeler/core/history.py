@@ -279,11 +279,21 @@ class History:
         self._undo: list[Command] = []
         self._redo: list[Command] = []
         self._merge_open = False
+        self._revision = record.revision
         self.listeners: list[ChangeListener] = [on_change] if on_change else []
+
+    def _drop_if_reloaded(self) -> None:
+        # Another writer's save replaced the record: the stored steps refer to regions that are gone.
+        if self.record.revision != self._revision:
+            self._undo.clear()
+            self._redo.clear()
+            self._merge_open = False
+            self._revision = self.record.revision
 
     def push(self, command: Command, merge: bool = True) -> Command:
         """Apply `command` and record it; raises (with the record unchanged) if it does not apply."""
         with self._lock:
+            self._drop_if_reloaded()
             command.apply(self.record)
             if merge and self._merge_open and self._undo and self._undo[-1].merge(command):
                 command = self._undo[-1]
@@ -291,31 +301,33 @@ class History:
                 self._undo.append(command)
             self._redo.clear()
             self._merge_open = True
-            self.record.dirty = True
+            self.record.mark_edited()
         self._notify(command)
         return command
 
     def undo(self) -> Command | None:
         with self._lock:
+            self._drop_if_reloaded()
             if not self._undo:
                 return None
             command = self._undo.pop()
             command.revert(self.record)
             self._redo.append(command)
             self._merge_open = False
-            self.record.dirty = True
+            self.record.mark_edited()
         self._notify(command)
         return command
 
     def redo(self) -> Command | None:
         with self._lock:
+            self._drop_if_reloaded()
             if not self._redo:
                 return None
             command = self._redo.pop()
             command.apply(self.record)
             self._undo.append(command)
             self._merge_open = False
-            self.record.dirty = True
+            self.record.mark_edited()
         self._notify(command)
         return command
 
@@ -331,11 +343,11 @@ class History:
 
     @property
     def can_undo(self) -> bool:
-        return bool(self._undo)
+        return bool(self._undo) and self.record.revision == self._revision
 
     @property
     def can_redo(self) -> bool:
-        return bool(self._redo)
+        return bool(self._redo) and self.record.revision == self._revision
 
     @property
     def undo_label(self) -> str | None:

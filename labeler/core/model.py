@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -46,7 +47,8 @@ class ImageRecord:
     """One image of a project and its regions. `path` is relative to the project folder, with '/'.
 
     `regions` may be loaded lazily (see `set_regions_loader`): opening 10,000 images must not build
-    500,000 TextRegions. `dirty` means changed since the last save; every edit (history.py) sets it.
+    500,000 TextRegions. `dirty` means changed since the last save; every edit (history.py) sets it and `edited_at`.
+    `revision` grows when another writer's save replaced the record's content (project_merge.py).
     """
 
     path: str
@@ -55,12 +57,19 @@ class ImageRecord:
     status: ImageStatus = ImageStatus.NEW
     regions: list[TextRegion] = field(default_factory=list)
     dirty: bool = field(default=False, compare=False, repr=False)
+    edited_at: float = field(default=0.0, compare=False, repr=False)  # wall time of the last edit (merge: newer wins)
+    revision: int = field(default=0, compare=False, repr=False)  # +1 when reloaded from another writer's save
 
     def set_regions_loader(self, loader: Callable[[], list[TextRegion]]) -> None:
         """Build `regions` with `loader()` on first access instead of now."""
         with _LOAD_LOCK:
             self.__dict__.pop("_regions", None)
             self.__dict__["_regions_loader"] = loader
+
+    def mark_edited(self) -> None:
+        """An edit happened now: save it, and let it win over another writer's older one."""
+        self.dirty = True
+        self.edited_at = time.time()
 
     @property
     def regions_loaded(self) -> bool:

@@ -14,6 +14,9 @@ Writing: files are rebuilt from the lines read. Lines of records not changed sin
 byte-for-byte (only a stale key is replaced by the current one, so PPOCRLabel finds it); changed records are
 re-serialised; bad lines, lines of images not in the folder and unknown keys stay. A file whose lines are all
 unchanged is not rewritten. Every write is atomic (temp + fsync + os.replace).
+Several writers may share the folder (windows, `labeler prelabel`): a save holds the folder lock
+(folder_lock.py), first takes in what the others saved, record by record (project_merge.py), then writes
+only the records changed here over the files as they are now.
 - Label.txt: a line per confirmed image with regions, integer points (PPOCRLabel's rule).
 - fileState.txt: `<key>\t1` for every confirmed image (PPOCRLabel keeps only those Label.txt lines).
 - Cache.cach: regions of images not confirmed (so unconfirmed work is never lost: an image that was
@@ -25,77 +28,57 @@ from __future__ import annotations
 import copy
 import json
 import os
-import threading
 import time
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable
 
 from labeler.core.atomic import atomic_write_bytes
 from labeler.core.errors import FileError, LabelFormatError
-from labeler.core.model import ImageRecord, ImageStatus, TextRegion
-from labeler.core.ppocrlabel_format import (
-    encode_label_line,
-    gc_paused,
-    key_file_name,
-    parse_regions,
-    scan_label_bytes,
-)
+from labeler.core.folder_lock import FolderLock, LockHolder
+from labeler.core.model import ImageRecord, ImageStatus
+from labeler.core.ppocrlabel_format import encode_label_line, gc_paused, key_file_name, parse_regions
 from labeler.core.project import Project
+from labeler.core.project_merge import ConflictRule, MergeReport, adopt_disk_view, merge_from_disk
+from labeler.core.project_source import (
+    CACHE_FILE,
+    LABEL_FILE,
+    STATE_FILE,
+    FileStamp,
+    PPOCRLabelSource,
+    RecordOnDisk,
+    SourceFile,
+    SourceLine,
+    disk_views,
+    empty_source,
+    match_lines,
+    read_label_source,
+    read_state_source,
+    records_by_name,
+)
 
-LABEL_FILE = "Label.txt"
-CACHE_FILE = "Cache.cach"
-STATE_FILE = "fileState.txt"
 SETTINGS_FILE = ".labeler/project.json"
 STALE_TEMP_AGE_S = 3600.0  # temp files of a crashed save older than this are removed at open
+REFRESH_LOCK_TIMEOUT_S = 2.0  # a refresh is retried later rather than wait long for a writer
 
 _KEEP = object()  # "keep whatever line the file has" (cache lines of confirmed images)
 
 
 @dataclass
-class SourceLine:
-    """A line as last read or written (no newline). `record`: the image it belongs to, None for a bad line or
-    one whose image is not in the folder; `winner`: the line the record's data came from (others are shadowed).
-    """
-
-    raw: bytes
-    key: str | None
-    record: ImageRecord | None = None
-    winner: bool = False
-    line_no: int = 0
-    parsed: list[TextRegion] | None = None  # regions parsed at open (non-canonical lines); cleared after
-    is_source: bool = False  # the line a not-yet-loaded record will parse its regions from
-    # Canonical (passed the fast check) or written by us: if re-formatting its regions gives other bytes,
-    # the regions differ. Otherwise a changed record's line is parsed to compare (see _decide).
-    canonical: bool = False
-
-
-@dataclass
-class SourceFile:
-    path: Path
-    lines: list[SourceLine] = field(default_factory=list)
-    bom: bytes = b""
-    existed: bool = False
-
-
-@dataclass
-class PPOCRLabelSource:
-    """What a project's files held at the last open or save; kept on Project.source."""
-
-    label: SourceFile
-    cache: SourceFile
-    state: SourceFile
-    settings_saved: dict = field(default_factory=dict)
-    save_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-
-@dataclass
 class SaveResult:
-    """Which files a save wrote, and how many changed records it serialised."""
+    """Which files a save wrote, how many changed records it serialised, and what it merged from other writers."""
 
     written: list[Path] = field(default_factory=list)
     records: int = 0
+    merge: MergeReport = field(default_factory=MergeReport)
+    took_over: LockHolder | None = None  # a writer that died holding the folder lock
+
+    def messages(self) -> list[str]:
+        out = []
+        if self.took_over is not None:
+            out.append(f"took over the folder lock of {self.took_over.describe()}, which ended without releasing it")
+        out += [c.describe() for c in self.merge.conflicts]
+        return out
 
 
 # ------------------------------------------------------------------------------------------- open
@@ -118,34 +101,23 @@ def _open(folder: str | Path, images: Iterable[str] | None) -> Project:
     else:
         names = [str(p).replace("\\", "/") for p in images]
     records = [ImageRecord(path=n) for n in names]
-    by_name: dict[str, ImageRecord] = {}
-    for rec in records:
-        by_name.setdefault(key_file_name(rec.path), rec)
+    by_name = records_by_name(records)
     project = Project(folder=folder, records=records)
     errors: list[FileError] = []
     missing: list[str] = []
-    label = _read_label_source(folder / LABEL_FILE, errors)
-    label_win = _match(label, by_name, project.key_folder, missing)
+    label = read_label_source(folder / LABEL_FILE, errors)
+    label_win = match_lines(label, by_name, project.key_folder, missing)
     # Cache.cach lines of images Label.txt holds are never used (Label.txt wins): kept, but not checked.
     in_label = {key_file_name(p) for p in label_win}
-    cache = _read_label_source(folder / CACHE_FILE, errors, skip=lambda key: key_file_name(key) in in_label)
-    cache_win = _match(cache, by_name, project.key_folder, missing)
-    state = _read_state_source(folder / STATE_FILE, errors)
-    state_hit = _match(state, by_name, project.key_folder, missing)
+    cache = read_label_source(folder / CACHE_FILE, errors, skip=lambda key: key_file_name(key) in in_label)
+    cache_win = match_lines(cache, by_name, project.key_folder, missing)
+    state = read_state_source(folder / STATE_FILE, errors)
+    state_hit = match_lines(state, by_name, project.key_folder, missing)
+    views = disk_views(label, label_win, cache, cache_win, state_hit)
     for rec in records:
-        if rec.path in state_hit or rec.path in label_win:
-            rec.status = ImageStatus.CONFIRMED
-        elif rec.path in cache_win:
-            rec.status = ImageStatus.PRELABELLED
-        line = label_win.get(rec.path) or cache_win.get(rec.path)
-        if line is None:
-            continue
-        src = label if rec.path in label_win else cache
-        line.is_source = True
-        if line.parsed is not None:
-            rec.regions = line.parsed
-        else:
-            rec.set_regions_loader(partial(parse_regions, line.raw, src.path, line.line_no))
+        view = views.get(rec.path)
+        if view is not None:
+            adopt_disk_view(rec, view)
     for src in (label, cache, state):
         for ln in src.lines:
             ln.parsed = None  # the records own their regions now
@@ -154,84 +126,8 @@ def _open(folder: str | Path, images: Iterable[str] | None) -> Project:
         errors.append(settings_error)
     project.errors = errors
     project.missing = list(dict.fromkeys(missing))
-    project.source = PPOCRLabelSource(label, cache, state, copy.deepcopy(project.settings))
+    project.source = PPOCRLabelSource(label, cache, state, copy.deepcopy(project.settings), base=views)
     return project
-
-
-def _read_label_source(path: Path, errors: list[FileError], skip: Callable[[str], bool] | None = None) -> SourceFile:
-    src = SourceFile(path)
-    data = _read_optional(path, errors)
-    if data is None:
-        return src
-    src.existed = True
-    scanned = scan_label_bytes(data, path, skip)
-    src.bom = scanned.bom
-    errors.extend(scanned.errors)
-    src.lines = [
-        SourceLine(ln.raw, ln.key, line_no=ln.line_no, parsed=ln.regions, canonical=ln.regions is None and ln.checked)
-        for ln in scanned.lines
-    ]
-    return src
-
-
-def _read_state_source(path: Path, errors: list[FileError]) -> SourceFile:
-    src = SourceFile(path)
-    data = _read_optional(path, errors)
-    if data is None:
-        return src
-    src.existed = True
-    if data.startswith(b"\xef\xbb\xbf"):
-        src.bom, data = data[:3], data[3:]
-    for i, raw in enumerate(data.split(b"\n"), start=1):
-        if not raw or raw.isspace():
-            continue
-        key_bytes, tab, _state = raw.partition(b"\t")
-        key: str | None = None
-        try:
-            key = key_bytes.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            errors.append(LabelFormatError(path, f"not UTF-8 (byte {exc.start})", i))
-        else:
-            if not tab or not key.strip():
-                errors.append(LabelFormatError(path, "expected `<image key or path>\\t1`", i))
-                key = None
-        # PPOCRLabel marks an image checked whatever the state field says; so do we.
-        src.lines.append(SourceLine(raw, key, line_no=i))
-    return src
-
-
-def _read_optional(path: Path, errors: list[FileError]) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        errors.append(FileError(path, f"cannot read ({exc.strerror or exc})"))
-        return None
-
-
-def _match(
-    src: SourceFile, by_name: dict[str, ImageRecord], key_folder: str, missing: list[str]
-) -> dict[str, SourceLine]:
-    """Tie lines to records by file name; per record the last exact-key line wins, else the last by name."""
-    found: dict[str, SourceLine] = {}
-    exact_found: set[str] = set()
-    for ln in src.lines:
-        if ln.key is None:
-            continue
-        rec = by_name.get(key_file_name(ln.key.rstrip("\r")))
-        if rec is None:
-            missing.append(ln.key)
-            continue
-        ln.record = rec
-        exact = ln.key == f"{key_folder}/{rec.path}"
-        if exact or rec.path not in exact_found:
-            found[rec.path] = ln
-            if exact:
-                exact_found.add(rec.path)
-    for ln in found.values():
-        ln.winner = True
-    return found
 
 
 def _read_settings(path: Path) -> tuple[dict, FileError | None]:
@@ -265,31 +161,33 @@ def _remove_stale_temp_files(folder: Path) -> None:
 # ------------------------------------------------------------------------------------------- save
 
 
-def save_ppocrlabel_folder(project: Project) -> SaveResult:
-    src = project.source
-    if not isinstance(src, PPOCRLabelSource):
-        folder = project.folder
-        files = (SourceFile(folder / name) for name in (LABEL_FILE, CACHE_FILE, STATE_FILE))
-        src = PPOCRLabelSource(*files)
-        project.source = src
-    with src.save_lock:  # one save at a time (autosave thread vs. an explicit save)
+def save_ppocrlabel_folder(project: Project, rule: ConflictRule = ConflictRule.NEWER) -> SaveResult:
+    """Merge with what other writers saved (under the folder lock), then write this writer's changed records."""
+    src = _source_of(project)
+    with src.save_lock, FolderLock(project.folder) as lock:  # one save at a time, in-process and across
+        result = SaveResult(took_over=lock.took_over)
+        result.merge = merge_from_disk(project, src, rule)
         with project.lock:
             dirty = [r for r in project.records if r.dirty]
             for rec in dirty:
                 rec.dirty = False  # an edit from here on marks it again and is saved next time
             try:
-                plans = _plan_all(project, src, {id(r) for r in dirty})
-                settings = copy.deepcopy(project.settings)
+                if rule is ConflictRule.PRELABELS:  # machine output: Cache.cach only, other lines as they are
+                    plans = [(src.cache, *_plan_labels(src.cache, project, {id(r) for r in dirty}, _want_cache,
+                                                       lambda rec: True, rekey=False))]
+                else:
+                    plans = _plan_all(project, src, {id(r) for r in dirty})
+                settings, settings_changed = _merged_settings(project, src)
             except BaseException:
                 _remark(project, dirty)
                 raise
-        result = SaveResult(records=len(dirty))
+        result.records = len(dirty)
         try:
             for target, lines, changed in plans:
                 if changed:
                     atomic_write_bytes(target.path, _file_bytes(target.bom, lines))
                     result.written.append(target.path)
-            if settings != src.settings_saved:
+            if settings_changed:
                 path = project.folder / SETTINGS_FILE
                 path.parent.mkdir(exist_ok=True)
                 text = json.dumps(settings, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
@@ -301,8 +199,62 @@ def save_ppocrlabel_folder(project: Project) -> SaveResult:
         for target, lines, changed in plans:
             if changed:
                 target.lines, target.existed = lines, True
+                target.stamp = FileStamp.of_path(target.path)
+        _rebase(src, dirty)
         src.settings_saved = settings
     return result
+
+
+def refresh_ppocrlabel_folder(project: Project) -> MergeReport:
+    """Take in what other writers saved: reload the records not edited here, settle conflicts. Writes nothing
+    but conflict copies; returns an empty report when another writer holds the lock (try again later)."""
+    src = _source_of(project)
+    from labeler.core.folder_lock import FolderLockedError
+
+    with src.save_lock:
+        try:
+            with FolderLock(project.folder, timeout=REFRESH_LOCK_TIMEOUT_S):
+                report = merge_from_disk(project, src)
+        except FolderLockedError:
+            return MergeReport()
+        settings, _ = _merged_settings(project, src)
+        with project.lock:
+            project.settings = settings
+    return report
+
+
+def _source_of(project: Project) -> PPOCRLabelSource:
+    if not isinstance(project.source, PPOCRLabelSource):
+        project.source = empty_source(project.folder)  # a project built in memory: merges with whatever is there
+    return project.source
+
+
+def _merged_settings(project: Project, src: PPOCRLabelSource) -> tuple[dict, bool]:
+    """Project settings: the keys changed here over the file as it is now (another writer may have changed others)."""
+    ours = copy.deepcopy(project.settings)
+    mine = {k: v for k, v in ours.items() if src.settings_saved.get(k, _KEEP) != v}
+    gone = [k for k in src.settings_saved if k not in ours]
+    disk, _error = _read_settings(project.folder / SETTINGS_FILE)
+    if disk == src.settings_saved:
+        return ours, bool(mine or gone)
+    merged = {k: v for k, v in disk.items() if k not in gone}
+    merged.update(mine)
+    return merged, merged != disk
+
+
+def _rebase(src: PPOCRLabelSource, written: list[ImageRecord]) -> None:
+    """After a save: the written records are in step with the lines just written (read as disk_views would)."""
+    if not written:
+        return
+    ids = {id(r) for r in written}
+    label = {id(ln.record): ln for ln in src.label.lines if ln.winner and id(ln.record) in ids}
+    cache = {id(ln.record): ln for ln in src.cache.lines if ln.winner and id(ln.record) in ids}
+    state = {id(ln.record) for ln in src.state.lines if id(ln.record) in ids}
+    for rec in written:
+        line, file = (label[id(rec)], src.label.path) if id(rec) in label else (cache.get(id(rec)), src.cache.path)
+        confirmed = id(rec) in label or id(rec) in state
+        status = ImageStatus.CONFIRMED if confirmed else ImageStatus.PRELABELLED if line else ImageStatus.NEW
+        src.base[rec.path] = RecordOnDisk(status, line, file if line is not None else None)
 
 
 def _remark(project: Project, records: list[ImageRecord]) -> None:
@@ -354,6 +306,7 @@ def _plan_labels(
     dirty: set[int],
     want: Callable[[ImageRecord, str], object],
     keep_unloaded: Callable[[ImageRecord], bool],
+    rekey: bool = True,
 ) -> tuple[list[SourceLine], bool]:
     """The file's new lines and whether they differ. `want(rec, key)`: the line a changed record needs (bytes),
     None for no line, or _KEEP. `keep_unloaded(rec)`: for a changed record whose regions were never loaded
@@ -369,7 +322,8 @@ def _plan_labels(
                 # Its regions are this line's, unchanged: decide on the status, without parsing 50 regions.
                 decided[id(rec)] = (_rekeyed(ln, key), True) if keep_unloaded(rec) else (None, False)
             else:
-                decided[id(rec)] = _decide(ln, rec, key, id(rec) in dirty, want)
+                is_dirty = id(rec) in dirty
+                decided[id(rec)] = _decide(ln, rec, key if rekey or is_dirty else ln.key, is_dirty, want)
     out: list[SourceLine] = []
     changed = False
     for ln in src.lines:

@@ -2,6 +2,8 @@
 
 Files: `open_project` / `save_project` read and write PPOCRLabel's own files in the folder
 (Label.txt, Cache.cach, fileState.txt; see ppocrlabel_project.py), so PPOCRLabel can still open it.
+Every writer of those files goes through `save_project`: it merges under the folder lock, so writers
+sharing a folder never undo each other's work; `refresh_project` takes in the others' saves.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from labeler.core.model import ImageRecord, ImageStatus
 
 if TYPE_CHECKING:
     from labeler.core.ppocrlabel_project import SaveResult
+    from labeler.core.project_merge import ConflictRule, MergeReport
 
 
 @dataclass
@@ -134,8 +137,20 @@ def open_project(folder: str | Path, images: Iterable[str] | None = None) -> Pro
     return open_ppocrlabel_folder(folder, images)
 
 
-def save_project(project: Project) -> SaveResult:
-    """Write what changed, atomically; PPOCRLabel can open the folder afterwards."""
-    from labeler.core.ppocrlabel_project import save_ppocrlabel_folder
+def save_project(project: Project, rule: ConflictRule | None = None) -> SaveResult:
+    """Write what changed, atomically, merged record by record with what other writers saved meanwhile.
 
-    return save_ppocrlabel_folder(project)
+    `rule`: who wins an image both changed; default: the newer edit (the other is kept in .labeler/conflicts/).
+    PPOCRLabel can open the folder afterwards.
+    """
+    from labeler.core.ppocrlabel_project import save_ppocrlabel_folder
+    from labeler.core.project_merge import ConflictRule
+
+    return save_ppocrlabel_folder(project, rule or ConflictRule.NEWER)
+
+
+def refresh_project(project: Project) -> MergeReport:
+    """Take in what other writers saved since the last open, refresh or save (records not edited here reload)."""
+    from labeler.core.ppocrlabel_project import refresh_ppocrlabel_folder
+
+    return refresh_ppocrlabel_folder(project)
