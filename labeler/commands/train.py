@@ -3,6 +3,8 @@
 Progress goes to stdout as JSON lines (one object per line, see labeler.train.events) and to stderr as a
 readable line. Exit status: 0 finished (the result event says whether the new model was accepted), 1 error,
 130 cancelled (Ctrl+C / SIGTERM: stops at the next step, deletes the run folder, installs nothing).
+A run killed outright (SIGKILL) leaves its work folder PROJECT_DIR/.labeler/runs/<time>; the next run removes
+it (a "cleanup" stage says how many and how many MB), never the folder of a run still going, nor a --keep-run one.
 --history and --rollback manage the project's model versions without training (and without torch).
 """
 
@@ -45,7 +47,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, default=2, metavar="N", help="CPU threads (default: 2)")
     p.add_argument("--split", default="8:1:1", metavar="8:1:1", help="train:val:test ratios by image")
     p.add_argument("--lr", type=float, default=None, help="learning rate (default: the engine's, 2e-5)")
-    p.add_argument("--keep-run", action="store_true", help="keep the work folder PROJECT_DIR/.labeler/runs/<time>")
+    p.add_argument("--keep-run", action="store_true",
+                   help="keep the work folder PROJECT_DIR/.labeler/runs/<time> (later runs never remove it)")
     p.add_argument("--history", action="store_true", help="list the model versions with their metrics")
     p.add_argument("--rollback", metavar="VERSION|base", help="make VERSION (or the bundled set: base) active")
     p.set_defaults(run=run)

@@ -7,7 +7,9 @@ the detector) from the base set's ONNX weights -> write the weights back into a 
 graph -> a self-contained staged model set (manifest with sha256s) -> the tuned set on the same images ->
 gate: accept only when zero_edit strictly improved -> install (one rename) + history entry; a rejected
 run is recorded, not installed -> result event. The run folder is deleted at the end, also on error or
-cancel, so no partial model is ever left or installed.
+cancel, so no partial model is ever left or installed. A run killed outright (SIGKILL, the GUI's kill after
+its grace period, a crash) cannot: the next run removes such folders (labeler.train.run_dirs: each run holds
+an OS lock on its folder, which dies with its process) and says how many and how large in a cleanup stage.
 
 The base model set is --models when given, else the project's active version, else the user's settings
 (default: the bundled PP-OCRv6 small set). Guards against forgetting: the fine-tune's own (low learning
@@ -21,11 +23,9 @@ from __future__ import annotations
 import dataclasses
 
 import math
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +36,10 @@ from labeler.ocr.registry import ModelSet, resolve_model_set
 from labeler.train.evaluate import EvaluationCancelled, Evaluation, HeldOutSet, evaluate_model_set, held_out_from_export
 from labeler.train.gate import GateDecision, decide
 from labeler.train.rec_step import TrainStepCancelled
+from labeler.train.run_dirs import clean_dead_runs, new_run_dir
 
 Emit = Callable[[dict], None]
 ShouldStop = Callable[[], bool]
-RUNS_DIR = Path(".labeler") / "runs"
 DET_SHARE = 0.4  # with --det, the detector gets this share of the time budget (the recognizer the rest)
 
 
@@ -180,20 +180,6 @@ def _det_available() -> bool:
     return find_spec("labeler.train.det_finetune") is not None
 
 
-def new_run_dir(project_dir: Path) -> Path:
-    root = project_dir / RUNS_DIR
-    root.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    for n in range(1000):
-        candidate = root / (stamp if n == 0 else f"{stamp}-{n}")
-        try:
-            candidate.mkdir()
-            return candidate
-        except FileExistsError:
-            continue
-    raise TrainJobError(f"{root}: cannot make a run folder")
-
-
 # ------------------------------------------------------------------------------------------- the job
 
 
@@ -219,13 +205,14 @@ class _Job:
         base, chosen_by = resolve_base(self.project_dir, job.models)
         self.emit({"event": "start", "project": str(self.project_dir), "engine": "torch", "device": job.device,
                    "base_model": base.name, "time_budget_s": float(job.time_budget_s), "nproc": job.nproc})
-        run_dir = new_run_dir(self.project_dir)
+        cleanup = clean_dead_runs(self.project_dir)  # folders of killed runs; never a live run's
+        if cleanup.summary():
+            self.stage("cleanup", cleanup.summary())
+        claim = new_run_dir(self.project_dir, keep=job.keep_run)  # owned (OS lock) until released or killed
         try:
-            return self._run_in(run_dir, base, chosen_by)
+            return self._run_in(claim.folder, base, chosen_by)
         finally:
-            if not job.keep_run:
-                shutil.rmtree(run_dir, ignore_errors=True)
-                _remove_if_empty(run_dir.parent)
+            claim.release(remove=not job.keep_run)
 
     def _run_in(self, run_dir: Path, base: ModelSet, chosen_by: str) -> JobOutcome:
         job = self.job
@@ -427,13 +414,6 @@ def _dictionary_of(base: ModelSet, run_dir: Path) -> Path:
     path = run_dir / "dict.txt"
     path.write_text(meta["character"].rstrip("\n") + "\n", encoding="utf-8")
     return path
-
-
-def _remove_if_empty(folder: Path) -> None:
-    try:
-        folder.rmdir()
-    except OSError:
-        pass
 
 
 def run_job(job: TrainJob, emit: Emit, should_stop: ShouldStop = lambda: False) -> JobOutcome:

@@ -202,3 +202,25 @@ def test_det_fine_tunes_the_detector_too(tmp_path):
     assert result["accepted"] == (tuned["metrics"]["zero_edit"] > base["metrics"]["zero_edit"])
     version = pm.list_versions(project)[0]
     assert version.training["det"]["steps"] == 1 and version.training["steps"] == 1
+
+
+def test_ctrl_c_mid_training_exits_130_and_removes_its_run_folder(tmp_path):
+    """SIGINT (Ctrl+C at a terminal) ends the run like SIGTERM: its work folder goes, nothing is installed."""
+    project = make_project(tmp_path / "proj", n_images=4, gap=3)
+    cmd = [sys.executable, "-m", "labeler", "train", str(project), "--threads", "1", "--max-steps", "500"]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=train_env(project))
+    try:
+        for line in proc.stdout:
+            if json.loads(line)["event"] == "progress":
+                break
+        runs = list((project / ".labeler" / "runs").iterdir())
+        assert len(runs) == 1 and (runs[0] / "owner.json").is_file()  # owned by the live run
+        proc.send_signal(signal.SIGINT)
+        rest, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err[-2000:]
+    assert events_of(rest)[-1] == {"event": "cancelled"} and "SIGINT: stopping at the next step" in err
+    assert not (project / ".labeler" / "runs").exists() and pm.list_versions(project) == []
