@@ -118,18 +118,18 @@ def run(args: argparse.Namespace) -> int:
                 print(f"\nerror: {item.error}", file=sys.stderr)
             else:
                 regions = item.result.regions
-                _store(project, by_image[path], [r.to_text_region() for r in regions])
+                store_prelabels(project, by_image[path], [r.to_text_region() for r in regions])
                 if args.show:
                     shown.append((path.name, [r.text for r in regions]))
             done += 1
             progress.update(done, path.name, final=done == len(todo))
             if project.is_dirty and time.perf_counter() - last_save >= SAVE_EVERY_S:
-                yielded += _save(project)
+                yielded += save_prelabels(project)
                 last_save = time.perf_counter()
     finally:
         # Also on Ctrl+C: everything finished so far lands in a valid Cache.cach.
         if project.is_dirty:
-            yielded += _save(project)
+            yielded += save_prelabels(project)
     for name, texts in shown:
         preview = " | ".join(texts[:6]) + (" | ..." if len(texts) > 6 else "")
         print(f"{name}: {len(texts)} regions: {preview}")
@@ -141,7 +141,8 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _store(project, rec, regions) -> None:
+def store_prelabels(project, rec, regions) -> None:
+    """Put one image's OCR result into its record, unless it is confirmed."""
     from labeler.core.model import ImageStatus
 
     with project.lock:
@@ -152,7 +153,7 @@ def _store(project, rec, regions) -> None:
         rec.mark_edited()
 
 
-def _save(project) -> list[str]:
+def save_prelabels(project) -> list[str]:
     """Save the new pre-labels (Cache.cach only); images another writer changed meanwhile keep their version."""
     from labeler.core.project import save_project
     from labeler.core.project_merge import ConflictRule

@@ -201,6 +201,8 @@ def save_ppocrlabel_folder(project: Project, rule: ConflictRule = ConflictRule.N
                 target.lines, target.existed = lines, True
                 target.stamp = FileStamp.of_path(target.path)
         _rebase(src, dirty)
+        machine = rule is ConflictRule.PRELABELS
+        src.edit_times.record([(r.path, 0.0 if machine else r.edited_at or time.time()) for r in dirty])
         src.settings_saved = settings
     return result
 

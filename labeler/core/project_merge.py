@@ -6,7 +6,7 @@ When a file changed on disk since this writer last read or wrote it (its stamp d
 read again and, record by record:
 - changed on disk, not edited here: the record is reloaded from disk (its undo history is dropped);
 - changed on disk and edited here: a conflict. The newer edit wins (this writer's last edit time against
-  the time the other writer's file was written); the losing version is kept in `.labeler/conflicts/`
+  the other's, from edit_times.py; pre-labels count as oldest, so a person's edit beats them); the losing version is kept in `.labeler/conflicts/`
   as JSON holding its PPOCRLabel line, never dropped. `ConflictRule.PRELABELS` (machine pre-labels)
   always yields to the other writer;
 - not changed on disk: nothing happens; an edit here is written over the line as it is on disk now.
@@ -96,8 +96,10 @@ def merge_from_disk(project: Project, src: PPOCRLabelSource, rule: ConflictRule 
         return report
     report.files_changed = [f.path for f in changed]
     label, cache, state, views = _reread(project, src, {f.path for f in changed}, report.errors)
-    # When the other writer saved: its edits are at most that old (compared with this writer's last edit).
-    their_time = max((f.stamp.mtime_ns for f in (label, cache, state) if f.stamp is not None), default=0) / 1e9
+    edit_times = src.edit_times
+    edit_times.refresh()
+    # Without a recorded edit time (PPOCRLabel itself wrote it), the time the file was saved stands in.
+    saved_time = max((f.stamp.mtime_ns for f in (label, cache, state) if f.stamp is not None), default=0) / 1e9
     with project.lock:
         for rec in project.records:
             before = src.base.get(rec.path, NOTHING_ON_DISK)
@@ -111,7 +113,7 @@ def merge_from_disk(project: Project, src: PPOCRLabelSource, rule: ConflictRule 
                 report.reloaded.append(rec.path)
             elif _same_content(rec, now, project.key_for(rec)):
                 rec.dirty = False  # both sides made the same change
-            elif rule is ConflictRule.PRELABELS or their_time > (rec.edited_at or time.time()):
+            elif rule is ConflictRule.PRELABELS or edit_times.get(rec.path, saved_time) > (rec.edited_at or time.time()):
                 saved = None if rule is ConflictRule.PRELABELS else _keep_ours(project, rec, now)
                 _reload(rec, now)
                 report.reloaded.append(rec.path)

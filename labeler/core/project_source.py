@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from labeler.core.edit_times import EditTimes
 from labeler.core.errors import FileError, LabelFormatError
 from labeler.core.model import ImageRecord, ImageStatus, TextRegion
 from labeler.core.ppocrlabel_format import key_file_name, scan_label_bytes
@@ -112,6 +113,11 @@ class PPOCRLabelSource:
     settings_saved: dict = field(default_factory=dict)
     save_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     base: dict[str, RecordOnDisk] = field(default_factory=dict)
+    edit_times: EditTimes | None = None
+
+    def __post_init__(self) -> None:
+        if self.edit_times is None:
+            self.edit_times = EditTimes(self.label.path.parent)
 
     @property
     def files(self) -> tuple[SourceFile, SourceFile, SourceFile]:
