@@ -28,10 +28,11 @@ LOCK_NAME = "lock"
 DEFAULT_TIMEOUT_S = 30.0
 _POLL_S = 0.01
 
+# try_lock / release_lock: a non-blocking exclusive OS lock on an open file, freed by the kernel at exit.
 if os.name == "nt":  # pragma: no cover - exercised on Windows only
     import msvcrt
 
-    def _try_lock(fd: int) -> bool:
+    def try_lock(fd: int) -> bool:
         try:
             os.lseek(fd, 0, os.SEEK_SET)
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
@@ -39,21 +40,21 @@ if os.name == "nt":  # pragma: no cover - exercised on Windows only
         except OSError:
             return False
 
-    def _unlock(fd: int) -> None:
+    def release_lock(fd: int) -> None:
         os.lseek(fd, 0, os.SEEK_SET)
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
 
 else:
     import fcntl
 
-    def _try_lock(fd: int) -> bool:
+    def try_lock(fd: int) -> bool:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return True
         except BlockingIOError:
             return False
 
-    def _unlock(fd: int) -> None:
+    def release_lock(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
@@ -127,7 +128,7 @@ class FolderLock:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         start = time.monotonic()
         try:
-            while not _try_lock(fd):
+            while not try_lock(fd):
                 waited = time.monotonic() - start
                 if waited >= self.timeout:
                     raise FolderLockedError(self.folder, _read_holder(fd), waited)
@@ -152,7 +153,7 @@ class FolderLock:
         fd, self._fd = self._fd, None
         try:
             os.ftruncate(fd, 0)  # an empty file: released cleanly
-            _unlock(fd)
+            release_lock(fd)
         finally:
             os.close(fd)
 

@@ -28,7 +28,10 @@ from labeler.core.history import (
     SetText,
 )
 from labeler.core.model import ImageRecord, ImageStatus, TextRegion
+from labeler.core.ppocrlabel_project import SaveResult
 from labeler.core.project import Project, open_project, save_project
+from labeler.core.project_merge import Conflict, MergeReport
+from labeler.ui.folder_sync import FolderSync
 from labeler.ui.i18n import tr
 from labeler.ui.workers import AutoLabelResult, Job, JobRunner, RecognizeResult, auto_label, recognize_region
 
@@ -44,6 +47,8 @@ class Editor(QObject):
     message = pyqtSignal(str)  # a line for the status bar
     busy_changed = pyqtSignal(bool)  # an OCR job is running
     model_changed = pyqtSignal(str)  # the model set the next OCR job uses (name or folder)
+    shared = pyqtSignal(list)  # other windows have this folder open: one line each (empty: alone)
+    conflicts = pyqtSignal(list)  # images another writer changed too: one line each saying what was kept
     _saved = pyqtSignal(object)  # from the autosave thread
     _save_failed = pyqtSignal(str)
 
@@ -62,7 +67,8 @@ class Editor(QObject):
         self.ocr.busy_changed.connect(self.busy_changed)
         self._pipeline = None
         self._pipeline_lock = threading.Lock()
-        self._saved.connect(lambda _: self.message.emit(tr("Saved", CTX)))
+        self.sync: FolderSync | None = None
+        self._saved.connect(self._after_save)
         self._save_failed.connect(
             lambda text: self.message.emit(tr("Autosave failed: {error}", CTX).format(error=text)))
 
@@ -80,17 +86,27 @@ class Editor(QObject):
             on_saved=self._saved.emit,
         )
         self.generations.clear()
+        self.sync = FolderSync(project, self)
+        self.sync.merged.connect(self._take_in)
+        self.sync.failed.connect(lambda text: self.message.emit(tr("Reading other writers' saves failed: {error}",
+                                                                   CTX).format(error=text)))
         self.project_opened.emit()
         self.message.emit(tr("Opened {folder} ({n} images)", CTX).format(folder=project.folder, n=len(project)))
         if project.records:
             self.go_to(0)
+        self.shared.emit(self.sync.other_windows())
 
     def close_project(self) -> None:
         """Stop the OCR jobs, save what is pending and stop the autosave thread."""
         self.ocr.shutdown()
+        if self.sync is not None:
+            self.sync.stop()
         if self.saver is not None:
             self.saver.close()  # raises if the last save fails: the project stays open
             self.saver = None
+        if self.sync is not None:
+            self.sync.deleteLater()
+            self.sync = None
         self.project = None
         self.current = None
         self.selected = -1
@@ -98,6 +114,31 @@ class Editor(QObject):
     def flush(self) -> None:
         if self.saver is not None:
             self.saver.flush()
+
+    def _after_save(self, result: SaveResult) -> None:
+        self.message.emit(tr("Saved", CTX))
+        self._take_in(result.merge)
+        if result.took_over is not None:
+            text = tr("Took over the folder lock of {holder}, which ended without releasing it", CTX)
+            self.message.emit(text.format(holder=result.took_over.describe()))
+
+    def _take_in(self, report: MergeReport) -> None:
+        """Show what another writer's saves changed: reloaded images redraw, conflicts are announced."""
+        if self.project is None:
+            return
+        for path in report.reloaded:
+            if path not in self.project:
+                continue
+            rec = self.project.record(path)
+            self.generations[path] = self.generations.get(path, 0) + 1  # OCR results started before are stale
+            if rec is self.current and self.selected >= len(rec.regions):
+                self.selected = -1
+            self.regions_changed.emit(rec)
+        if report.conflicts:
+            self.conflicts.emit([_conflict_text(c) for c in report.conflicts])
+        elif report.reloaded:
+            text = tr("{n} image(s) updated from another writer's save", CTX)
+            self.message.emit(text.format(n=len(report.reloaded)))
 
     # ------------------------------------------------------------------ navigation
 
@@ -288,3 +329,11 @@ class Editor(QObject):
         self.push(batch, record=rec, merge=False)
         self.message.emit(tr("Region {n}: {text!r} ({score:.2f})", CTX).format(
             n=result.index + 1, text=result.text, score=result.score))
+
+
+def _conflict_text(conflict: Conflict) -> str:
+    if conflict.kept == "here":
+        text = tr("{path}: also changed by another writer; this window's newer edit was kept, theirs is in {file}", CTX)
+    else:
+        text = tr("{path}: also changed by another writer; their newer edit was kept, this window's is in {file}", CTX)
+    return text.format(path=conflict.path, file=conflict.saved_to.name if conflict.saved_to else "-")
