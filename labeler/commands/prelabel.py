@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from labeler.commands._common import add_model_options, make_pipeline
-from labeler.core.errors import LabelerError
+from labeler.core.errors import LabelerError, UnusableFileNameError
 
 SAVE_EVERY_S = 1.0
 
@@ -91,15 +91,19 @@ def run(args: argparse.Namespace) -> int:
         raise LabelerError(f"{folder}: not a folder")
     # The project reader knows which images are confirmed or cached, also under an old folder name.
     project = open_project(folder)
+    unusable = [str(err) for err in project.errors if isinstance(err, UnusableFileNameError)]
     for err in project.errors:
-        print(f"warning: {err} (line kept as it is)", file=sys.stderr)
+        if isinstance(err, UnusableFileNameError):
+            print(f"error: {err}", file=sys.stderr)
+        else:
+            print(f"warning: {err} (line kept as it is)", file=sys.stderr)
     skip = {ImageStatus.CONFIRMED} if args.force else {ImageStatus.CONFIRMED, ImageStatus.PRELABELLED}
     todo = [rec for rec in project.records if rec.status not in skip]
     skipped = len(project.records) - len(todo)
     print(f"{folder}: {len(project.records)} images, {len(todo)} to pre-label, {skipped} skipped "
           f"(confirmed or already cached{'' if args.force else '; --force redoes cached ones'})", file=sys.stderr)
     if not todo:
-        return 0
+        return 1 if unusable else 0
     _choose_models(args, folder)
     pipe = make_pipeline(args)
     pipe.load()
@@ -134,11 +138,12 @@ def run(args: argparse.Namespace) -> int:
         preview = " | ".join(texts[:6]) + (" | ..." if len(texts) > 6 else "")
         print(f"{name}: {len(texts)} regions: {preview}")
     cache_path = folder / "Cache.cach"
-    print(f"pre-labelled {done - len(failures) - len(yielded)} images into {cache_path}; {len(failures)} failed"
+    print(f"pre-labelled {done - len(failures) - len(yielded)} images into {cache_path}; "
+          f"{len(failures) + len(unusable)} failed"
           + (f"; {len(yielded)} left as another writer saved them meanwhile" if yielded else ""), file=sys.stderr)
-    for f in failures:
+    for f in unusable + failures:
         print(f"  failed: {f}", file=sys.stderr)
-    return 1 if failures else 0
+    return 1 if failures or unusable else 0
 
 
 def store_prelabels(project, rec, regions) -> None:

@@ -20,6 +20,10 @@ class FileError(LabelerError):
         super().__init__(f"{where}: {message}")
 
 
+class UnusableFileNameError(FileError):
+    """An image whose name cannot be written into PPOCRLabel's tab-separated UTF-8 files; it is left out."""
+
+
 class ImageReadError(FileError):
     """An image file is missing, unreadable, corrupt, truncated or not an image."""
 

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from labeler.core.atomic import atomic_write_bytes
-from labeler.core.errors import FileError, LabelFormatError
+from labeler.core.errors import FileError, LabelFormatError, UnusableFileNameError
 from labeler.core.folder_lock import FolderLock, LockHolder
 from labeler.core.model import ImageRecord, ImageStatus
 from labeler.core.ppocrlabel_format import encode_label_line, gc_paused, key_file_name, parse_regions
@@ -100,10 +100,11 @@ def _open(folder: str | Path, images: Iterable[str] | None) -> Project:
         names = [p.name for p in list_images(folder)]
     else:
         names = [str(p).replace("\\", "/") for p in images]
+    errors: list[FileError] = []
+    names = _usable_names(folder, names, errors)
     records = [ImageRecord(path=n) for n in names]
     by_name = records_by_name(records)
     project = Project(folder=folder, records=records)
-    errors: list[FileError] = []
     missing: list[str] = []
     label = read_label_source(folder / LABEL_FILE, errors)
     label_win = match_lines(label, by_name, project.key_folder, missing)
@@ -128,6 +129,32 @@ def _open(folder: str | Path, images: Iterable[str] | None) -> Project:
     project.missing = list(dict.fromkeys(missing))
     project.source = PPOCRLabelSource(label, cache, state, copy.deepcopy(project.settings), base=views)
     return project
+
+
+def _usable_names(folder: Path, names: list[str], errors: list[FileError]) -> list[str]:
+    """Names that fit a `<key>\\t<json>` UTF-8 line; each other one is an error saying what to do, and left out."""
+    usable = []
+    for name in names:
+        problem = file_name_problem(name)
+        if problem is None:
+            usable.append(name)
+        else:
+            shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            shown = shown.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+            errors.append(UnusableFileNameError(folder / shown, f"{problem}; left out until it is renamed"))
+    return usable
+
+
+def file_name_problem(name: str) -> str | None:
+    """Why an image name cannot go into the label files, or None."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return ("file name is not valid UTF-8 (e.g. from a zip made on Chinese Windows); rename it, "
+                "e.g. `convmv -f gbk -t utf-8 --notest FILE`")
+    if any(c in name for c in "\t\n\r"):
+        return "file name holds a tab or line break, which the tab-separated label files cannot store; rename it"
+    return None
 
 
 def _read_settings(path: Path) -> tuple[dict, FileError | None]:
