@@ -198,12 +198,9 @@ def save_ppocrlabel_folder(project: Project, rule: ConflictRule = ConflictRule.N
             dirty = [r for r in project.records if r.dirty]
             for rec in dirty:
                 rec.dirty = False  # an edit from here on marks it again and is saved next time
+            new_lines = _NewLines(status={id(r): r.status for r in dirty})
             try:
-                if rule is ConflictRule.PRELABELS:  # machine output: Cache.cach only, other lines as they are
-                    plans = [(src.cache, *_plan_labels(src.cache, project, {id(r) for r in dirty}, _want_cache,
-                                                       lambda rec: True, rekey=False))]
-                else:
-                    plans = _plan_all(project, src, {id(r) for r in dirty})
+                plans = _plan_all(project, src, {id(r) for r in dirty}, new_lines, rule)
                 settings, settings_changed = _merged_settings(project, src)
             except BaseException:
                 _remark(project, dirty)
@@ -227,7 +224,7 @@ def save_ppocrlabel_folder(project: Project, rule: ConflictRule = ConflictRule.N
             if changed:
                 target.lines, target.existed = lines, True
                 target.stamp = FileStamp.of_path(target.path)
-        _rebase(src, dirty)
+        _rebase(src, dirty, new_lines)
         machine = rule is ConflictRule.PRELABELS
         src.edit_times.record([(r.path, 0.0 if machine else r.edited_at or time.time()) for r in dirty])
         src.settings_saved = settings
@@ -271,17 +268,13 @@ def _merged_settings(project: Project, src: PPOCRLabelSource) -> tuple[dict, boo
     return merged, merged != disk
 
 
-def _rebase(src: PPOCRLabelSource, written: list[ImageRecord]) -> None:
+def _rebase(src: PPOCRLabelSource, written: list[ImageRecord], new_lines: _NewLines) -> None:
     """After a save: the written records are in step with the lines just written (read as disk_views would)."""
-    if not written:
-        return
-    ids = {id(r) for r in written}
-    label = {id(ln.record): ln for ln in src.label.lines if ln.winner and id(ln.record) in ids}
-    cache = {id(ln.record): ln for ln in src.cache.lines if ln.winner and id(ln.record) in ids}
-    state = {id(ln.record) for ln in src.state.lines if id(ln.record) in ids}
     for rec in written:
-        line, file = (label[id(rec)], src.label.path) if id(rec) in label else (cache.get(id(rec)), src.cache.path)
-        confirmed = id(rec) in label or id(rec) in state
+        rid = id(rec)
+        label = new_lines.label.get(rid)  # none planned (a Cache.cach-only save): records without a Label.txt line
+        line, file = (label, src.label.path) if label is not None else (new_lines.cache.get(rid), src.cache.path)
+        confirmed = label is not None or new_lines.status[rid] is ImageStatus.CONFIRMED
         status = ImageStatus.CONFIRMED if confirmed else ImageStatus.PRELABELLED if line else ImageStatus.NEW
         src.base[rec.path] = RecordOnDisk(status, line, file if line is not None else None)
 
@@ -299,16 +292,28 @@ def _file_bytes(bom: bytes, lines: list[SourceLine]) -> bytes:
 
 
 def _plan_all(
-    project: Project, src: PPOCRLabelSource, dirty: set[int]
+    project: Project, src: PPOCRLabelSource, dirty: set[int], new_lines: _NewLines, rule: ConflictRule
 ) -> list[tuple[SourceFile, list[SourceLine], bool]]:
+    cache = (src.cache, *_plan_labels(src.cache, project, dirty, _want_cache, lambda rec: True,
+                                      rekey=rule is not ConflictRule.PRELABELS, winners=new_lines.cache))
+    if rule is ConflictRule.PRELABELS:
+        return [cache]  # machine output: Cache.cach only, every other line as it is
     # Written in this order: a crash in between leaves a Label.txt line without its fileState line at worst,
     # and a Label.txt line alone already means "confirmed".
-    key_of = project.key_for
     return [
-        (src.cache, *_plan_labels(src.cache, project, dirty, _want_cache, lambda rec: True)),
-        (src.label, *_plan_labels(src.label, project, dirty, _want_label, _is_confirmed)),
-        (src.state, *_plan_state(src.state, project, key_of)),
+        cache,
+        (src.label, *_plan_labels(src.label, project, dirty, _want_label, _is_confirmed, winners=new_lines.label)),
+        (src.state, *_plan_state(src.state, project, project.key_for)),
     ]
+
+
+@dataclass
+class _NewLines:
+    """The line each changed record got in Label.txt and Cache.cach (None: none), and its status when planned."""
+
+    label: dict[int, SourceLine | None] = field(default_factory=dict)
+    cache: dict[int, SourceLine | None] = field(default_factory=dict)
+    status: dict[int, ImageStatus] = field(default_factory=dict)
 
 
 def _is_confirmed(rec: ImageRecord) -> bool:
@@ -336,17 +341,20 @@ def _plan_labels(
     want: Callable[[ImageRecord, str], object],
     keep_unloaded: Callable[[ImageRecord], bool],
     rekey: bool = True,
+    winners: dict[int, SourceLine | None] | None = None,
 ) -> tuple[list[SourceLine], bool]:
     """The file's new lines and whether they differ. `want(rec, key)`: the line a changed record needs (bytes),
     None for no line, or _KEEP. `keep_unloaded(rec)`: for a changed record whose regions were never loaded
-    (only its status changed), whether its source line stays as it is.
+    (only its status changed), whether its source line stays as it is. `winners` gets each changed record's
+    new line (None: none).
     """
     alive = project.by_path
+    prefix = project.key_folder + "/"  # project.key_for, without a pathlib call per line
     decided: dict[int, tuple[SourceLine | None, bool]] = {}  # record -> (its new line or None, raw kept)
     for ln in src.lines:
         rec = ln.record
         if rec is not None and ln.winner and alive.get(rec.path) is rec:
-            key = project.key_for(rec)
+            key = prefix + rec.path
             if id(rec) in dirty and ln.is_source and not rec.regions_loaded:
                 # Its regions are this line's, unchanged: decide on the status, without parsing 50 regions.
                 decided[id(rec)] = (_rekeyed(ln, key), True) if keep_unloaded(rec) else (None, False)
@@ -383,6 +391,12 @@ def _plan_labels(
             if isinstance(new_raw, bytes):
                 out.append(SourceLine(new_raw, project.key_for(rec), rec, True, canonical=True))
                 changed = True
+                if winners is not None:
+                    winners[id(rec)] = out[-1]
+    if winners is not None:
+        for rid in dirty:
+            if rid in decided:
+                winners[rid] = decided[rid][0]
     return out, changed
 
 

@@ -6,9 +6,9 @@ When a file changed on disk since this writer last read or wrote it (its stamp d
 read again and, record by record:
 - changed on disk, not edited here: the record is reloaded from disk (its undo history is dropped);
 - changed on disk and edited here: a conflict. The newer edit wins (this writer's last edit time against
-  the other's, from edit_times.py; pre-labels count as oldest, so a person's edit beats them); the losing version is kept in `.labeler/conflicts/`
-  as JSON holding its PPOCRLabel line, never dropped. `ConflictRule.PRELABELS` (machine pre-labels)
-  always yields to the other writer;
+  the other's, from edit_times.py; pre-labels count as oldest, so a person's edit beats them); the losing
+  version is kept in `.labeler/conflicts/` as JSON holding its PPOCRLabel line, never dropped.
+  `ConflictRule.PRELABELS` (the prelabel command's own saves) always yields to the other writer;
 - not changed on disk: nothing happens; an edit here is written over the line as it is on disk now.
 Lines of other images (and bad lines) are taken as they are on disk now, so another writer's work stays.
 """
@@ -99,6 +99,7 @@ def merge_from_disk(project: Project, src: PPOCRLabelSource, rule: ConflictRule 
     edit_times = src.edit_times
     edit_times.refresh()
     # Without a recorded edit time (PPOCRLabel itself wrote it), the time the file was saved stands in.
+    now_s = time.time()
     saved_time = max((f.stamp.mtime_ns for f in (label, cache, state) if f.stamp is not None), default=0) / 1e9
     with project.lock:
         for rec in project.records:
@@ -113,7 +114,7 @@ def merge_from_disk(project: Project, src: PPOCRLabelSource, rule: ConflictRule 
                 report.reloaded.append(rec.path)
             elif _same_content(rec, now, project.key_for(rec)):
                 rec.dirty = False  # both sides made the same change
-            elif rule is ConflictRule.PRELABELS or edit_times.get(rec.path, saved_time) > (rec.edited_at or time.time()):
+            elif rule is ConflictRule.PRELABELS or edit_times.get(rec.path, saved_time) > (rec.edited_at or now_s):
                 saved = None if rule is ConflictRule.PRELABELS else _keep_ours(project, rec, now)
                 _reload(rec, now)
                 report.reloaded.append(rec.path)
@@ -142,11 +143,11 @@ def _reread(
             if rec is not None and alive.get(rec.path) is not rec:
                 by_name.setdefault(key_file_name(rec.path), rec)
     folder = project.key_folder
-    label = read_label_source(src.label.path, errors) if src.label.path in changed else src.label
+    label = read_label_source(src.label.path, errors, previous=src.label) if src.label.path in changed else src.label
     label_win = match_lines(label, by_name, folder)
     in_label = {key_file_name(p) for p in label_win}
     if src.cache.path in changed:
-        cache = read_label_source(src.cache.path, errors, skip=lambda key: key_file_name(key) in in_label)
+        cache = read_label_source(src.cache.path, errors, lambda key: key_file_name(key) in in_label, src.cache)
     else:
         cache = src.cache
     cache_win = match_lines(cache, by_name, folder)

@@ -145,21 +145,53 @@ def read_file(path: Path, errors: list[FileError]) -> tuple[bytes | None, FileSt
 
 
 def read_label_source(
-    path: Path, errors: list[FileError], skip: Callable[[str], bool] | None = None
+    path: Path,
+    errors: list[FileError],
+    skip: Callable[[str], bool] | None = None,
+    previous: SourceFile | None = None,
 ) -> SourceFile:
+    """Read and check a Label.txt / Cache.cach. With `previous` (the same file as read before), lines whose
+    bytes are unchanged and were canonical are taken over instead of checked again: another writer's save
+    changes a few lines of 10,000, and re-checking them all would cost a second."""
     data, stamp = read_file(path, errors)
     src = SourceFile(path, stamp=stamp)
     if data is None:
         return src
     src.existed = True
+    reused: dict[int, SourceLine] = {}
+    if previous is not None and previous.lines:
+        data, reused = _take_over_unchanged(data, previous)
     scanned = scan_label_bytes(data, path, skip)
     src.bom = scanned.bom
     errors.extend(scanned.errors)
-    src.lines = [
+    fresh = [
         SourceLine(ln.raw, ln.key, line_no=ln.line_no, parsed=ln.regions, canonical=ln.regions is None and ln.checked)
         for ln in scanned.lines
     ]
+    if reused:
+        fresh.extend(reused.values())
+        fresh.sort(key=lambda ln: ln.line_no)
+    src.lines = fresh
     return src
+
+
+def _take_over_unchanged(data: bytes, previous: SourceFile) -> tuple[bytes, dict[int, SourceLine]]:
+    """The file with its unchanged canonical lines blanked (line numbers stay), and those lines by number."""
+    pool: dict[bytes, list[SourceLine]] = {}
+    for ln in previous.lines:
+        if ln.canonical and ln.key is not None:
+            pool.setdefault(ln.raw, []).append(ln)
+    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+    parts = data[len(bom):].split(b"\n")
+    reused: dict[int, SourceLine] = {}
+    for i, raw in enumerate(parts):
+        olds = pool.get(raw)
+        if olds:
+            ln = olds.pop()
+            ln.line_no = i + 1
+            reused[i + 1] = ln
+            parts[i] = b""
+    return bom + b"\n".join(parts), reused
 
 
 def read_state_source(path: Path, errors: list[FileError]) -> SourceFile:
