@@ -1,8 +1,10 @@
 """Robust image reading: any path, EXIF orientation, alpha, 16-bit, huge images, typed errors.
 
 Every reader returns an (H, W, 3) uint8 BGR array as the user sees the picture (orientation applied)
-or raises ImageReadError naming the file. Headers are parsed here (JPEG, PNG, WebP, BMP, TIFF) so
-sizes can be listed and absurd images refused without decoding, and truncated files are caught.
+or raises ImageReadError naming the file. The header is parsed first, by content whatever the file is
+called (labeler.core.image_header, every format this OpenCV decodes), so sizes are listed and absurd
+images refused without decoding a pixel, content whose size cannot be read is never decoded, and
+truncated files are caught.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ import io
 import re
 import struct
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
 
 import cv2
 import numpy as np
 
 from labeler.core.errors import FileError, ImageReadError
+from labeler.core.image_header import Header, HeaderError, probe
 
 __all__ = ["DEFAULT_MAX_PIXELS", "IMAGE_EXTENSIONS", "list_images", "read_image", "read_image_downscaled",
            "read_image_size"]  # fmt: skip
@@ -27,7 +29,6 @@ DEFAULT_MAX_PIXELS = 300_000_000
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".bmp", ".tif", ".tiff", ".webp"})
 
 _REDUCED = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
-_JPEG_SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 _ROWS_PER_CHUNK = 512  # alpha compositing works in bands so its uint16 temporaries stay small
 # EXIF orientation -> the operation that shows the stored pixels as they should be displayed.
 _ORIENT = {
@@ -41,22 +42,19 @@ _ORIENT = {
 }
 
 
-class _Bad(Exception):
-    """Internal: the bytes are not a valid/complete image; the message becomes an ImageReadError."""
-
-
-class _Header(NamedTuple):
-    fmt: str  # "jpeg" | "png" | "webp" | "bmp" | "tiff"
-    width: int  # as stored, before orientation
-    height: int
-    orientation: int = 1  # EXIF value 1..8
+# Kept under their old names: export_images and image_file_ops use them.
+_Bad = HeaderError
+_Header = Header
+_probe = probe
 
 
 def read_image(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Read `path` as an (H, W, 3) uint8 BGR array, EXIF orientation applied, alpha over white.
 
-    Raises ImageReadError (naming the file) if it is missing, a folder, empty, not an image,
-    corrupt, truncated, or has more than `max_pixels` pixels (checked from the header first).
+    Raises ImageReadError (naming the file) if it is missing, a folder, empty, not an image, corrupt,
+    truncated, of a format whose size cannot be read, or has more than `max_pixels` pixels. The size
+    comes from the header, whatever the file extension says, and is checked before anything is decoded;
+    the file is decoded once.
     """
     path = Path(path)
     data = _read_bytes(path)
@@ -64,16 +62,18 @@ def read_image(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.nda
 
 
 def read_image_size(path: str | Path) -> tuple[int, int]:
-    """(width, height) as displayed (after EXIF orientation), from the header alone when possible."""
+    """(width, height) as displayed (after EXIF orientation), from the header alone: nothing is decoded.
+
+    The size is what the header declares, even above the pixel limit (read_image refuses such files).
+    """
     path = Path(path)
     try:
         with open(path, "rb") as f:
-            header = _probe(f, full=False)
-    except (_Bad, OSError, struct.error):
-        header = None  # missing, a folder, no usable header: the full read below reports the real problem
+            header = probe(f, full=False)
+    except (HeaderError, OSError, struct.error):
+        header = None  # missing, a folder, no usable header: the full parse below names the real problem
     if header is None:
-        img = read_image(path)
-        return img.shape[1], img.shape[0]
+        header = _checked_header(path, _read_bytes(path))  # raises ImageReadError
     return _displayed_size(header)
 
 
@@ -89,14 +89,15 @@ def read_image_downscaled(path: str | Path, max_side: int) -> tuple[np.ndarray, 
     data = _read_bytes(path)
     header = _checked_header(path, data)
     factor = 1
-    if header is not None and header.fmt == "jpeg":  # only libjpeg can decode at reduced size
+    if header.fmt == "jpeg":  # only libjpeg can decode at reduced size
         factor = next((f for f in (8, 4, 2) if -(-max(header.width, header.height) // f) >= max_side), 1)
     if factor == 1:
         img = _decode_full(path, data, header, DEFAULT_MAX_PIXELS)
     else:
-        _check_pixels(path, -(-header.width // factor), -(-header.height // factor), DEFAULT_MAX_PIXELS)
+        w, h = -(-header.width // factor), -(-header.height // factor)
+        _check_pixels(path, w, h, DEFAULT_MAX_PIXELS, f"the JPEG header declares (at 1/{factor} size)")
         img = _orient(_decode(path, data, _REDUCED[factor] | cv2.IMREAD_IGNORE_ORIENTATION, header), header)
-    w, h = (img.shape[1], img.shape[0]) if header is None else _displayed_size(header)
+    w, h = _displayed_size(header)
     scale = min(1.0, max_side / max(w, h))
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     if (img.shape[1], img.shape[0]) != size:
@@ -134,32 +135,42 @@ def _read_bytes(path: Path) -> bytes:
     return data
 
 
-def _checked_header(path: Path, data: bytes) -> _Header | None:
-    """Parse the header and check the file is complete; None for formats we do not parse."""
+def _checked_header(path: Path, data: bytes) -> Header:
+    """Parse the header by content and check the file is complete; raises ImageReadError if it cannot."""
     try:
-        return _probe(io.BytesIO(data), full=True)
-    except (_Bad, struct.error) as e:
-        msg = str(e) if isinstance(e, _Bad) else "header is cut short (truncated file)"
+        header = probe(io.BytesIO(data), full=True)
+    except (HeaderError, struct.error) as e:
+        msg = str(e) if isinstance(e, HeaderError) else "header is cut short (truncated file)"
         raise ImageReadError(path, msg) from None
+    if header is None:  # never decoded blindly: its size could not be checked first
+        raise ImageReadError(path, "not an image (unrecognised content) or an unsupported format")
+    return header
 
 
-def _check_pixels(path: Path, width: int, height: int, max_pixels: int) -> None:
+def _check_pixels(path: Path, width: int, height: int, max_pixels: int, source: str) -> None:
     if width * height > max_pixels:
-        msg = f"image is too large: {width} x {height} = {width * height:,} pixels (limit {max_pixels:,})"
+        msg = (f"image is too large: {source} {width} x {height} = {width * height:,} pixels "
+               f"(limit {max_pixels:,} pixels)")  # fmt: skip
         raise ImageReadError(path, msg)
 
 
-def _decode_full(path: Path, data: bytes, header: _Header | None, max_pixels: int) -> np.ndarray:
-    if header is not None:
-        _check_pixels(path, header.width, header.height, max_pixels)  # before any pixel is allocated
+def _check_header(path: Path, header: Header, max_pixels: int) -> None:
+    """The pixel limit, from the declared size alone: called before any pixel is allocated."""
+    _check_pixels(path, header.width, header.height, max_pixels, f"the {header.name} header declares")
+    if header.tile is not None:  # OpenCV allocates one tile or strip buffer of this size
+        _check_pixels(path, *header.tile, max_pixels, "the TIFF header declares a tile or strip of")
+
+
+def _decode_full(path: Path, data: bytes, header: Header, max_pixels: int) -> np.ndarray:
+    _check_header(path, header, max_pixels)
     # UNCHANGED keeps alpha and 16 bits and leaves EXIF orientation to us (IMREAD_COLOR would rotate JPEG/PNG/
     # WebP itself). It is also leaner: cv2 peaks at 2x its output, so grey + GRAY2BGR beats decoding to BGR.
     img = _decode(path, data, cv2.IMREAD_UNCHANGED, header)
-    _check_pixels(path, img.shape[1], img.shape[0], max_pixels)  # formats without a parsed header
+    _check_pixels(path, img.shape[1], img.shape[0], max_pixels, "decoded")  # a decoder that outgrew its header
     return _orient(_to_bgr8(img), header)
 
 
-def _decode(path: Path, data: bytes, flags: int, header: _Header | None) -> np.ndarray:
+def _decode(path: Path, data: bytes, flags: int, header: Header | None) -> np.ndarray:
     try:
         img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     except cv2.error as e:
@@ -167,7 +178,7 @@ def _decode(path: Path, data: bytes, flags: int, header: _Header | None) -> np.n
     if img is None or img.size == 0:
         if header is None:
             raise ImageReadError(path, "not an image (unrecognised content) or an unsupported format")
-        raise ImageReadError(path, f"corrupt {header.fmt.upper()} data: the decoder rejected it")
+        raise ImageReadError(path, f"corrupt {header.name} data: the decoder rejected it")
     return img
 
 
@@ -216,182 +227,14 @@ def _over_white(bgra: np.ndarray) -> np.ndarray:
     return out
 
 
-def _displayed_size(header: _Header) -> tuple[int, int]:
+def _displayed_size(header: Header) -> tuple[int, int]:
     # Orientations 5..8 turn the picture by 90 degrees.
     return (header.height, header.width) if header.orientation >= 5 else (header.width, header.height)
 
 
-def _orient(img: np.ndarray, header: _Header | None) -> np.ndarray:
+def _orient(img: np.ndarray, header: Header | None) -> np.ndarray:
     """Apply the EXIF orientation so the array looks as the photo should be displayed."""
     # OpenCV's TIFF decoder applies the TIFF Orientation tag itself (even with IMREAD_UNCHANGED).
     if header is None or header.fmt == "tiff" or header.orientation == 1:
         return img
     return _ORIENT[header.orientation](img)
-
-
-def _probe(f: BinaryIO, full: bool) -> _Header | None:
-    """Parse a header from `f`. With full=True also verify the file is complete (raises _Bad)."""
-    head = f.read(16)
-    f.seek(0)
-    if head.startswith(b"\xff\xd8"):
-        return _probe_jpeg(f, full)
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return _probe_png(f, full)
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return _probe_webp(f, full)
-    if head[:2] == b"BM":
-        return _probe_bmp(f, full)
-    if head[:4] in (b"II*\0", b"MM\0*"):
-        tags = _ifd0_tags(f)
-        if tags.get(256) and tags.get(257):
-            return _Header("tiff", tags[256], tags[257], tags[274])
-    return None  # other formats (or BigTIFF): cv2 decides
-
-
-def _read(f: BinaryIO, n: int) -> bytes:
-    data = f.read(n)
-    if len(data) < n:
-        raise _Bad("file is cut short (truncated)")
-    return data
-
-
-def _probe_jpeg(f: BinaryIO, full: bool) -> _Header:
-    f.seek(2)
-    orientation, size = 1, None
-    while True:
-        if _read(f, 1) != b"\xff":
-            raise _Bad("corrupt JPEG: bad marker structure")
-        marker = _read(f, 1)[0]
-        while marker == 0xFF:  # fill bytes before a marker are allowed
-            marker = _read(f, 1)[0]
-        if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # standalone markers carry no length
-            continue
-        if marker == 0xD9:
-            raise _Bad("corrupt JPEG: end marker before any image data")
-        length = struct.unpack(">H", _read(f, 2))[0] - 2
-        if length < 0:
-            raise _Bad("corrupt JPEG: bad segment length")
-        start = f.tell()
-        if marker == 0xE1 and orientation == 1 and size is None:  # EXIF APP1 sits before the frame header
-            payload = _read(f, length)
-            if payload.startswith(b"Exif\0\0"):
-                orientation = _ifd0_tags(io.BytesIO(payload[6:]))[274]
-        elif marker in _JPEG_SOF and size is None:
-            _precision, h, w = struct.unpack(">BHH", _read(f, 5))
-            if w == 0 or h == 0:
-                raise _Bad(f"JPEG declares an empty size {w} x {h}")
-            size = (w, h)
-            if not full:
-                break
-        elif marker == 0xDA:
-            if size is None:
-                raise _Bad("corrupt JPEG: image data before the frame header")
-            # FFD9 cannot occur inside entropy-coded data (FF is stuffed as FF00), so any FFD9 after SOS
-            # is the end marker; anything after it (padding, a camera's trailer) is allowed.
-            if full and f.getvalue().find(b"\xff\xd9", f.tell()) < 0:  # full mode always gets a BytesIO
-                raise _Bad("truncated JPEG: the end-of-image marker (FFD9) is missing")
-            break
-        f.seek(start + length)
-    return _Header("jpeg", size[0], size[1], orientation)
-
-
-def _probe_png(f: BinaryIO, full: bool) -> _Header:
-    f.seek(8)
-    length, kind = struct.unpack(">I4s", _read(f, 8))
-    if kind != b"IHDR" or length != 13:
-        raise _Bad("corrupt PNG: IHDR chunk missing")
-    w, h = struct.unpack(">II", _read(f, 8))
-    if w == 0 or h == 0:
-        raise _Bad(f"PNG declares an empty size {w} x {h}")
-    f.seek(8 + 8 + 13 + 4)
-    total = len(f.getbuffer()) if full else 0  # full mode always gets a BytesIO
-    orientation, seen_idat = 1, False
-    while True:
-        chunk = f.read(8)
-        if len(chunk) < 8:
-            if full:
-                raise _Bad("truncated PNG: the IEND chunk is missing")
-            break
-        length, kind = struct.unpack(">I4s", chunk)
-        if full and f.tell() + length + 4 > total:
-            raise _Bad(f"truncated PNG: {kind.decode('latin-1')} chunk is cut short")
-        if kind == b"IEND":
-            break
-        if kind == b"IDAT":
-            seen_idat = True
-            if not full:
-                break
-        elif kind == b"eXIf" and not seen_idat:  # spec: eXIf precedes IDAT; read_image_size stops at IDAT
-            orientation = _ifd0_tags(io.BytesIO(_read(f, length)))[274]
-            length = 0
-        f.seek(length + 4, io.SEEK_CUR)  # skip data + CRC
-    if full and not seen_idat:
-        raise _Bad("corrupt PNG: no image data (IDAT) chunk")
-    return _Header("png", w, h, orientation)
-
-
-def _probe_webp(f: BinaryIO, full: bool) -> _Header:
-    riff_end = struct.unpack("<I", _read(f, 12)[4:8])[0] + 8
-    if full and len(f.getbuffer()) < riff_end:  # full mode always gets a BytesIO
-        raise _Bad("truncated WebP: file is shorter than its RIFF header says")
-    size, orientation, want_exif = None, 1, False
-    while f.tell() + 8 <= riff_end:
-        kind, length = struct.unpack("<4sI", _read(f, 8))
-        start = f.tell()
-        if size is None:
-            data = _read(f, min(length, 10))
-            if len(data) < 10:
-                raise _Bad("corrupt WebP: image chunk too short")
-            if kind == b"VP8X":
-                want_exif = bool(data[0] & 0x08)
-                size = (int.from_bytes(data[4:7], "little") + 1, int.from_bytes(data[7:10], "little") + 1)
-            elif kind == b"VP8 " and data[3:6] == b"\x9d\x01\x2a":
-                size = tuple(v & 0x3FFF for v in struct.unpack("<HH", data[6:10]))
-            elif kind == b"VP8L" and data[:1] == b"\x2f":
-                bits = int.from_bytes(data[1:5], "little")
-                size = ((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1)
-            else:
-                raise _Bad("corrupt WebP: unknown first chunk")
-        elif kind == b"EXIF":
-            orientation = _ifd0_tags(io.BytesIO(f.read(length)))[274]
-        if not (full or want_exif):
-            break
-        f.seek(start + length + (length & 1))  # chunks are padded to even length
-    if size is None:
-        raise _Bad("corrupt WebP: no image chunk")
-    return _Header("webp", size[0], size[1], orientation)
-
-
-def _probe_bmp(f: BinaryIO, full: bool) -> _Header:
-    head = _read(f, 34) if full else f.read(34)
-    offset, dib = struct.unpack("<II", head[10:18])
-    if dib == 12:  # OS/2 BITMAPCOREHEADER: 16-bit sizes
-        w, h = struct.unpack("<HH", head[18:22])
-        return _Header("bmp", w, h)
-    w, h, _planes, bpp, compression = struct.unpack("<iiHHI", head[18:34])
-    if full and compression in (0, 3) and w > 0:  # uncompressed: the pixel data size is known
-        if len(f.getbuffer()) < offset + (w * bpp + 31) // 32 * 4 * abs(h):
-            raise _Bad("truncated BMP: pixel data is cut short")
-    return _Header("bmp", abs(w), abs(h))  # negative height means top-down rows
-
-
-def _ifd0_tags(f: BinaryIO) -> dict[int, int]:
-    """Width (256), height (257) and Orientation (274, always 1..8) from a TIFF structure's first IFD."""
-    tags = {274: 1}
-    try:
-        f.seek(0)
-        head = f.read(8)
-        order = {b"II*\0": "<", b"MM\0*": ">"}.get(head[:4])
-        if order is None:
-            return tags
-        f.seek(struct.unpack(order + "I", head[4:8])[0])
-        count = min(struct.unpack(order + "H", f.read(2))[0], 1000)
-        table = f.read(12 * count)
-        for i in range(0, len(table) - 11, 12):
-            tag, kind, n = struct.unpack(order + "HHI", table[i : i + 8])
-            if tag in (256, 257, 274) and n == 1 and kind in (3, 4):  # SHORT or LONG, stored inline
-                tags[tag] = struct.unpack_from(order + ("H" if kind == 3 else "I"), table, i + 8)[0]
-    except (struct.error, OSError, ValueError):
-        pass
-    tags[274] = tags[274] if 1 <= tags[274] <= 8 else 1
-    return tags
