@@ -5,6 +5,13 @@ alto (a folder of ALTO 4.4 files; export only), labelstudio (one JSON file of ta
 labelme (a folder of labelme JSON files), icdar2015 (a folder of gt_<stem>.txt files). Per-image files
 mirror the images' subfolders and name the image by its file name, so writing them into the image
 folder lines them up with the images. Lossy mappings are reported as warnings, never silently.
+
+Existing label files are never overwritten silently: when any file OUT would replace exists, nothing is
+written and the command fails (status 2) naming them. With --force they are replaced, each first backed
+up to .labeler/backups/<YYYYmmdd-HHMMSS>/ in the output folder (OUT itself for the per-image formats, the
+folder of OUT's file for ppocrlabel and labelstudio), at its own relative path: restore a run with
+`cp -a .labeler/backups/<time>/. .` there. Every file of one run is written, or none is. A Label.txt is
+written with the fileState.txt beside it listing the same images, under the folder's write lock.
 """
 
 from __future__ import annotations
@@ -42,6 +49,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         metavar="PREFIX",
         help="labelstudio: prefix of image URLs, e.g. '/data/local-files/?d=images/' (stripped on import)",
     )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace existing output files; each is first backed up to .labeler/backups/<time>/ in the output folder",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print warnings only as a count")
     parser.set_defaults(run=run)
     return parser
@@ -55,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         args.dst,
         image_dir=args.images,
         image_url_prefix=args.image_url_prefix,
+        force=args.force,
     )
     shown = 0 if args.quiet else MAX_WARNINGS_SHOWN
     for message in result.warnings[:shown]:
@@ -65,4 +78,6 @@ def run(args: argparse.Namespace) -> int:
         f"converted {result.images} image(s), {result.regions} region(s) "
         f"from {args.src_format} to {args.dst_format}: {args.dst}"
     )
+    if result.replaced:
+        print(f"replaced {len(result.replaced)} existing file(s); their old versions are in {result.backup_dir}")
     return 0

@@ -13,6 +13,10 @@ Record paths are relative to the image folder. Readers of formats that carry no 
 from the image files (under `image_dir`, default the input's folder) when they exist; writers that need
 a size and have none use the regions' bounding box and report it. Every warning (lossy mappings, sizes
 guessed, characters replaced) is appended to the optional `warnings` list.
+
+Writing never destroys labels: every file of a conversion is written or none is; a file that exists is
+refused (OverwriteRefusedError) unless `force`, and with it is backed up to
+`<output folder>/.labeler/backups/<YYYYmmdd-HHMMSS>/` before it is replaced (_output.py says why there).
 """
 
 from __future__ import annotations
@@ -21,19 +25,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from labeler.core.errors import UnsupportedConversionError
-from labeler.core.formats.alto import write_alto
-from labeler.core.formats.icdar2015 import read_icdar2015, write_icdar2015
-from labeler.core.formats.labelme import read_labelme, write_labelme
-from labeler.core.formats.labelstudio import read_labelstudio, write_labelstudio
-from labeler.core.formats.page_xml import read_page_xml, write_page_xml
-from labeler.core.formats.ppocrlabel import read_ppocrlabel, write_ppocrlabel
+from labeler.core.formats._output import OutputPlan, OverwriteRefusedError, WriteReport, write_plan
+from labeler.core.formats.alto import plan_alto
+from labeler.core.formats.icdar2015 import plan_icdar2015, read_icdar2015
+from labeler.core.formats.labelme import plan_labelme, read_labelme
+from labeler.core.formats.labelstudio import plan_labelstudio, read_labelstudio
+from labeler.core.formats.page_xml import plan_page_xml, read_page_xml
+from labeler.core.formats.ppocrlabel import plan_ppocrlabel, read_ppocrlabel
 from labeler.core.model import ImageRecord
 
 FORMAT_NAMES = ("ppocrlabel", "page", "alto", "labelstudio", "labelme", "icdar2015")
 READABLE = ("ppocrlabel", "page", "labelstudio", "labelme", "icdar2015")
 WRITABLE = FORMAT_NAMES
 
-__all__ = ["FORMAT_NAMES", "READABLE", "WRITABLE", "ConversionResult", "convert", "read_records", "write_records"]
+__all__ = [
+    "FORMAT_NAMES",
+    "READABLE",
+    "WRITABLE",
+    "ConversionResult",
+    "OverwriteRefusedError",
+    "WriteReport",
+    "convert",
+    "plan_records",
+    "read_records",
+    "write_records",
+]
 
 
 def _check(fmt: str, allowed: tuple[str, ...], direction: str) -> None:
@@ -66,6 +82,29 @@ def read_records(
     return read_icdar2015(path, image_dir=image_dir, warnings=warnings)
 
 
+def plan_records(
+    fmt: str,
+    records: list[ImageRecord],
+    path: str | Path,
+    *,
+    image_url_prefix: str = "",
+    warnings: list[str] | None = None,
+) -> OutputPlan:
+    """The files writing `records` to `path` in format `fmt` would make; nothing is written."""
+    _check(fmt, WRITABLE, "written")
+    if fmt == "ppocrlabel":
+        return plan_ppocrlabel(records, path, warnings=warnings)
+    if fmt == "page":
+        return plan_page_xml(records, path, warnings=warnings)
+    if fmt == "alto":
+        return plan_alto(records, path, warnings=warnings)
+    if fmt == "labelstudio":
+        return plan_labelstudio(records, path, image_url_prefix=image_url_prefix, warnings=warnings)
+    if fmt == "labelme":
+        return plan_labelme(records, path, warnings=warnings)
+    return plan_icdar2015(records, path, warnings=warnings)
+
+
 def write_records(
     fmt: str,
     records: list[ImageRecord],
@@ -73,21 +112,12 @@ def write_records(
     *,
     image_url_prefix: str = "",
     warnings: list[str] | None = None,
-) -> None:
-    """Write `records` to `path` in format `fmt`; every file goes through an atomic replace."""
-    _check(fmt, WRITABLE, "written")
-    if fmt == "ppocrlabel":
-        write_ppocrlabel(records, path, warnings=warnings)
-    elif fmt == "page":
-        write_page_xml(records, path, warnings=warnings)
-    elif fmt == "alto":
-        write_alto(records, path, warnings=warnings)
-    elif fmt == "labelstudio":
-        write_labelstudio(records, path, image_url_prefix=image_url_prefix, warnings=warnings)
-    elif fmt == "labelme":
-        write_labelme(records, path, warnings=warnings)
-    else:
-        write_icdar2015(records, path, warnings=warnings)
+    force: bool = False,
+) -> WriteReport:
+    """Write `records` to `path` in format `fmt`, all files or none. An existing file is an
+    OverwriteRefusedError without `force`; with it, it is backed up first (see _output.py)."""
+    plan = plan_records(fmt, records, path, image_url_prefix=image_url_prefix, warnings=warnings)
+    return write_plan(plan, force=force)
 
 
 @dataclass
@@ -95,6 +125,9 @@ class ConversionResult:
     images: int
     regions: int
     warnings: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    replaced: list[Path] = field(default_factory=list)  # existing files overwritten (force), all backed up
+    backup_dir: Path | None = None  # where the replaced files' old versions are
 
 
 def convert(
@@ -105,11 +138,14 @@ def convert(
     *,
     image_dir: str | Path | None = None,
     image_url_prefix: str = "",
+    force: bool = False,
 ) -> ConversionResult:
-    """Read `src` as `src_fmt`, write it to `dst` as `dst_fmt`; both directions are checked before reading."""
+    """Read `src` as `src_fmt`, write it to `dst` as `dst_fmt`; both directions are checked before reading.
+    Existing output files are refused unless `force`, which backs each up first (see write_records)."""
     _check(src_fmt, READABLE, "read")
     _check(dst_fmt, WRITABLE, "written")
     warnings: list[str] = []
     records = read_records(src_fmt, src, image_dir=image_dir, image_url_prefix=image_url_prefix, warnings=warnings)
-    write_records(dst_fmt, records, dst, image_url_prefix=image_url_prefix, warnings=warnings)
-    return ConversionResult(len(records), sum(len(r.regions) for r in records), warnings)
+    report = write_records(dst_fmt, records, dst, image_url_prefix=image_url_prefix, warnings=warnings, force=force)
+    regions = sum(len(r.regions) for r in records)
+    return ConversionResult(len(records), regions, warnings, report.written, report.replaced, report.backup_dir)

@@ -14,10 +14,11 @@ import posixpath
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path, PurePosixPath
 
-from labeler.core.atomic import atomic_write_bytes
 from labeler.core.errors import InterchangeFormatError, LabelerError
+from labeler.core.formats._output import OutputPlan, PlannedFile
 from labeler.core.image_io import read_image_size
 from labeler.core.model import ImageRecord, Point
 
@@ -75,20 +76,23 @@ def per_image_targets(
     return targets
 
 
-def prepare_out_dir(out_dir: Path) -> None:
+def check_out_dir(out_dir: Path) -> None:
+    """An output folder may exist or not (it is made when the files are written), but must not be a file."""
     if out_dir.exists() and not out_dir.is_dir():
         raise InterchangeFormatError(out_dir, "output must be a folder for this format, but a file is there")
-    out_dir.mkdir(parents=True, exist_ok=True)
 
 
 def files_under(in_dir: Path, suffix: str) -> list[Path]:
-    """Files with `suffix` (any case) under `in_dir`, sorted; hidden files (our temp files) skipped."""
+    """Files with `suffix` (any case) under `in_dir`, sorted; hidden files (our temp files) and hidden
+    folders (`.labeler/` with its backups and project.json, `.git`) skipped."""
     if not in_dir.is_dir():
         raise InterchangeFormatError(in_dir, "input must be a folder for this format")
     found = [
         p
         for p in in_dir.rglob("*")
-        if p.is_file() and p.suffix.lower() == suffix and not p.name.startswith(".")
+        if p.is_file()
+        and p.suffix.lower() == suffix
+        and not any(part.startswith(".") for part in p.relative_to(in_dir).parts)
     ]
     return sorted(found, key=lambda p: p.relative_to(in_dir).as_posix())
 
@@ -184,18 +188,21 @@ def check_points(raw: object, path: Path, where: str, line: int | None = None, m
     return pts
 
 
-def write_per_image(
-    records: list[ImageRecord], out_dir: str | Path, suffix: str, to_bytes: Callable[[ImageRecord, str], bytes]
-) -> list[Path]:
-    """One `<stem><suffix>` per image under `out_dir` (mirroring subfolders), written atomically."""
+def plan_per_image(
+    records: list[ImageRecord],
+    out_dir: str | Path,
+    suffix: str,
+    to_bytes: Callable[[ImageRecord, str], bytes],
+    prefix: str = "",
+) -> OutputPlan:
+    """One `<prefix><stem><suffix>` per image under `out_dir` (mirroring subfolders); nothing is written yet."""
     out_dir = Path(out_dir)
-    prepare_out_dir(out_dir)
-    written = []
-    for rec, (target, ref) in zip(records, per_image_targets(records, out_dir, suffix)):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(target, to_bytes(rec, ref))
-        written.append(target)
-    return written
+    check_out_dir(out_dir)
+    files = [
+        PlannedFile(target, partial(to_bytes, rec, ref))
+        for rec, (target, ref) in zip(records, per_image_targets(records, out_dir, suffix, prefix))
+    ]
+    return OutputPlan(files, out_dir)
 
 
 def read_json_file(path: Path) -> object:

@@ -15,7 +15,8 @@ from pathlib import Path
 from lxml import etree
 
 from labeler import __version__
-from labeler.core.formats._common import bbox, fmt_num, size_or_bbox, write_per_image, xml_safe
+from labeler.core.formats._common import bbox, fmt_num, plan_per_image, size_or_bbox, xml_safe
+from labeler.core.formats._output import OutputPlan, write_plan
 from labeler.core.model import ImageRecord, Point
 
 ALTO_NS = "http://www.loc.gov/standards/alto/ns-v4#"
@@ -92,6 +93,13 @@ def alto_bytes(record: ImageRecord, image_ref: str, warnings: list[str] | None =
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def write_alto(records: list[ImageRecord], out_dir: str | Path, *, warnings: list[str] | None = None) -> list[Path]:
-    """One `<stem>.xml` per image under `out_dir` (mirroring subfolders); returns the files written."""
-    return write_per_image(records, out_dir, ".xml", lambda rec, ref: alto_bytes(rec, ref, warnings))
+def plan_alto(records: list[ImageRecord], out_dir: str | Path, *, warnings: list[str] | None = None) -> OutputPlan:
+    """One `<stem>.xml` per image under `out_dir` (mirroring subfolders), not written yet."""
+    return plan_per_image(records, out_dir, ".xml", lambda rec, ref: alto_bytes(rec, ref, warnings))
+
+
+def write_alto(
+    records: list[ImageRecord], out_dir: str | Path, *, warnings: list[str] | None = None, force: bool = False
+) -> list[Path]:
+    """plan_alto, written all or nothing: an existing file needs `force` and is backed up (_output.py)."""
+    return write_plan(plan_alto(records, out_dir, warnings=warnings), force=force).written

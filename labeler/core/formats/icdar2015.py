@@ -23,17 +23,16 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from labeler.core.atomic import atomic_write_text
 from labeler.core.crop import order_quad
 from labeler.core.errors import InterchangeFormatError
 from labeler.core.formats._common import (
     files_under,
     fill_image_sizes,
-    per_image_targets,
-    prepare_out_dir,
+    plan_per_image,
     rel_dir_of,
     warn,
 )
+from labeler.core.formats._output import OutputPlan, write_plan
 from labeler.core.image_io import IMAGE_EXTENSIONS
 from labeler.core.model import ImageRecord, ImageStatus, Point, TextRegion
 
@@ -69,19 +68,21 @@ def format_icdar_line(region: TextRegion, warnings: list[str] | None = None, whe
     return ",".join(coords) + "," + text
 
 
+def icdar_bytes(record: ImageRecord, warnings: list[str] | None = None) -> bytes:
+    lines = [format_icdar_line(r, warnings, f"{record.path} region {i}") for i, r in enumerate(record.regions, 1)]
+    return "".join(line + "\n" for line in lines).encode("utf-8")
+
+
+def plan_icdar2015(records: list[ImageRecord], out_dir: str | Path, *, warnings: list[str] | None = None) -> OutputPlan:
+    """One `gt_<stem>.txt` per image under `out_dir` (mirroring subfolders), not written yet."""
+    return plan_per_image(records, out_dir, ".txt", lambda rec, _ref: icdar_bytes(rec, warnings), prefix=GT_PREFIX)
+
+
 def write_icdar2015(
-    records: list[ImageRecord], out_dir: str | Path, *, warnings: list[str] | None = None
+    records: list[ImageRecord], out_dir: str | Path, *, warnings: list[str] | None = None, force: bool = False
 ) -> list[Path]:
-    """One `gt_<stem>.txt` per image under `out_dir` (mirroring subfolders); returns the files written."""
-    out_dir = Path(out_dir)
-    prepare_out_dir(out_dir)
-    written = []
-    for rec, (target, _ref) in zip(records, per_image_targets(records, out_dir, ".txt", prefix=GT_PREFIX)):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        lines = [format_icdar_line(r, warnings, f"{rec.path} region {i}") + "\n" for i, r in enumerate(rec.regions, 1)]
-        atomic_write_text(target, "".join(lines))
-        written.append(target)
-    return written
+    """plan_icdar2015, written all or nothing: an existing file needs `force` and is backed up (_output.py)."""
+    return write_plan(plan_icdar2015(records, out_dir, warnings=warnings), force=force).written
 
 
 # ---------------------------------------------------------------------------------------------- import

@@ -25,13 +25,14 @@ from labeler.core.formats._common import (
     check_points,
     files_under,
     fill_image_sizes,
+    plan_per_image,
     read_json_file,
     rel_dir_of,
     resolve_reference,
     size_or_bbox,
     warn,
-    write_per_image,
 )
+from labeler.core.formats._output import OutputPlan, write_plan
 from labeler.core.model import ImageRecord, ImageStatus, TextRegion
 
 LABELME_VERSION = "5.5.0"
@@ -93,9 +94,20 @@ def labelme_dict(record: ImageRecord, image_ref: str, warnings: list[str] | None
     }
 
 
-def write_labelme(records: list[ImageRecord], out_dir: str | Path, *, warnings: list[str] | None = None) -> list[Path]:
-    """One `<stem>.json` per image under `out_dir` (mirroring subfolders); returns the files written."""
-    return write_per_image(records, out_dir, ".json", lambda rec, ref: (json.dumps(labelme_dict(rec, ref, warnings), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+def labelme_bytes(record: ImageRecord, image_ref: str, warnings: list[str] | None = None) -> bytes:
+    return (json.dumps(labelme_dict(record, image_ref, warnings), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def plan_labelme(records: list[ImageRecord], out_dir: str | Path, *, warnings: list[str] | None = None) -> OutputPlan:
+    """One `<stem>.json` per image under `out_dir` (mirroring subfolders), not written yet."""
+    return plan_per_image(records, out_dir, ".json", lambda rec, ref: labelme_bytes(rec, ref, warnings))
+
+
+def write_labelme(
+    records: list[ImageRecord], out_dir: str | Path, *, warnings: list[str] | None = None, force: bool = False
+) -> list[Path]:
+    """plan_labelme, written all or nothing: an existing file needs `force` and is backed up (_output.py)."""
+    return write_plan(plan_labelme(records, out_dir, warnings=warnings), force=force).written
 
 
 # ---------------------------------------------------------------------------------------------- import

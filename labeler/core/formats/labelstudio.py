@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from labeler.core.atomic import atomic_write_text
 from labeler.core.errors import InterchangeFormatError
 from labeler.core.formats._common import check_points, fill_image_sizes, number, read_json_file, size_or_bbox, warn
+from labeler.core.formats._output import OutputPlan, PlannedFile, write_plan
 from labeler.core.model import ImageRecord, ImageStatus, Point, TextRegion
 
 DATA_KEY = "ocr"  # the OCR template's `$ocr`
@@ -121,21 +121,36 @@ def task_from_record(record: ImageRecord, image_url_prefix: str = "", warnings: 
     return task
 
 
+def plan_labelstudio(
+    records: list[ImageRecord],
+    path: str | Path,
+    *,
+    image_url_prefix: str = "",
+    warnings: list[str] | None = None,
+) -> OutputPlan:
+    """All records as one JSON list of tasks, not written yet."""
+    path = Path(path)
+    if path.is_dir():
+        raise InterchangeFormatError(path, "Label Studio output is one JSON file, but a folder is there")
+
+    def render() -> bytes:
+        tasks = [task_from_record(rec, image_url_prefix, warnings) for rec in records]
+        return (json.dumps(tasks, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+    return OutputPlan([PlannedFile(path, render)], path.parent)
+
+
 def write_labelstudio(
     records: list[ImageRecord],
     path: str | Path,
     *,
     image_url_prefix: str = "",
     warnings: list[str] | None = None,
+    force: bool = False,
 ) -> Path:
-    """All records as one JSON list of tasks; returns the file written."""
-    path = Path(path)
-    if path.is_dir():
-        raise InterchangeFormatError(path, "Label Studio output is one JSON file, but a folder is there")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tasks = [task_from_record(rec, image_url_prefix, warnings) for rec in records]
-    atomic_write_text(path, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
-    return path
+    """plan_labelstudio, written: an existing file needs `force` and is backed up (_output.py)."""
+    plan = plan_labelstudio(records, path, image_url_prefix=image_url_prefix, warnings=warnings)
+    return write_plan(plan, force=force).written[0]
 
 
 # ---------------------------------------------------------------------------------------------- import

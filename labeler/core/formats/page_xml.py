@@ -28,13 +28,14 @@ from labeler import __version__
 from labeler.core.errors import InterchangeFormatError
 from labeler.core.formats._common import (
     files_under,
+    plan_per_image,
     rel_dir_of,
     resolve_reference,
     size_or_bbox,
     warn,
-    write_per_image,
     xml_safe,
 )
+from labeler.core.formats._output import OutputPlan, write_plan
 from labeler.core.model import ImageRecord, ImageStatus, Point, TextRegion
 
 PAGE_NS = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"
@@ -120,9 +121,16 @@ def page_xml_bytes(record: ImageRecord, image_ref: str, warnings: list[str] | No
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def write_page_xml(records: list[ImageRecord], out_dir: str | Path, *, warnings: list[str] | None = None) -> list[Path]:
-    """One `<stem>.xml` per image under `out_dir` (mirroring subfolders); returns the files written."""
-    return write_per_image(records, out_dir, ".xml", lambda rec, ref: page_xml_bytes(rec, ref, warnings))
+def plan_page_xml(records: list[ImageRecord], out_dir: str | Path, *, warnings: list[str] | None = None) -> OutputPlan:
+    """One `<stem>.xml` per image under `out_dir` (mirroring subfolders), not written yet."""
+    return plan_per_image(records, out_dir, ".xml", lambda rec, ref: page_xml_bytes(rec, ref, warnings))
+
+
+def write_page_xml(
+    records: list[ImageRecord], out_dir: str | Path, *, warnings: list[str] | None = None, force: bool = False
+) -> list[Path]:
+    """plan_page_xml, written all or nothing: an existing file needs `force` and is backed up (_output.py)."""
+    return write_plan(plan_page_xml(records, out_dir, warnings=warnings), force=force).written
 
 
 # ---------------------------------------------------------------------------------------------- import

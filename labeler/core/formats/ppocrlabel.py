@@ -2,27 +2,38 @@
 
 Record paths are the key without its first component (the image folder's name), so a moved or renamed
 folder still converts. Written keys use the folder holding the new Label.txt, as PPOCRLabel expects.
-Images without regions are left out, as PPOCRLabel does. Conversions are strict: the first malformed
-line stops them with its file and line, rather than dropping a user's labels silently.
+Images without regions are left out, as PPOCRLabel does; a written Label.txt gets the fileState.txt that
+lists the same images. Conversions are strict: the first malformed line stops them with its file and line,
+rather than dropping a user's labels silently.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from labeler.core.atomic import atomic_write_text
 from labeler.core.errors import LabelFormatError
 from labeler.core.formats._common import fill_image_sizes, is_clean_relative, warn
+from labeler.core.formats._output import OutputPlan, PlannedFile, write_plan
 from labeler.core.model import ImageRecord, ImageStatus
 from labeler.core.ppocrlabel_format import format_label_line, key_file_name, read_label_file
 
 LABEL_FILE = "Label.txt"
+STATE_FILE = "fileState.txt"
 
 
 def label_file_path(path: str | Path) -> Path:
     """A Label.txt path, or a folder meaning the Label.txt inside it."""
     path = Path(path)
     return path / LABEL_FILE if path.is_dir() else path
+
+
+def output_label_file(path: str | Path) -> Path:
+    """Where to write: a folder (or a path with no suffix that does not exist yet, a folder to make)
+    means the Label.txt inside it, so `convert ... out/imgs` makes a PPOCRLabel folder, not a file `imgs`."""
+    path = Path(path)
+    if path.is_dir() or (not path.exists() and not path.suffix):
+        return path / LABEL_FILE
+    return path
 
 
 def record_path_from_key(key: str) -> str:
@@ -62,16 +73,38 @@ def read_ppocrlabel(
     return result
 
 
-def write_ppocrlabel(records: list[ImageRecord], path: str | Path, *, warnings: list[str] | None = None) -> Path:
-    """Write one Label.txt line per record with regions; returns the file written."""
-    label_file = label_file_path(path)
-    label_file.parent.mkdir(parents=True, exist_ok=True)
-    lines = []
+def plan_ppocrlabel(
+    records: list[ImageRecord], path: str | Path, *, warnings: list[str] | None = None
+) -> OutputPlan:
+    """One Label.txt line per record with regions and, when the file is a Label.txt, the fileState.txt
+    beside it listing exactly those images (PPOCRLabel keeps only the Label.txt lines of images listed
+    there when it saves); the writes hold the folder's lock. Nothing is written yet."""
+    label_file = output_label_file(path)
+    if label_file.is_dir():
+        raise LabelFormatError(label_file, "a folder is there, where the label file goes")
+    lines: list[str] = []
+    keys: dict[str, None] = {}  # ordered set: an image listed twice gets one fileState line
     for rec in records:
         if not rec.regions:
             continue
+        key = key_for(rec.path, label_file)
         if not is_clean_relative(rec.path):
-            warn(warnings, f"{rec.path}: PPOCRLabel keys hold a file name only; wrote {key_for(rec.path, label_file)}")
-        lines.append(format_label_line(key_for(rec.path, label_file), rec.regions) + "\n")
-    atomic_write_text(label_file, "".join(lines))
-    return label_file
+            warn(warnings, f"{rec.path}: PPOCRLabel keys hold a file name only; wrote {key}")
+        lines.append(format_label_line(key, rec.regions) + "\n")
+        keys[key] = None
+    label_bytes = "".join(lines).encode("utf-8")
+    files = [PlannedFile(label_file, lambda: label_bytes)]
+    if label_file.name == LABEL_FILE:
+        # Label.txt first, as a project save does: a crash between the two replaces leaves a Label.txt
+        # line without its fileState line at worst, and such a line alone already means "confirmed".
+        state_bytes = "".join(f"{key}\t1\n" for key in keys).encode("utf-8")
+        files.append(PlannedFile(label_file.parent / STATE_FILE, lambda: state_bytes))
+    return OutputPlan(files, label_file.parent, lock_folder=label_file.parent)
+
+
+def write_ppocrlabel(
+    records: list[ImageRecord], path: str | Path, *, warnings: list[str] | None = None, force: bool = False
+) -> Path:
+    """plan_ppocrlabel, written all or nothing: an existing file needs `force` and is backed up (_output.py).
+    Returns the label file written."""
+    return write_plan(plan_ppocrlabel(records, path, warnings=warnings), force=force).written[0]
