@@ -26,7 +26,15 @@ from typing import Any
 
 from labeler.core.atomic import atomic_write_text, fsync_dir
 from labeler.core.errors import FileError
-from labeler.ocr.registry import MANIFEST_NAME, ModelSet, bundled_models_dir, read_manifest, sha256_of, verify_model_set
+from labeler.ocr.registry import (
+    MANIFEST_NAME,
+    ModelSet,
+    bundled_models_dir,
+    read_manifest,
+    set_name_problem,
+    sha256_of,
+    verify_model_set,
+)
 
 STORE_DIR = Path(".labeler") / "models"
 HISTORY_FILE = "history.json"
@@ -98,7 +106,7 @@ def history_path(project_dir: str | os.PathLike) -> Path:
 
 
 def version_dir(project_dir: str | os.PathLike, version: str) -> Path:
-    if not version or "/" in version or "\\" in version or version.startswith("."):
+    if not isinstance(version, str) or set_name_problem(version) is not None:
         raise ProjectModelsError(history_path(project_dir), f"not a version name: {version!r}")
     return store_dir(project_dir) / version
 
@@ -171,6 +179,10 @@ def active_model_dir(project_dir: str | os.PathLike) -> Path | None:
     if not (folder / MANIFEST_NAME).is_file():
         raise ProjectModelsError(history_path(project_dir), f"active version '{history.active}' has no model "
                                  f"folder {folder} (roll back with: labeler train {project_dir} --rollback base)")
+    if not folder.resolve().is_relative_to(store_dir(project_dir).resolve()):
+        # A project is read without asking: its version folder may not be a link to models elsewhere.
+        raise ProjectModelsError(folder, f"the model folder of version '{history.active}' leaves the project's "
+                                 f"model store {store_dir(project_dir)} (it is a link to {folder.resolve()})")
     return folder
 
 

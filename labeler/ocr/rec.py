@@ -6,11 +6,14 @@ import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
 
+from labeler.core.errors import ModelError
 from labeler.ocr.ctc import case_fold_columns, ctc_greedy_decode, fold_case
+from labeler.ocr.model_checks import class_count_error
 from labeler.ocr.session import InferenceSession
 
 
@@ -50,12 +53,14 @@ class TextRecognizer:
 
     parallel > 1 runs that many batches at once, each on one thread of a single-threaded session:
     recognition tensors are small, so one thread per batch does more work than threads inside one batch.
+    dict_path: where charset came from, named when the model's output does not fit it.
     """
 
     def __init__(self, session: InferenceSession, charset: list[str], params: RecParams = RecParams(),
-                 parallel: int = 1):
+                 parallel: int = 1, dict_path: Path | str | None = None):
         self.session = session
         self.charset = charset
+        self.dict_path = dict_path
         self.params = params
         self.parallel = max(1, int(parallel))
         self._pool: ThreadPoolExecutor | None = None
@@ -73,6 +78,8 @@ class TextRecognizer:
             widest = max(ratios[i] for i in idx)
             width = max(self.params.min_width, int(math.ceil(h * widest)))
             probs = self.session.run(batch_tensor([crops[i] for i in idx], h, width))
+            if np.shape(probs)[-1] != len(self.charset):
+                raise self._class_count_error(int(np.shape(probs)[-1]))
             if self._fold is not None:
                 probs = fold_case(np.asarray(probs, np.float32), self._fold)  # our own copy: fold in place
             for i, (text, score) in zip(idx, ctc_greedy_decode(probs, self.charset)):
@@ -88,3 +95,9 @@ class TextRecognizer:
             for idx in batches:
                 run_batch(idx)
         return RecResult(texts, scores, time.perf_counter() - start)
+
+    def _class_count_error(self, classes: int) -> ModelError:
+        # A model file that leaves its class count symbolic can only be checked here (see model_checks).
+        model = getattr(self.session, "path", "the recognition model")
+        dictionary = self.dict_path or "(its file, or the model's 'character' metadata)"
+        return class_count_error(model, classes, dictionary, len(self.charset))
