@@ -139,7 +139,8 @@ class OcrPipeline:
         parallel = threads if self.options.parallel_rec else 1
         rec_session = OrtSession(self.model_set.rec.path, 1 if parallel > 1 else threads, spin=spin, arena=True)
         self._rec = TextRecognizer(rec_session, _read_charset(self.model_set, rec_session),
-                                   self.options.rec or _rec_params(self.model_set), parallel=parallel)
+                                   self.options.rec or _rec_params(self.model_set), parallel=parallel,
+                                   dict_path=self.model_set.rec.dict_path)
 
     @property
     def charset(self) -> list[str]:

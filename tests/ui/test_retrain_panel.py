@@ -75,7 +75,7 @@ def install_model_copy(project: Path, version: str = "v1") -> Path:
     manifest = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
     for part in ("det", "rec", "cls"):
         if manifest.get(part):
-            manifest[part]["file"] = str((source / manifest[part]["file"]).resolve())
+            manifest[part]["file"] = "bundled:" + (Path(source.name) / manifest[part]["file"]).as_posix()
     (target / "dict.txt").write_bytes((source / "dict.txt").read_bytes())  # found beside the manifest, as installed
     (target / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return target
