@@ -29,7 +29,13 @@ class ImageReadError(FileError):
 
 
 class LabelFormatError(FileError):
-    """A line of a label file (Label.txt, Cache.cach, ...) is malformed."""
+    """A line of a label file (Label.txt, Cache.cach, ...) is malformed.
+
+    `key`: the line's image key (the text before its tab) when that much could be read, else None; it tells
+    which image the bad line was about (core.problems).
+    """
+
+    key: str | None = None
 
 
 class ModelError(LabelerError):

@@ -275,6 +275,7 @@ def scan_label_bytes(
             try:
                 parsed = parse_raw_line(raw, path, i)
             except LabelFormatError as exc:
+                exc.key = _key_of(raw)  # which image the bad line was about, when its key part reads
                 out.errors.append(exc)
                 lines.append(RawLine(i, raw, None, None, exc))
             else:

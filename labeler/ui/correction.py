@@ -12,12 +12,24 @@ import cv2
 import numpy as np
 from PyQt5.QtCore import QEvent, QObject, Qt, QTimer
 from PyQt5.QtGui import QImage, QKeySequence, QPixmap
-from PyQt5.QtWidgets import QAction, QDockWidget, QLabel, QLineEdit, QMenu, QSizePolicy, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import (
+    QAction,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from labeler.core.crop import crop_polygon, order_quad
 from labeler.core.history import Batch, Command, SetField, SetText
 from labeler.ui.batch_label import BatchLabeler, Recognizer
 from labeler.ui.i18n import tr
+from labeler.ui.long_text import LongTextDialog, edit_long_text, elide, is_long
 
 PREVIEW_SIZE = (600, 120)  # the crop is scaled to fit this box (up or down), keeping its aspect
 ACCEPTED_SCORE = 1.0  # a region a person accepted is no longer "low confidence"
@@ -157,7 +169,8 @@ class CorrectionPanel(QWidget):
     """Crop preview above a text field for the selected region; Enter accepts and goes to the next low one.
 
     `image_for(record)` gives the pixels the canvas shows for that record (None while they are not there);
-    call `image_shown` when they change.
+    call `image_shown` when they change. A text too long for a one-line field (long_text.FIELD_MAX_CHARS)
+    shows elided and read-only; "Edit full text" opens it in the page editor.
     """
 
     def __init__(self, editor, image_for: Callable | None = None, parent=None) -> None:
@@ -167,11 +180,19 @@ class CorrectionPanel(QWidget):
         self.preview = CropPreview()
         self.text = _TextField(self._revert_text)
         self.text.returnPressed.connect(self.accept)
+        self.long_button = QPushButton()
+        self.long_button.clicked.connect(self.edit_long_text)
+        self.long_button.hide()
+        self.long_dialog: LongTextDialog | None = None
         self.info = QLabel()
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.text, 1)
+        row.addWidget(self.long_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.preview)
-        layout.addWidget(self.text)
+        layout.addLayout(row)
         layout.addWidget(self.info)
         layout.addStretch(1)
         self.setMaximumHeight(self.sizeHint().height() + 12)  # the region list below gets the rest
@@ -189,6 +210,7 @@ class CorrectionPanel(QWidget):
         self.text.setPlaceholderText(
             tr("Select a region ({key}: next low-confidence region)", CTX).format(key=NEXT_LOW_KEY))
         self._show_info(self.region())
+        self.long_button.setText(tr("Edit full text...", CTX))
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
         if event.type() == QEvent.LanguageChange:
@@ -210,20 +232,33 @@ class CorrectionPanel(QWidget):
             return None
         return ed.current.regions[ed.selected]
 
+    @property
+    def long_mode(self) -> bool:
+        """The selected region's text is too long for the field: it shows elided and opens in the page editor."""
+        region = self.region()
+        return region is not None and is_long(region.transcription)
+
     def refresh(self, keep_text: bool = False) -> None:
         self._changed.stop()
         region = self.region()
         self.text.setEnabled(region is not None)
+        long_mode = region is not None and is_long(region.transcription)
+        self.text.setReadOnly(long_mode)
+        self.long_button.setVisible(long_mode)
         if region is None:
             self.preview.clear()
             self.text.clear()
             self._show_info(None)
             return
         self.preview.show_crop(self._current_image(), region.points)
-        if not (keep_text and self.text.hasFocus() and self.text.isModified()):
-            self.text.setText(region.transcription)
+        if long_mode or not (keep_text and self.text.hasFocus() and self.text.isModified()):
+            self.text.setText(self._field_text(region))
             self.text.setModified(False)
         self._show_info(region)
+
+    @staticmethod
+    def _field_text(region) -> str:
+        return elide(region.transcription) if is_long(region.transcription) else region.transcription
 
     def _show_info(self, region) -> None:
         if region is None:
@@ -233,13 +268,15 @@ class CorrectionPanel(QWidget):
         parts = [tr("Region {n}", CTX).format(n=self.editor.selected + 1), score]
         if is_low(region, self.editor.low_score):
             parts.append(tr("low confidence", CTX))
+        if is_long(region.transcription):
+            parts.append(tr("{n} characters", CTX).format(n=f"{len(region.transcription):,}"))
         self.info.setText(" · ".join(parts))
 
     # ------------------------------------------------------------------ actions
 
     def _revert_text(self) -> None:
         region = self.region()
-        self.text.setText(region.transcription if region is not None else "")
+        self.text.setText(self._field_text(region) if region is not None else "")
         self.text.setModified(False)
         self.text.selectAll()
 
@@ -270,8 +307,8 @@ class CorrectionPanel(QWidget):
             return
         index = ed.selected
         commands: list[Command] = []
-        if self.text.text() != region.transcription:
-            commands.append(SetText(index, self.text.text()))
+        if not is_long(region.transcription) and self.text.text() != region.transcription:
+            commands.append(SetText(index, self.text.text()))  # a long text's field holds only its start
         if region.score != ACCEPTED_SCORE:
             commands.append(SetField(index, "score", ACCEPTED_SCORE))
         if commands:
@@ -279,6 +316,29 @@ class CorrectionPanel(QWidget):
         self.text.setModified(False)
         if self.jump() < 0:
             self.refresh()
+
+    def edit_long_text(self) -> LongTextDialog | None:
+        """Open the selected region's whole text in the page editor; OK saves it through the history."""
+        ed, region = self.editor, self.region()
+        if region is None:
+            return None
+        record, index = ed.current, ed.selected
+
+        def done(text: str) -> None:
+            alive = ed.project is not None and ed.project.by_path.get(record.path) is record
+            if alive and index < len(record.regions):
+                ed.push(SetText(index, text), record=record, merge=False)
+
+        title = tr("Region {n}: whole text", CTX).format(n=index + 1)
+        dialog = edit_long_text(self, region.transcription, title, done)
+        self.long_dialog = dialog
+        dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
+        return dialog
+
+    def _dialog_closed(self, dialog: LongTextDialog) -> None:
+        if self.long_dialog is dialog:
+            self.long_dialog = None
+        dialog.deleteLater()  # it holds the text (and its edits) until then
 
 
 class _EscapeStopsBatch(QObject):

@@ -16,7 +16,7 @@ from functools import partial
 import numpy as np
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
-from labeler.core.errors import LabelerError
+from labeler.core.errors import LabelerError, LabelFormatError
 from labeler.core.image_io import read_image, read_image_size
 from labeler.core.model import ImageRecord
 from labeler.ui.i18n import tr
@@ -68,6 +68,7 @@ class ImageLoader(QObject):
     """
 
     shown = pyqtSignal(str)  # the record path whose image the canvas now shows ("" when none)
+    regions_failed = pyqtSignal(str, object)  # record path, the LabelFormatError its line raised when parsed
     failed = pyqtSignal(str)  # why the current image could not be read
     status = pyqtSignal(str)  # for the status bar: "W × H px", "Loading...", or ""
 
@@ -100,10 +101,11 @@ class ImageLoader(QObject):
         if record is None or ed.project is None:
             self._display(None, None)
             return
+        regions = self.regions_of(record)  # parsed here, first: the views after this one all read them
         request = LoadRequest(self._token, record.path, str(ed.project.image_path(record)))
         if decodes_fast(request.image_file, self.sync_max_pixels):
             self._display(record, load_image(request))
-            self.canvas.set_regions(record.regions, ed.low_score)
+            self.canvas.set_regions(regions, ed.low_score)
             return
         self.canvas.set_image(None)  # not the last image under this record's regions
         self.pending = request
@@ -118,7 +120,17 @@ class ImageLoader(QObject):
     def show_regions(self, record: ImageRecord) -> None:
         """The current record's regions changed: redraw them (while its image is decoding they wait for it)."""
         if self.pending is None:
-            self.canvas.set_regions(record.regions, self.editor.low_score)
+            self.canvas.set_regions(self.regions_of(record), self.editor.low_score)
+
+    def regions_of(self, record: ImageRecord) -> list:
+        """The record's regions, parsed now if still lazy. A line that fails to parse is reported through
+        `regions_failed` and the image is shown without regions (else every view would raise on it)."""
+        try:
+            return record.regions
+        except LabelFormatError as exc:
+            record.regions = []  # in memory only: not dirty, so a save keeps the line as it is
+            self.regions_failed.emit(record.path, exc)
+            return record.regions
 
     def array_for(self, record: ImageRecord | None) -> np.ndarray | None:
         """The pixels of `record` as shown on the canvas, or None (not shown yet, or unreadable)."""
@@ -180,7 +192,7 @@ class ImageLoader(QObject):
         result, self._arrived_result = self._arrived_result, None
         rec = None if result is None else self._current(result)
         if rec is not None:
-            self.canvas.set_regions(rec.regions, self.editor.low_score)
+            self.canvas.set_regions(self.regions_of(rec), self.editor.low_score)
             self.canvas.set_selected(self.editor.selected)
 
     def _display(self, record: ImageRecord | None, result: LoadedImage | None) -> None:

@@ -35,6 +35,7 @@ from PyQt5.QtWidgets import (
 from labeler.core.history import Batch, SetKeyClass
 from labeler.core.model import ImageRecord
 from labeler.ui.i18n import noop_tr, tr
+from labeler.ui.long_text import elide
 
 CTX = "KiePanel"
 NO_CLASS = noop_tr("(none)", CTX)  # shown through tr()
@@ -147,7 +148,7 @@ class KiePanel(QWidget):
         regions = record.regions if record is not None else []
         self.table.setRowCount(len(regions))
         for i, region in enumerate(regions):
-            cells = (str(i + 1), region.transcription, region.key_cls or "")
+            cells = (str(i + 1), elide(region.transcription), region.key_cls or "")  # Qt lays out all it is given
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col == 2:

@@ -17,10 +17,13 @@ from PyQt5.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QVBoxLayout,
+    QWidget,
 )
 
 from labeler.core.errors import LabelerError
 from labeler.core.model import ImageRecord
+from labeler.core.problems import after_reread, late_problem, problems_by_record, project_problems
 from labeler.ui.canvas import Canvas
 from labeler.ui.editor import Editor
 from labeler.ui.edit_actions import install_edit_actions
@@ -28,7 +31,8 @@ from labeler.ui.correction import install_correction_actions
 from labeler.ui.export_actions import install_kie_export_actions
 from labeler.ui.i18n import tr
 from labeler.ui.image_loader import ImageLoader
-from labeler.ui.panels import ImagePanel, RegionTable, RegionTableModel, status_name
+from labeler.ui.panels import ImagePanel, RegionTable, RegionTableModel, row_of, status_name
+from labeler.ui.problems import ProblemsBar, image_mark
 from labeler.ui.retrain_panel import install_retrain_actions
 from labeler.ui.settings_dialog import install_settings_actions
 
@@ -39,7 +43,14 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("labeler")
         self.editor = editor or Editor(parent=self)
         self.canvas = Canvas(self)
-        self.setCentralWidget(self.canvas)
+        self.problems = ProblemsBar()  # above the canvas: seen at once, stays until dismissed
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.problems)
+        column.addWidget(self.canvas, 1)
+        self.setCentralWidget(central)
         self.image_loader = ImageLoader(self.editor, self.canvas, self)  # before the panels: it shows the image first
         self.images = ImagePanel(self.editor.go_to)
         self.region_model = RegionTableModel(self.editor.set_text, self.editor.set_difficult, lambda: self.editor.low_score, self)
@@ -110,6 +121,8 @@ class MainWindow(QMainWindow):
         self._action(m, "zoom_in", "Zoom &in", cv.zoom_in, "Ctrl+=", "Ctrl++")
         self._action(m, "zoom_out", "Zoom &out", cv.zoom_out, "Ctrl+-")
         self._action(m, "fit", "&Fit window", cv.fit_window, "Ctrl+F")
+        m.addSeparator()
+        self._action(m, "show_problems", "Label-file &problems", self.problems.reopen).setEnabled(False)
         install_kie_export_actions(self)
         install_correction_actions(self)
         install_edit_actions(self)
@@ -132,6 +145,9 @@ class MainWindow(QMainWindow):
         self.canvas.zoom_changed.connect(self._show_zoom)
         self.canvas.cursor_moved.connect(lambda x, y: self.cursor_label.setText(f"{x:.0f}, {y:.0f}"))
         self.regions.selectionModel().currentRowChanged.connect(lambda cur, _prev: ed.select(cur.row()))
+        self.regions.long_text_requested.connect(self._edit_long_text)
+        self.image_loader.regions_failed.connect(self._regions_failed)
+        self.problems.go_to_record.connect(self._go_to_path)
 
     # ------------------------------------------------------------------ following the editor
 
@@ -151,18 +167,50 @@ class MainWindow(QMainWindow):
     def _project_opened(self) -> None:
         project = self.editor.project
         self.images.set_project(project)
+        self.problems.set_problems(project_problems(project) if project is not None else [])
+        self._problems_changed()
         if project is not None:
             self.setWindowTitle(f"labeler - {project.folder}")
-            if project.errors:
-                text = tr("{n} problems in the label files: {first}")
-                self.statusBar().showMessage(text.format(n=len(project.errors), first=project.errors[0]), 10000)
+        sync = getattr(self.editor, "sync", None)
+        if sync is not None:  # another writer's save read in: its files' problems replace theirs
+            sync.merged.connect(self._files_reread)
+
+    def _files_reread(self, report) -> None:
+        project = self.editor.project
+        if project is None or not report.files_changed:
+            return
+        old = self.problems.problems
+        new = after_reread(old, report.files_changed, project_problems(project, report.errors))
+        if new != old:
+            self.problems.set_problems(new)  # shown again when there are any: they changed
+            self._problems_changed()
+
+    def _problems_changed(self) -> None:
+        marks = problems_by_record(self.problems.problems)
+        self.images.model.set_marks({path: [image_mark(p) for p in found] for path, found in marks.items()})
+        self.actions_by_name["show_problems"].setEnabled(bool(self.problems.problems))
+        self._update_counts(self.editor.current)
+
+    def _regions_failed(self, path: str, error) -> None:
+        """A line that failed when its image was first shown: listed with the others, not an empty image."""
+        self.problems.add_problem(late_problem(error, path))
+        self._problems_changed()
+
+    def _go_to_path(self, path: str) -> None:
+        row = row_of(self.editor.project, path) if self.editor.project is not None else -1
+        if row >= 0:
+            self.editor.go_to(row)
+
+    def _edit_long_text(self, row: int) -> None:
+        self.editor.select(row)
+        self.correction.edit_long_text()  # the page editor: a cell editor would lay out all of it
 
     def _show_current(self) -> None:
         ed = self.editor
         rec = ed.current
         self.region_model.set_record(rec)  # the canvas image and regions: image_loader.py
         if rec is not None:
-            self.images.show_row(ed.current_index)
+            self.images.show_row(row_of(ed.project, rec.path))  # not ed.current_index: it parses lazy records
         self._update_counts(rec)
         self.canvas.setFocus()
 
@@ -184,6 +232,8 @@ class MainWindow(QMainWindow):
             self.count_label.setText("")
             return
         text = tr("{n} regions · {status}").format(n=len(rec.regions), status=status_name(rec.status))
+        if rec.path in self.images.model.marks:
+            text += " · " + tr("a label line could not be read")
         self.count_label.setText(text)
 
     def _show_zoom(self, zoom: float) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from PyQt5.QtCore import QAbstractListModel, QAbstractTableModel, QEvent, QModelIndex, Qt
+from PyQt5.QtCore import QAbstractListModel, QAbstractTableModel, QEvent, QModelIndex, Qt, pyqtSignal
 from PyQt5.QtGui import QColor, QIcon, QPainter, QPixmap
 from PyQt5.QtWidgets import (
     QAbstractItemView,
@@ -25,6 +25,8 @@ from PyQt5.QtWidgets import (
 from labeler.core.model import ImageRecord, ImageStatus
 from labeler.core.project import Project
 from labeler.ui.i18n import noop_tr, tr
+from labeler.ui.long_text import elide, is_long
+from labeler.ui.problems import WARNING, warning_icon
 
 STATUS_COLOURS = {
     ImageStatus.NEW: QColor(160, 160, 160),
@@ -45,6 +47,12 @@ FILTER_LABELS = {
     ImageStatus.PRELABELLED: noop_tr("Pre-labelled ({n})", CTX),
     ImageStatus.CONFIRMED: noop_tr("Confirmed ({n})", CTX),
 }
+
+
+def row_of(project: Project, path: str) -> int:
+    """The record's row, -1 if none. Not records.index(): its == compares regions (parses lazy records)."""
+    record = project.by_path.get(path)
+    return next((i for i, rec in enumerate(project.records) if rec is record), -1) if record is not None else -1
 
 
 def status_name(status: ImageStatus) -> str:
@@ -68,17 +76,31 @@ def _status_icon(status: ImageStatus) -> QIcon:
 
 
 class ImageListModel(QAbstractListModel):
-    """Rows are the project's records in its (natural) order."""
+    """Rows are the project's records in its (natural) order.
+
+    `marks[path]`: what is wrong with an image's label lines (problems.image_mark): it gets a warning icon
+    and the lines in its tooltip, instead of looking like a normal image with 0 regions.
+    """
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.project: Project | None = None
+        self.marks: dict[str, list[str]] = {}
         self._icons = {s: _status_icon(s) for s in ImageStatus}
+        self._warning = warning_icon()
 
     def set_project(self, project: Project | None) -> None:
         self.beginResetModel()
         self.project = project
+        self.marks = {}
         self.endResetModel()
+
+    def set_marks(self, marks: dict[str, list[str]]) -> None:
+        """Mark these images (path -> lines for the tooltip); the others lose their mark."""
+        changed = set(self.marks) | set(marks)
+        self.marks = {path: list(lines) for path, lines in marks.items()}
+        for path in changed:
+            self._path_changed(path)
 
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() or self.project is None else len(self.project.records)
@@ -90,9 +112,11 @@ class ImageListModel(QAbstractListModel):
         if role == Qt.DisplayRole:
             return rec.path
         if role == Qt.DecorationRole:
-            return self._icons[rec.status]
+            return self._warning if rec.path in self.marks else self._icons[rec.status]
         if role == Qt.ToolTipRole:
-            return f"{rec.path}: {status_name(rec.status)}"
+            return "\n".join([f"{rec.path}: {status_name(rec.status)}", *self.marks.get(rec.path, ())])
+        if role == Qt.ForegroundRole and rec.path in self.marks:
+            return WARNING.darker(160)
         return None
 
     @contextmanager
@@ -105,10 +129,12 @@ class ImageListModel(QAbstractListModel):
             self.endRemoveRows()
 
     def record_changed(self, record: ImageRecord) -> None:
-        if self.project is None or record.path not in self.project:
-            return
-        row = self.project.records.index(record)
-        self.dataChanged.emit(self.index(row), self.index(row))
+        self._path_changed(record.path)
+
+    def _path_changed(self, path: str) -> None:
+        row = row_of(self.project, path) if self.project is not None else -1
+        if row >= 0:
+            self.dataChanged.emit(self.index(row), self.index(row))
 
 
 class ImagePanel(QWidget):
@@ -249,10 +275,15 @@ class RegionTableModel(QAbstractTableModel):
             return tr(COLUMNS[section], TABLE_CTX)
         return None
 
+    def is_long(self, row: int) -> bool:
+        """Whether the region's text is too long for an in-place editor (it opens in the page editor)."""
+        regions = self.record.regions if self.record is not None else []
+        return 0 <= row < len(regions) and is_long(regions[row].transcription)
+
     def flags(self, index: QModelIndex):
         base = Qt.ItemIsEnabled | Qt.ItemIsSelectable
         if index.column() == TEXT:
-            return base | Qt.ItemIsEditable
+            return base if self.is_long(index.row()) else base | Qt.ItemIsEditable
         if index.column() == DIFFICULT:
             return base | Qt.ItemIsUserCheckable
         return base
@@ -265,10 +296,15 @@ class RegionTableModel(QAbstractTableModel):
         if role in (Qt.DisplayRole, Qt.EditRole):
             if col == 0:
                 return index.row() + 1
+            if col == TEXT and role == Qt.EditRole:
+                return region.transcription  # the cell editor's: whole (long texts open in the page editor)
             if col == TEXT:
-                return region.transcription
+                return elide(region.transcription)  # Qt lays out the whole text it is given: 50 MB took 20 s
             if col == SCORE and role == Qt.DisplayRole:
                 return "" if region.score is None else f"{region.score:.2f}"
+        if role == Qt.ToolTipRole and col == TEXT and is_long(region.transcription):
+            text = tr("{n} characters: double-click to edit the whole text", TABLE_CTX)
+            return text.format(n=f"{len(region.transcription):,}")
         if role == Qt.CheckStateRole and col == DIFFICULT:
             return Qt.Checked if region.difficult else Qt.Unchecked
         if role == Qt.ForegroundRole and col == SCORE and region.score is not None and region.score < self._low_score():
@@ -290,6 +326,8 @@ class RegionTableModel(QAbstractTableModel):
 
 
 class RegionTable(QTableView):
+    long_text_requested = pyqtSignal(int)  # the user wants to edit a text too long for the cell's editor (row)
+
     def __init__(self, model: RegionTableModel, parent=None) -> None:
         super().__init__(parent)
         self.setModel(model)
@@ -344,3 +382,11 @@ class RegionTable(QTableView):
         self.setFocus()
         self.setCurrentIndex(index)
         self.edit(index)
+
+    def edit(self, index, trigger=QAbstractItemView.AllEditTriggers, event=None):  # noqa: D102 - Qt's virtual
+        if index.isValid() and index.column() == TEXT and self.model().is_long(index.row()):
+            if trigger in (QAbstractItemView.AllEditTriggers, QAbstractItemView.DoubleClicked,
+                           QAbstractItemView.EditKeyPressed):
+                self.long_text_requested.emit(index.row())  # not a cell editor: laying out 50 MB froze the window
+            return False
+        return super().edit(index, trigger, event)

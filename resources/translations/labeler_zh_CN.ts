@@ -305,6 +305,14 @@ The window stays open.</source>
 
 窗口将保持打开。</translation>
     </message>
+    <message>
+        <source>Label-file &amp;problems</source>
+        <translation>标注文件问题(&amp;P)</translation>
+    </message>
+    <message>
+        <source>a label line could not be read</source>
+        <translation>有一行标注无法读取</translation>
+    </message>
 </context>
 <context>
     <name>SettingsDialog</name>
@@ -755,6 +763,18 @@ The window stays open.</source>
         <source>No low-confidence regions left in this image</source>
         <translation>本图片中已没有低置信度标注框</translation>
     </message>
+    <message>
+        <source>Edit full text...</source>
+        <translation>编辑全文...</translation>
+    </message>
+    <message>
+        <source>{n} characters</source>
+        <translation>{n} 个字符</translation>
+    </message>
+    <message>
+        <source>Region {n}: whole text</source>
+        <translation>标注框 {n}：全文</translation>
+    </message>
 </context>
 <context>
     <name>EditActions</name>
@@ -904,6 +924,26 @@ The window stays open.</source>
     <message>
         <source>Region {n}: {text!r} ({score:.2f})</source>
         <translation>标注框 {n}：{text!r}（{score:.2f}）</translation>
+    </message>
+    <message>
+        <source>Took over the folder lock of {holder}, which ended without releasing it</source>
+        <translation>已接管 {holder} 的文件夹锁，该进程结束时未释放它</translation>
+    </message>
+    <message>
+        <source>{n} image(s) updated from another writer's save</source>
+        <translation>已根据其他写入者的保存更新 {n} 张图片</translation>
+    </message>
+    <message>
+        <source>{path}: also changed by another writer; this window's newer edit was kept, theirs is in {file}</source>
+        <translation>{path}：另一写入者也修改了它；已保留本窗口较新的修改，对方的版本保存在 {file}</translation>
+    </message>
+    <message>
+        <source>{path}: also changed by another writer; their newer edit was kept, this window's is in {file}</source>
+        <translation>{path}：另一写入者也修改了它；已保留对方较新的修改，本窗口的版本保存在 {file}</translation>
+    </message>
+    <message>
+        <source>Reading other writers' saves failed: {error}</source>
+        <translation>读取其他写入者的保存失败：{error}</translation>
     </message>
 </context>
 <context>
@@ -1266,6 +1306,100 @@ The window stays open.</source>
     <message>
         <source>Difficult</source>
         <translation>困难</translation>
+    </message>
+    <message>
+        <source>{n} characters: double-click to edit the whole text</source>
+        <translation>{n} 个字符：双击编辑全文</translation>
+    </message>
+</context>
+<context>
+    <name>LongText</name>
+    <message>
+        <source>{start}… ({n} characters)</source>
+        <translation>{start}…（{n} 个字符）</translation>
+    </message>
+    <message>
+        <source>&lt; Previous page</source>
+        <translation>&lt; 上一页</translation>
+    </message>
+    <message>
+        <source>Next page &gt;</source>
+        <translation>下一页 &gt;</translation>
+    </message>
+    <message>
+        <source>of {n}</source>
+        <translation>页，共 {n} 页</translation>
+    </message>
+    <message>
+        <source>Page</source>
+        <translation>第</translation>
+    </message>
+    <message>
+        <source>{n} characters; characters {first} to {last} are shown here.</source>
+        <translation>共 {n} 个字符；此处显示第 {first} 至 {last} 个字符。</translation>
+    </message>
+</context>
+<context>
+    <name>ProblemsBar</name>
+    <message>
+        <source>Click to show this image</source>
+        <translation>单击显示这张图片</translation>
+    </message>
+    <message>
+        <source>Hide list</source>
+        <translation>隐藏列表</translation>
+    </message>
+    <message>
+        <source>Show list</source>
+        <translation>显示列表</translation>
+    </message>
+    <message>
+        <source>Dismiss (View menu: show again)</source>
+        <translation>关闭（可在“视图”菜单中再次显示）</translation>
+    </message>
+    <message>
+        <source>the line is kept as it is unless this image is edited</source>
+        <translation>除非编辑这张图片，否则该行原样保留</translation>
+    </message>
+    <message>
+        <source>the line is kept as it is</source>
+        <translation>该行原样保留</translation>
+    </message>
+    <message>
+        <source>image {image}</source>
+        <translation>图片 {image}</translation>
+    </message>
+    <message>
+        <source>{file} could not be read: {reason}</source>
+        <translation>无法读取 {file}：{reason}</translation>
+    </message>
+    <message>
+        <source>label line {line} of {file} could not be read ({reason}); shown without regions, the line is kept as it is unless this image is edited</source>
+        <translation>{file} 第 {line} 行标注无法读取（{reason}）；显示时没有标注框，除非编辑这张图片，否则该行原样保留</translation>
+    </message>
+    <message>
+        <source>label line {line} of {file} could not be read ({reason}); kept as it is</source>
+        <translation>{file} 第 {line} 行标注无法读取（{reason}）；已原样保留</translation>
+    </message>
+    <message>
+        <source>1 problem in the label files: a line that could not be read is kept as it is.</source>
+        <translation>标注文件中有 1 处问题：无法读取的行已原样保留。</translation>
+    </message>
+    <message>
+        <source>{n} problems in the label files: lines that could not be read are kept as they are.</source>
+        <translation>标注文件中有 {n} 处问题：无法读取的行已原样保留。</translation>
+    </message>
+    <message>
+        <source>Line</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <source>Image</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <source>What is wrong</source>
+        <translation>问题</translation>
     </message>
 </context>
 </TS>
