@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
+from labeler.core.bundled import bundled_dir
 from labeler.core.errors import ModelError
 
 MANIFEST_NAME = "manifest.json"
@@ -28,11 +29,11 @@ BUNDLED_PREFIX = "bundled:"  # a manifest path relative to the bundled models fo
 
 
 def bundled_models_dir() -> Path:
-    """The repo's (or installed package's) `models/` folder; LABELER_MODELS_DIR overrides it."""
+    """The installed package's (or the checkout's) `models/` folder; LABELER_MODELS_DIR overrides it."""
     env = os.environ.get("LABELER_MODELS_DIR")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "models"
+    return bundled_dir("models")
 
 
 def user_models_dir() -> Path:

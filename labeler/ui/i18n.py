@@ -8,13 +8,16 @@ them at once, no restart; dialogs translate their texts (`tr`) when they are ope
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from lxml import etree
 from PyQt5.QtCore import QCoreApplication, QLibraryInfo, QTranslator
 from PyQt5.QtWidgets import QAction, QDockWidget, QMainWindow
 
-TRANSLATIONS = Path(__file__).resolve().parents[2] / "resources" / "translations"
+from labeler.core.bundled import bundled_dir
+
+TRANSLATIONS = bundled_dir("translations")
 LANGUAGE_NAMES = {"en": "English", "zh_CN": "简体中文"}
 CONTEXT = "MainWindow"
 SKIPPED_TYPES = ("unfinished", "obsolete", "vanished")
@@ -72,7 +75,11 @@ def set_language(language: str) -> None:
     app = QCoreApplication.instance()
     while _installed:
         app.removeTranslator(_installed.pop())
-    if language == "en" or not ts_path(language).is_file():
+    if language == "en":
+        return
+    if not ts_path(language).is_file():  # a broken install: say so rather than fall back silently
+        print(f"labeler: translation file {ts_path(language)} not found; the window stays in English",
+              file=sys.stderr)
         return
     qt_own = QTranslator(app)
     if qt_own.load(f"qtbase_{language}", QLibraryInfo.location(QLibraryInfo.TranslationsPath)):
