@@ -49,6 +49,7 @@ class Editor(QObject):
     model_changed = pyqtSignal(str)  # the model set the next OCR job uses (name or folder)
     shared = pyqtSignal(list)  # other windows have this folder open: one line each (empty: alone)
     conflicts = pyqtSignal(list)  # images another writer changed too: one line each saying what was kept
+    merged = pyqtSignal(object)  # MergeReport: what a save or refresh took in from other writers' saves
     _saved = pyqtSignal(object)  # from the autosave thread
     _save_failed = pyqtSignal(str)
 
@@ -126,6 +127,8 @@ class Editor(QObject):
         """Show what another writer's saves changed: reloaded images redraw, conflicts are announced."""
         if self.project is None:
             return
+        if report.files_changed:
+            self.merged.emit(report)
         for path in report.reloaded:
             if path not in self.project:
                 continue
@@ -146,7 +149,8 @@ class Editor(QObject):
     def current_index(self) -> int:
         if self.project is None or self.current is None:
             return -1
-        return self.project.records.index(self.current)
+        # Not records.index(): ImageRecord's == compares regions, which parses every lazy record before it.
+        return next((i for i, rec in enumerate(self.project.records) if rec is self.current), -1)
 
     def go_to(self, index: int) -> None:
         if self.project is None or not 0 <= index < len(self.project):

@@ -32,6 +32,7 @@ from labeler.ui.export_actions import install_kie_export_actions
 from labeler.ui.i18n import tr
 from labeler.ui.image_loader import ImageLoader
 from labeler.ui.panels import ImagePanel, RegionTable, RegionTableModel, row_of, status_name
+from labeler.ui.notice_bar import NoticeBar
 from labeler.ui.problems import ProblemsBar, image_mark
 from labeler.ui.retrain_panel import install_retrain_actions
 from labeler.ui.settings_dialog import install_settings_actions
@@ -44,10 +45,12 @@ class MainWindow(QMainWindow):
         self.editor = editor or Editor(parent=self)
         self.canvas = Canvas(self)
         self.problems = ProblemsBar()  # above the canvas: seen at once, stays until dismissed
+        self.notices = NoticeBar()  # other windows on the folder, conflicts with other writers
         central = QWidget(self)
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
+        column.addWidget(self.notices)
         column.addWidget(self.problems)
         column.addWidget(self.canvas, 1)
         self.setCentralWidget(central)
@@ -148,6 +151,9 @@ class MainWindow(QMainWindow):
         self.regions.long_text_requested.connect(self._edit_long_text)
         self.image_loader.regions_failed.connect(self._regions_failed)
         self.problems.go_to_record.connect(self._go_to_path)
+        ed.shared.connect(self.notices.show_shared)
+        ed.conflicts.connect(self.notices.add_conflicts)
+        ed.merged.connect(self._files_reread)
 
     # ------------------------------------------------------------------ following the editor
 
@@ -169,13 +175,11 @@ class MainWindow(QMainWindow):
         self.images.set_project(project)
         self.problems.set_problems(project_problems(project) if project is not None else [])
         self._problems_changed()
+        self.notices.clear()
         if project is not None:
             self.setWindowTitle(f"labeler - {project.folder}")
-        sync = getattr(self.editor, "sync", None)
-        if sync is not None:  # another writer's save read in: its files' problems replace theirs
-            sync.merged.connect(self._files_reread)
 
-    def _files_reread(self, report) -> None:
+    def _files_reread(self, report) -> None:  # another writer's save read in: its files' problems replace theirs
         project = self.editor.project
         if project is None or not report.files_changed:
             return

@@ -1402,4 +1402,19 @@ The window stays open.</source>
         <translation>问题</translation>
     </message>
 </context>
+<context>
+    <name>NoticeBar</name>
+    <message>
+        <source>This folder is also open in another window: {who}.</source>
+        <translation>此文件夹也在另一个窗口中打开：{who}。</translation>
+    </message>
+    <message>
+        <source>Both can edit: saves merge image by image; an image changed in both keeps the newer edit and the other is saved in .labeler/conflicts/.</source>
+        <translation>两个窗口都可以编辑：保存时按图片逐张合并；两边都修改过的图片保留较新的修改，另一份保存在 .labeler/conflicts/ 中。</translation>
+    </message>
+    <message>
+        <source>{n} earlier conflicts (see .labeler/conflicts/)</source>
+        <translation>另有 {n} 处较早的冲突（见 .labeler/conflicts/）</translation>
+    </message>
+</context>
 </TS>

@@ -45,6 +45,7 @@ def test_conflict_is_announced_and_the_loser_kept(make_window, project_folder, q
         editor.flush()
     [line] = blocker.args[0]
     assert "img1.png" in line and "this window's newer edit was kept" in line
+    assert window.notices.isVisible() and line in window.notices.label.text()  # until dismissed
     kept = list((project_folder / ".labeler" / "conflicts").glob("*img1.png.json"))
     assert len(kept) == 1 and "older edit elsewhere" in kept[0].read_text(encoding="utf-8")
     assert open_project(project_folder).record("img1.png").regions[0].transcription == "newer edit here"
@@ -64,6 +65,14 @@ def test_second_window_is_told_another_one_is_open(make_window, project_folder, 
         [line] = blocker.args[0]
         assert f"process {proc.pid}" in line
         editor.close_project()
+        window = make_window(project_folder)
+        assert window.notices.isVisible()
+        assert f"also open in another window: process {proc.pid}" in window.notices.label.text()
+        window.resize(1366, 768)
+        window.grab().save(str(project_folder.parent / "shared_notice.png"))
+        window.notices.close_button.click()
+        assert not window.notices.isVisible()
+        window.close()
     finally:
         proc.kill()
         proc.wait()
