@@ -13,6 +13,7 @@ folder also exclude each other.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import socket
@@ -27,6 +28,12 @@ LOCK_DIR = ".labeler"
 LOCK_NAME = "lock"
 DEFAULT_TIMEOUT_S = 30.0
 _POLL_S = 0.01
+
+class LocksUnsupportedError(OSError):
+    """The file system offers no locks (some network mounts): writers go on unlocked, merging still."""
+
+
+_NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS}
 
 # try_lock / release_lock: a non-blocking exclusive OS lock on an open file, freed by the kernel at exit.
 if os.name == "nt":  # pragma: no cover - exercised on Windows only
@@ -53,6 +60,10 @@ else:
             return True
         except BlockingIOError:
             return False
+        except OSError as exc:
+            if exc.errno in _NO_LOCKS:
+                raise LocksUnsupportedError(exc.errno, f"this file system has no file locks ({exc.strerror})") from exc
+            raise
 
     def release_lock(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
@@ -117,6 +128,7 @@ class FolderLock:
         self.path = self.folder / LOCK_DIR / LOCK_NAME
         self.timeout = timeout
         self.took_over: LockHolder | None = None  # a holder that died without releasing, found at acquire
+        self.unlocked = False  # the file system has no locks: held in name only (saves still merge)
         self._fd: int | None = None
         self._depth = 0
 
@@ -128,7 +140,7 @@ class FolderLock:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         start = time.monotonic()
         try:
-            while not try_lock(fd):
+            while not self._try(fd):
                 waited = time.monotonic() - start
                 if waited >= self.timeout:
                     raise FolderLockedError(self.folder, _read_holder(fd), waited)
@@ -153,9 +165,17 @@ class FolderLock:
         fd, self._fd = self._fd, None
         try:
             os.ftruncate(fd, 0)  # an empty file: released cleanly
-            release_lock(fd)
+            if not self.unlocked:
+                release_lock(fd)
         finally:
             os.close(fd)
+
+    def _try(self, fd: int) -> bool:
+        try:
+            return try_lock(fd)
+        except LocksUnsupportedError:
+            self.unlocked = True
+            return True
 
     @property
     def held(self) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from labeler.core.folder_lock import LockHolder, labeler_dir, release_lock, try_lock
+from labeler.core.folder_lock import LockHolder, LocksUnsupportedError, labeler_dir, release_lock, try_lock
 
 WINDOWS_DIR = "windows"
 
@@ -33,7 +33,11 @@ class WindowPresence:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o666)
         except OSError:
             return self
-        if not try_lock(fd):
+        try:
+            locked = try_lock(fd)
+        except LocksUnsupportedError:  # no locks on this file system: other windows cannot be told apart
+            locked = False
+        if not locked:
             os.close(fd)
             return self
         os.write(fd, self.me.to_bytes())
@@ -74,7 +78,11 @@ def _live_holder(entry: Path) -> LockHolder | None:
     except OSError:
         return None
     try:
-        if try_lock(fd):  # nobody holds it: that window ended without leaving
+        try:
+            free = try_lock(fd)
+        except LocksUnsupportedError:
+            return None
+        if free:  # nobody holds it: that window ended without leaving
             try:
                 os.unlink(entry)
             except OSError:

@@ -29,31 +29,22 @@ from datetime import datetime
 from pathlib import Path
 
 from labeler.core.errors import LabelerError
+from labeler.core.folder_lock import LocksUnsupportedError, try_lock
 
 RUNS_DIR = Path(".labeler") / "runs"
 OWNER_NAME = "owner.json"
 _MB = 1_000_000
 
-if os.name == "nt":  # pragma: no cover - exercised on Windows only
-    import msvcrt
-
-    def _lock(fd: int, wait: bool) -> bool:
-        try:
-            os.lseek(fd, 0, os.SEEK_SET)
-            msvcrt.locking(fd, msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK, 1)
-            return True
-        except OSError:
-            return False
-
-else:
-    import fcntl
-
-    def _lock(fd: int, wait: bool) -> bool:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
-        except OSError:  # held by another open file (EWOULDBLOCK), or no locks on this file system (ENOLCK)
-            return False
+def _lock(fd: int, wait: bool) -> bool:
+    """The folder lock's OS lock (labeler.core.folder_lock); `wait`: until the holder lets go."""
+    try:
+        while not try_lock(fd):
+            if not wait:
+                return False
+            time.sleep(0.01)
+    except LocksUnsupportedError:  # no locks here: the run goes ahead, and looks alive to cleaners
+        return False
+    return True
 
 
 class RunDirError(LabelerError):

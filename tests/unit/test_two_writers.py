@@ -170,3 +170,22 @@ def test_two_writers_stress_200_rounds_with_kills(tmp_path: Path) -> None:
     stats = run_rounds(tmp_path, rounds=200, seed=int(os.environ.get("LABELER_STRESS_SEED", "11")))
     assert stats.killed >= 100 and stats.acked_edits >= 2000 and stats.conflicts > 0
     assert stats.lost_edits == [] and stats.lost_confirms == []
+
+
+def test_a_file_system_without_locks_still_saves_and_merges(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import fcntl
+
+    def no_locks(fd, op):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    lock = FolderLock(folder).acquire()
+    assert lock.unlocked
+    lock.release()
+    first, second = opened(folder), opened(folder)
+    History(first.record("a.png")).push(SetText(0, "A on a lockless mount"))
+    save_project(first)
+    History(second.record("b.png")).push(SetText(0, "B"))
+    save_project(second)
+    assert text_on_disk(folder, "a.png")[0] == "A on a lockless mount"
