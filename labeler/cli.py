@@ -19,6 +19,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Semi-automatic OCR annotation: pre-label, correct, export PaddleOCR training data.",
     )
     parser.add_argument("--version", action="version", version=f"labeler {__version__}")
+    desktop = parser.add_mutually_exclusive_group()
+    desktop.add_argument("--install-desktop", action="store_true",
+                         help="add labeler to this user's application menu (desktop entry and icon) and exit")
+    desktop.add_argument("--uninstall-desktop", action="store_true", help="remove what --install-desktop added")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"labeler.commands.{name}").add_parser(sub)
@@ -34,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_gui(argv[0] if argv else None)
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.install_desktop or args.uninstall_desktop:
+        from labeler.core.desktop_entry import run_desktop_option
+
+        return run_desktop_option(install_entry=args.install_desktop)
     if args.command is None:
         parser.print_help()
         return 0

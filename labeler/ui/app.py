@@ -1,18 +1,49 @@
-"""`labeler [DIR]`: create the QApplication and the main window."""
+"""`labeler [DIR]`: create the QApplication and the main window.
+
+Qt is imported inside run_gui, after the display check: a missing display or a missing system library is
+said in words (status 1) instead of Qt's abort (display_check).
+"""
 
 from __future__ import annotations
 
 import sys
 
-from PyQt5.QtWidgets import QApplication
-
-from labeler.ui.main_window import MainWindow
+from labeler.ui.display_check import DisplayError, QtFailureGuard, check_display, explain_import_error
 
 
 def run_gui(folder: str | None = None) -> int:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    try:
+        check_display(folder)
+        return _run(folder)
+    except DisplayError as exc:
+        print(str(exc).rstrip("\n"), file=sys.stderr)
+        return 1
+
+
+def _run(folder: str | None) -> int:
+    try:
+        from PyQt5.QtGui import QIcon
+        from PyQt5.QtWidgets import QApplication
+
+        from labeler.ui.main_window import MainWindow
+    except ImportError as exc:
+        explained = explain_import_error(exc)
+        if explained is None:  # not a system library: a real bug, shown as such
+            raise
+        raise explained from exc
+
+    app = QApplication.instance()
+    if app is None:
+        with QtFailureGuard(folder):
+            app = QApplication(sys.argv[:1])
     app.setApplicationName("labeler")
     app.setOrganizationName("labeler")
+    app.setDesktopFileName("labeler")  # Wayland app id / taskbar grouping: the entry --install-desktop writes
+    from labeler.core.desktop_entry import icon_file
+
+    icon = icon_file()
+    if icon is not None:
+        app.setWindowIcon(QIcon(str(icon)))
     window = MainWindow()
     window.show()
     if folder and not window.open_folder(folder):
