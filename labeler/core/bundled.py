@@ -1,4 +1,4 @@
-"""Where the bundled data is: the model sets and the translations.
+"""Where the bundled data is: the model sets, the translations and the icons.
 
 An installed package holds them as labeler.bundled.models / labeler.bundled.translations (the build maps the
 top-level models/ and resources/translations/ folders there, see pyproject.toml); a checkout or an editable
@@ -11,11 +11,15 @@ from importlib import resources
 from pathlib import Path
 
 _CHECKOUT = Path(__file__).resolve().parents[2]
-_IN_CHECKOUT = {"models": _CHECKOUT / "models", "translations": _CHECKOUT / "resources" / "translations"}
+_IN_CHECKOUT = {
+    "models": _CHECKOUT / "models",
+    "translations": _CHECKOUT / "resources" / "translations",
+    "icons": _CHECKOUT / "resources" / "icons",
+}
 
 
 def bundled_dir(kind: str) -> Path:
-    """The folder of `kind` ("models" or "translations"): the installed package's, else the checkout's."""
+    """The folder of `kind` ("models", "translations", "icons"): the installed package's, else the checkout's."""
     if kind not in _IN_CHECKOUT:
         raise ValueError(f"unknown bundled data {kind!r}")
     try:

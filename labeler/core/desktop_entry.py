@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import os
 import sys
-from importlib import resources
 from pathlib import Path
 
 from labeler.core.atomic import atomic_write_bytes
+from labeler.core.bundled import bundled_dir
 from labeler.core.errors import LabelerError
 
 APP_ID = "labeler"
 ICON_NAME = "labeler.svg"
-_CHECKOUT = Path(__file__).resolve().parents[2]
 
 # Characters that make the Desktop Entry spec require an Exec argument to be double-quoted.
 _EXEC_RESERVED = set(" \t\n\"'\\><~|&;$*?#()`")
@@ -26,26 +25,9 @@ class DesktopEntryError(LabelerError):
     """The desktop entry or its icon could not be written or removed; the message names the file."""
 
 
-def resource_path(*parts: str) -> Path:
-    """A file under the top-level resources/ folder (e.g. "icons", "labeler.svg"), installed or in a checkout.
-
-    The one place that knows where resources live: an installed package has resources/<kind>/ mapped to
-    labeler.bundled.<kind> (the build's package-dir), a checkout or editable install reads resources/ in place.
-    """
-    if not parts:
-        raise ValueError("resource_path needs a file name")
-    try:
-        found = resources.files("labeler.bundled").joinpath(*parts)
-    except ModuleNotFoundError:
-        found = None
-    if isinstance(found, Path) and found.exists():
-        return found
-    return _CHECKOUT.joinpath("resources", *parts)
-
-
 def icon_file() -> Path | None:
     """The application icon (SVG), or None when this copy of labeler ships none."""
-    path = resource_path("icons", ICON_NAME)
+    path = bundled_dir("icons") / ICON_NAME
     return path if path.is_file() else None
 
 
@@ -116,7 +98,7 @@ def install(home: Path | None = None) -> list[Path]:
     """Write the icon and the entry (the entry last: it names the icon); returns both paths."""
     source = icon_file()
     if source is None:
-        raise DesktopEntryError(f"{resource_path('icons', ICON_NAME)}: the icon is missing from this copy of labeler")
+        raise DesktopEntryError(f"{bundled_dir('icons') / ICON_NAME}: the icon is missing from this copy of labeler")
     desktop, icon = entry_paths(home)
     argv, workdir = launch_command()
     for path, data in ((icon, source.read_bytes()),

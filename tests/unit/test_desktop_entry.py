@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from labeler.core.desktop_entry import data_home, exec_quote, icon_file, resource_path
+from labeler.core.bundled import bundled_dir
+from labeler.core.desktop_entry import data_home, exec_quote, icon_file
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -110,14 +111,14 @@ def test_data_home_follows_xdg_and_ignores_relative_values(tmp_path):
     assert data_home({}) == Path.home() / ".local" / "share"
 
 
-def test_icon_is_found_through_resource_path_and_is_a_small_svg():
+def test_icon_is_found_through_bundled_dir_and_is_a_small_svg():
     icon = icon_file()
-    assert icon == resource_path("icons", "labeler.svg")
+    assert icon == bundled_dir("icons") / "labeler.svg"
     assert icon is not None and icon.stat().st_size < 4096
     root = etree.fromstring(icon.read_bytes())
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     with pytest.raises(ValueError):
-        resource_path()
+        bundled_dir("nothing")
 
 
 def test_without_a_console_script_the_entry_runs_python_m_labeler(tmp_path, monkeypatch):

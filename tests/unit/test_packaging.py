@@ -31,6 +31,7 @@ def test_wheel_holds_every_model_file_and_translation(tmp_path: Path) -> None:
     expected = {f"labeler/bundled/models/{p.relative_to(REPO / 'models').as_posix()}"
                 for p in (REPO / "models").rglob("*") if p.is_file()}
     expected |= {f"labeler/bundled/translations/{p.name}" for p in (REPO / "resources" / "translations").glob("*.ts")}
+    expected |= {f"labeler/bundled/icons/{p.name}" for p in (REPO / "resources" / "icons").glob("*.svg")}
     assert expected <= names, sorted(expected - names)
     assert not any(n.startswith(("tests/", "benchmarks/", "models/", "resources/")) for n in names)
     assert wheel.stat().st_size > 30e6  # ~42 MB: the two model sets
