@@ -10,7 +10,7 @@ from labeler import __version__
 from labeler.core.errors import LabelerError
 
 # Each name is a module in labeler.commands with add_parser(subparsers) and run(args) -> int.
-COMMANDS = ("ocr", "prelabel", "eval", "models", "convert", "export", "train")
+COMMANDS = ("ocr", "prelabel", "confirm", "eval", "models", "convert", "export", "train")
 
 
 def build_parser() -> argparse.ArgumentParser:
