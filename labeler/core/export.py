@@ -20,6 +20,7 @@ det, rec and KIE lists agree and no crop shares a split with another split's ima
 
 from __future__ import annotations
 
+import errno
 import json
 import multiprocessing
 import os
@@ -46,11 +47,14 @@ from labeler.core.export_images import (
 from labeler.core.export_kie import class_list, format_kie_line, kie_entries
 from labeler.core.export_rec import CROP_FORMATS, SKIP_TOO_LONG, VerticalRule, crop_stems, rec_text
 from labeler.core.export_report import REPORT_FORMAT, ExportReport, ImageIssue, RegionIssue
+from labeler.core.export_swap import ExportSwap
 from labeler.core.model import DONT_CARE_TEXTS, ImageRecord, ImageStatus
 from labeler.core.project import open_project
 from labeler.core.split import SPLIT_NAMES, SplitRatios, assign_splits
 
 ProgressFn = Callable[[int, int], None]
+EXPORT_ENTRIES = frozenset({"images", "det", "rec", "kie", "report.json"})  # what OUT's top level may hold
+NO_SPACE_ERRNOS = frozenset(e for e in (errno.ENOSPC, getattr(errno, "EDQUOT", None)) if e)
 CancelFn = Callable[[], bool]
 
 
@@ -128,9 +132,10 @@ def export_dataset(records: Sequence[ImageRecord], image_dir: str | Path, out_di
                    cancel: CancelFn | None = None, input_errors: Sequence[str] = ()) -> ExportReport:
     """Write det / rec / dict / KIE lists of `records` (paths relative to image_dir) into out_dir.
 
-    Only confirmed records are exported unless options.include_unconfirmed. Lists are written
-    (atomically) only at the end, so an interrupted export never leaves half a list; cancel()
-    returning True stops it with report.cancelled set (also in report.json) and no list written.
+    Only confirmed records are exported unless options.include_unconfirmed. The export is transactional
+    (labeler.core.export_swap): it is written into a folder beside out_dir and swapped in at the end, so a
+    killed, failed (ExportError, e.g. a full disk) or cancelled export leaves an earlier export in out_dir
+    exactly as it was. A cancelled export into a new out_dir leaves only report.json (cancelled set).
     With workers > 1 the images go through a forkserver process pool, so a script calling this
     needs the usual `if __name__ == "__main__":` guard.
     """
@@ -138,28 +143,49 @@ def export_dataset(records: Sequence[ImageRecord], image_dir: str | Path, out_di
     options = options or ExportOptions()
     options.validate()
     image_dir, out = Path(image_dir), Path(out_dir)
-    _prepare_out_dir(out, image_dir)
+    _check_out_dir(out, image_dir)
     report = ExportReport(out_dir=str(out), options=_options_json(options), input_errors=list(input_errors))
-    if not (out / "report.json").exists():
-        _write_report(out, report)  # marks OUT as ours at once, so a re-run after a crash may reuse it
+    with ExportSwap(out, _is_previous_export, EXPORT_ENTRIES) as swap:
+        report.recovered = list(swap.notes)
+        try:
+            if not _build(records, image_dir, out, swap.work, options, report, progress, cancel):
+                report.cancelled = True
+                if swap.previous:
+                    report.seconds = time.perf_counter() - started
+                    return report  # the earlier export stays exactly as it was
+                swap.clear_work()
+            report.seconds = time.perf_counter() - started
+            _write_report(swap.work, report)
+            swap.commit()
+        except OSError as exc:
+            raise _write_error(out, exc) from exc
+    return report
 
+
+def _build(records: Sequence[ImageRecord], image_dir: Path, out: Path, work: Path, options: ExportOptions,
+           report: ExportReport, progress: ProgressFn | None, cancel: CancelFn | None) -> bool:
+    """Write the export into `work` (lists name paths relative to it; overrides name `out`); False if cancelled."""
     wanted = {ImageStatus.CONFIRMED} | ({ImageStatus.PRELABELLED} if options.include_unconfirmed else set())
     chosen = _usable_records(records, wanted, report)
     report.images_in = len(chosen) + len(report.skipped_images)
     planned = _plan(chosen, options, report)
     settings = CropSettings(VerticalRule(options.vertical, options.vertical_ratio), options.crop_format,
                             options.jpeg_quality, options.images)
-    jobs = [_job(p, image_dir, out) for p in planned]
+    jobs = [_job(p, image_dir, work) for p in planned]
     results = _run_jobs(jobs, settings, options.worker_count(), progress, cancel)
     if results is None:
-        report.cancelled = True
-    else:
-        exported = _collect(planned, results, report)
-        _write_lists(exported, out, options, report)
-        report.paddleocr = _paddleocr_overrides(out, report)
-    report.seconds = time.perf_counter() - started
-    _write_report(out, report)
-    return report
+        return False
+    exported = _collect(planned, results, report)
+    _write_lists(exported, work, options, report)
+    report.paddleocr = _paddleocr_overrides(out, report)
+    return True
+
+
+def _write_error(out: Path, exc: OSError) -> ExportError:
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno in NO_SPACE_ERRNOS:
+        return ExportError(f"{out}: no space left on the device for the export{where}; nothing in {out} was changed")
+    return ExportError(f"{out}: cannot write the export: {exc.strerror or exc}{where}; nothing in {out} was changed")
 
 
 def _write_report(out: Path, report: ExportReport) -> None:
@@ -191,14 +217,13 @@ def _plan(chosen: list[ImageRecord], options: ExportOptions, report: ExportRepor
     return planned
 
 
-def _prepare_out_dir(out: Path, image_dir: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise ExportError(f"{out}: exists and is not a folder")
-    if out.resolve() == image_dir.resolve():
+def _check_out_dir(out: Path, image_dir: Path) -> None:
+    # The rest (a file, a foreign non-empty folder, files beside an earlier export) is checked under the lock.
+    target, images = out.resolve(), image_dir.resolve()
+    if target == images:
         raise ExportError(f"{out}: the output folder cannot be the image folder itself")
-    if out.is_dir() and any(out.iterdir()) and not _is_previous_export(out):
-        raise ExportError(f"{out}: folder is not empty and holds no earlier export (no report.json of ours)")
-    out.mkdir(parents=True, exist_ok=True)
+    if target in images.parents:
+        raise ExportError(f"{out}: the image folder {image_dir} is inside it, and an export replaces the whole folder")
 
 
 def _is_previous_export(out: Path) -> bool:
@@ -274,20 +299,36 @@ def _run_jobs(jobs: list[ImageJob], settings: CropSettings, workers: int, progre
             if progress:
                 progress(len(done), total)
         return done
-    with ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=init_worker) as pool:
-        pending = {pool.submit(run_image_jobs, chunk, settings) for chunk in batches}
-        while pending:
-            finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            for future in finished:
-                try:
-                    done += future.result()
-                except BrokenProcessPool as exc:
-                    raise ExportError(f"an export worker process died ({exc}); nothing was written") from None
-            if progress and finished:
-                progress(len(done), total)
-            if cancel and cancel():
-                pool.shutdown(wait=True, cancel_futures=True)
-                return None
+    ctx = _pool_context()
+    parent_alive, alive_writer = ctx.Pipe(duplex=False)  # workers exit when they read EOF: this process died
+    try:
+        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=init_worker, initargs=(parent_alive,)) as pool:
+            try:
+                return _gather(pool, batches, settings, total, progress, cancel)
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)  # a full disk: stop, do not run the other batches
+                raise
+    finally:
+        alive_writer.close()
+        parent_alive.close()
+
+
+def _gather(pool: ProcessPoolExecutor, batches: list[list[ImageJob]], settings: CropSettings, total: int,
+            progress: ProgressFn | None, cancel: CancelFn | None) -> list[ImageDone] | None:
+    done: list[ImageDone] = []
+    pending = {pool.submit(run_image_jobs, chunk, settings) for chunk in batches}
+    while pending:
+        finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+        for future in finished:
+            try:
+                done += future.result()
+            except BrokenProcessPool as exc:
+                raise ExportError(f"an export worker process died ({exc}); nothing was written") from None
+        if progress and finished:
+            progress(len(done), total)
+        if cancel and cancel():
+            pool.shutdown(wait=True, cancel_futures=True)
+            return None
     return done
 
 

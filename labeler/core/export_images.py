@@ -9,8 +9,13 @@ ignore_orientation, PIL, other tools) sees the frame the labels were drawn in.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import shutil
+import signal
+import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,6 +29,9 @@ from labeler.core.export_rec import VerticalRule, encode_crop, make_crop
 from labeler.core.image_io import read_image
 
 IMAGE_MODES = ("copy", "link")
+# Write errors that no other image or crop would escape: they end the export instead of skipping a crop.
+FATAL_WRITE_ERRNOS = frozenset(e for e in (errno.ENOSPC, getattr(errno, "EDQUOT", None), errno.EROFS) if e)
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -121,23 +129,28 @@ class _Writer:
             try:
                 fn(*args)
                 self._pending.append((done, index, None, None))
-            except (OSError, LabelerError) as exc:
+            except (OSError, LabelerError) as exc:  # kept for drain(), which tells a full disk apart
                 self._pending.append((done, index, None, exc))
         else:
             self._pending.append((done, index, self._pool.submit(fn, *args), None))
 
     def drain(self) -> None:
-        """Wait for every write and record the failures on their ImageDone."""
+        """Wait for every write and record the failures on their ImageDone; raise a full disk's OSError."""
+        fatal: OSError | None = None
         for done, index, future, exc in self._pending:
             if future is not None:
                 exc = future.exception()
             if exc is None:
                 continue
-            if index is None:
+            if isinstance(exc, OSError) and exc.errno in FATAL_WRITE_ERRNOS:
+                fatal = fatal or exc
+            elif index is None:
                 done.error = f"cannot write the image into the export: {exc}"
             else:
                 done.failed.append((index, f"write_failed: {exc}"))
         self._pending.clear()
+        if fatal is not None:
+            raise fatal
 
     def close(self) -> None:
         if self._pool is not None:
@@ -185,6 +198,36 @@ def run_image_jobs(jobs: list[ImageJob], settings: CropSettings, io_threads: int
     return results
 
 
-def init_worker() -> None:
-    """Pool initializer: one OpenCV thread per worker, since the pool itself is the parallelism."""
+def init_worker(parent_alive=None) -> None:
+    """Pool initializer: one OpenCV thread per worker (the pool is the parallelism), and die with the parent.
+
+    parent_alive is the read end of a pipe whose only write end the exporting process holds: it reads EOF
+    the moment that process dies, also on SIGKILL. Without this a killed export's workers would wait for
+    work forever (they hold the pool's queues open themselves), and keep the forkserver alive with them.
+    """
     cv2.setNumThreads(1)
+    _die_with_forkserver()
+    if parent_alive is not None:
+        threading.Thread(target=_exit_on_eof, args=(parent_alive,), name="export-parent-watch", daemon=True).start()
+
+
+def _die_with_forkserver() -> None:
+    # Linux: SIGKILL when our direct parent (the forkserver, or the exporting process under spawn) exits.
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:
+        os._exit(1)  # the parent died before prctl took effect
+
+
+def _exit_on_eof(parent_alive) -> None:
+    try:
+        while True:
+            parent_alive.recv_bytes()  # nothing is ever sent: this returns only at EOF (parent gone)
+    except (EOFError, OSError):
+        pass
+    os._exit(1)  # leave no half-written work behind a dead parent: its folder is cleaned up next time

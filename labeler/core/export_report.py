@@ -59,6 +59,7 @@ class ExportReport:
     paddleocr: dict[str, list[str]] = field(default_factory=dict)  # tools/train.py -o overrides
     seconds: float = 0.0
     cancelled: bool = False
+    recovered: list[str] = field(default_factory=list)  # leftovers of killed exports cleaned up first
 
     def skipped_counts(self) -> dict[str, int]:
         return dict(sorted(Counter(issue.reason for issue in self.skipped_regions).items()))
@@ -92,6 +93,7 @@ class ExportReport:
             "files": self.files,
             "paddleocr": self.paddleocr,
             "input_errors": self.input_errors,
+            "recovered": self.recovered,
             "skipped_images": [asdict(i) for i in self.skipped_images],
             "skipped_regions": [asdict(i) for i in self.skipped_regions],
             "fixed_texts": [asdict(i) for i in self.fixed_texts],
@@ -128,6 +130,8 @@ class ExportReport:
                 f"missing from {m.dict_path}: {len(m.missing)} characters in {m.texts_affected} texts"
                 + (f": {shown}" if shown else "")
             )
+        if self.recovered:
+            lines.append("cleaned up after an earlier killed export: " + "; ".join(self.recovered[:max_items]))
         if self.input_errors:
             lines.append(f"unreadable label lines: {len(self.input_errors)}")
             lines += [f"  {e}" for e in self.input_errors[:max_items]]
