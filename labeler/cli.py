@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from labeler import __version__
-from labeler.core.errors import LabelerError
+from labeler.core.errors import EXIT_FAILURE, LabelerError, exit_status
 
 # Each name is a module in labeler.commands with add_parser(subparsers) and run(args) -> int.
 COMMANDS = ("ocr", "prelabel", "confirm", "eval", "models", "convert", "export", "train")
@@ -29,6 +30,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# What a shell reports for a program a closed pipe stopped (128 + SIGPIPE), as for cat or grep under `| head`.
+EXIT_BROKEN_PIPE = 141
+
+
+def _stdout_closed() -> int:
+    """stdout's reader is gone: stop quietly. stdout now points at /dev/null so the flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file behind sys.stdout (a test's capture): nothing left to flush
+        pass
+    return EXIT_BROKEN_PIPE
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (len(argv) == 1 and not argv[0].startswith("-") and argv[0] not in COMMANDS):
@@ -46,10 +62,17 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return int(args.run(args) or 0)
+        status = int(args.run(args) or 0)
+        sys.stdout.flush()  # a reader gone away (`| head`) shows here, not as a traceback at interpreter exit
+        return status
+    except BrokenPipeError:
+        return _stdout_closed()
     except LabelerError as exc:
         print(f"labeler {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        return exit_status(exc)
+    except OSError as exc:  # a disk error no command foresaw: a failure with its message, not a traceback
+        print(f"labeler {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         print(f"labeler {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -58,5 +58,28 @@ class InterchangeFormatError(LabelFormatError):
     """A PAGE-XML, labelme, Label Studio or ICDAR file is malformed; `line` is its (XML element's) line when known."""
 
 
-class UnsupportedConversionError(LabelerError):
+class UsageError(LabelerError):
+    """The command line is wrong and nothing was done: a bad option value, an unknown name (format, model set,
+    version), a path argument that does not exist or is of the wrong kind, or a refusal an option lifts (--force).
+    The CLI exits 2 for it, as argparse does for its own errors; every other LabelerError is a failure (exit 1)."""
+
+
+class UnsupportedConversionError(UsageError):
     """An unknown format name, or a direction a format does not support (ALTO is export only)."""
+
+
+class NoLabelsFoundError(LabelerError):
+    """A conversion read nothing: `path` holds no labels in format `fmt` (`why` may say what was looked for)."""
+
+    def __init__(self, path: str | Path, fmt: str, why: str = ""):
+        self.path, self.fmt = str(path), fmt
+        super().__init__(f"no labels found in {self.path} for format {fmt}" + (f" ({why})" if why else ""))
+
+
+EXIT_FAILURE = 1  # the work could not be done (unreadable file, OCR or disk error), or only partly
+EXIT_USAGE = 2  # the command line is wrong (UsageError, argparse's own errors)
+
+
+def exit_status(error: LabelerError) -> int:
+    """The CLI's exit status for an error: 2 for a usage error, 1 for any other failure."""
+    return EXIT_USAGE if isinstance(error, UsageError) else EXIT_FAILURE
