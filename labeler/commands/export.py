@@ -22,7 +22,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "uses data_dir: OUT and label_file_list: [OUT/det/train.txt] (or rec/train.txt).",
     )
     parser.add_argument("project", metavar="PROJECT_DIR", type=Path, help="image folder holding Label.txt")
-    parser.add_argument("--out", required=True, type=Path, help="output folder (new, empty, or an earlier export)")
+    parser.add_argument("--out", required=True, type=Path,
+                        help="output folder: new, empty, or an earlier export, which is replaced as a whole only "
+                        "once the new export is complete (a killed or failed export leaves it as it was)")
     parser.add_argument("--split", default="8:1:1", type=_split, help="train:val:test ratios (default 8:1:1)")
     parser.add_argument("--seed", default=0, type=int, help="split seed (default 0)")
     parser.add_argument("--rec-max-len", default=25, type=int, help="PaddleOCR max_text_length (default 25)")

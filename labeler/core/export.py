@@ -47,7 +47,7 @@ from labeler.core.export_images import (
 from labeler.core.export_kie import class_list, format_kie_line, kie_entries
 from labeler.core.export_rec import CROP_FORMATS, SKIP_TOO_LONG, VerticalRule, crop_stems, rec_text
 from labeler.core.export_report import REPORT_FORMAT, ExportReport, ImageIssue, RegionIssue
-from labeler.core.export_swap import ExportSwap
+from labeler.core.export_swap import ExportSwap, OutFolderError
 from labeler.core.model import DONT_CARE_TEXTS, ImageRecord, ImageStatus
 from labeler.core.project import open_project
 from labeler.core.split import SPLIT_NAMES, SplitRatios, assign_splits
@@ -182,9 +182,9 @@ def _build(records: Sequence[ImageRecord], image_dir: Path, out: Path, work: Pat
 
 
 def _write_error(out: Path, exc: OSError) -> ExportError:
+    if exc.errno in NO_SPACE_ERRNOS:  # which file hit it does not matter: the whole export needs the space
+        return ExportError(f"{out}: no space left on the device for the export; nothing in {out} was changed")
     where = f" ({exc.filename})" if exc.filename else ""
-    if exc.errno in NO_SPACE_ERRNOS:
-        return ExportError(f"{out}: no space left on the device for the export{where}; nothing in {out} was changed")
     return ExportError(f"{out}: cannot write the export: {exc.strerror or exc}{where}; nothing in {out} was changed")
 
 
@@ -221,9 +221,10 @@ def _check_out_dir(out: Path, image_dir: Path) -> None:
     # The rest (a file, a foreign non-empty folder, files beside an earlier export) is checked under the lock.
     target, images = out.resolve(), image_dir.resolve()
     if target == images:
-        raise ExportError(f"{out}: the output folder cannot be the image folder itself")
+        raise OutFolderError(f"{out}: the output folder cannot be the image folder itself")
     if target in images.parents:
-        raise ExportError(f"{out}: the image folder {image_dir} is inside it, and an export replaces the whole folder")
+        raise OutFolderError(f"{out}: the image folder {image_dir} is inside it, and an export replaces the "
+                             "whole folder")
 
 
 def _is_previous_export(out: Path) -> bool:

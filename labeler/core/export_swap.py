@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from labeler.core.atomic import fsync_dir
-from labeler.core.errors import ExportError
+from labeler.core.errors import ExportError, UsageError
 from labeler.core.folder_lock import release_lock, try_lock
 
 USE_EXCHANGE = True  # tests set False to exercise the two-rename swap and its crash window
@@ -52,6 +52,11 @@ def _c_library() -> ctypes.CDLL | None:
         except OSError:
             return None
     return _libc
+
+
+class OutFolderError(ExportError, UsageError):
+    """OUT may not be exported into (a file, a foreign non-empty folder, files beside an earlier export, the
+    image folder or one holding it): nothing was done, and the CLI exits 2 as for any wrong argument."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,10 @@ class ExportSwap:
             raise ExportError(f"{self.out}: cannot create its parent folder ({exc.strerror or exc})") from exc
         self._lock_fd = _take_lock(self.out, self.names.lock)
         try:
-            self.notes = _recover_locked(self.out, self.names)
+            try:
+                self.notes = _recover_locked(self.out, self.names)
+            except OSError as exc:
+                raise ExportError(f"{self.out}: cannot clean up after an earlier killed export ({exc})") from exc
             self.previous = self._check_out()
             try:
                 os.mkdir(self.work)
@@ -150,17 +158,18 @@ class ExportSwap:
         if not os.path.lexists(self.target):
             return False
         if not self.target.is_dir():
-            raise ExportError(f"{self.out}: exists and is not a folder")
+            raise OutFolderError(f"{self.out}: exists and is not a folder")
         entries = sorted(os.listdir(self.target))
         if not entries:
             return False
         if not self.is_export(self.target):
-            raise ExportError(f"{self.out}: folder is not empty and holds no earlier export (no report.json of ours)")
+            raise OutFolderError(f"{self.out}: folder is not empty and holds no earlier export "
+                                 "(no report.json of ours)")
         allowed = self.allowed if self.allowed is not None else frozenset(entries)
         foreign = [n for n in entries if n not in allowed and not (n.startswith(".") and n.endswith(".tmp"))]
         if foreign:
             shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
-            raise ExportError(f"{self.out}: holds {shown} besides an earlier export; a re-export replaces the "
+            raise OutFolderError(f"{self.out}: holds {shown} besides an earlier export; a re-export replaces the "
                               "whole folder, so move them out first")
         return True
 

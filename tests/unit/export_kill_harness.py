@@ -48,7 +48,8 @@ def make_project(root: Path, version: int, images: int = 10, size: tuple[int, in
         for r in range(8):
             x = 8 + (r % 2) * (width // 2) + (version - 1) * 11
             y = 6 + (r // 2) * (height // 4) + (version - 1) * 7
-            box = [[x, y], [x + width // 2 - 30, y], [x + width // 2 - 30, y + height // 4 - 20], [x, y + height // 4 - 20]]
+            w, h = width // 2 - 30, height // 4 - 20
+            box = [[x, y], [x + w, y], [x + w, y + h], [x, y + h]]
             regions.append({"transcription": f"v{version} {i}.{r}", "points": box, "difficult": False})
         lines.append(f"data/{name}\t{json.dumps(regions)}")
         states.append(f"{folder / name}\t1")
@@ -72,6 +73,7 @@ def tree_hash(folder: Path, normalise: bool = False) -> str | None:
                 report = json.loads(data)
                 for key in NORMALISED_REPORT_KEYS:
                     report.pop(key, None)
+                report.get("options", {}).pop("workers", None)  # rounds run with 1 or 2 workers, same files
                 data = json.dumps(report, sort_keys=True).encode()
             digest.update(hashlib.sha256(data).digest())
     return digest.hexdigest()
@@ -155,9 +157,11 @@ class Cli:
 @dataclass
 class Rounds:
     rounds: int = 0
-    killed: int = 0  # SIGKILL arrived while the export ran
+    killed: int = 0  # SIGKILL arrived before the process ended
+    mid_export: int = 0  # of which while it held OUT's export lock (writing, swapping or deleting the old one)
     outcomes: dict[str, int] = field(default_factory=lambda: {"old": 0, "new": 0, "absent": 0, "mixed": 0})
     full_runs: int = 0  # uninterrupted exports after killed rounds: each must succeed and clean up
+    full_runs_clean: int = 0
     worker_exit_s: list[float] = field(default_factory=list)  # kill -> last worker gone, pool rounds
     workers_left: int = 0  # workers still alive 10 s after their parent was killed
     problems: list[str] = field(default_factory=list)
@@ -248,6 +252,7 @@ def run_rounds(setup: Setup, runner, rounds: int, seed: int = 0, pool_every: int
         rc = runner.finish()
         result.rounds += 1
         result.killed += rc == -signal.SIGKILL
+        result.mid_export += rc == -signal.SIGKILL and any(n.endswith(".export.lock") for n in leftovers(out))
         if family:
             seconds, left = _gone(family, 10.0)
             result.worker_exit_s.append(seconds)
@@ -266,6 +271,7 @@ def run_rounds(setup: Setup, runner, rounds: int, seed: int = 0, pool_every: int
 
 def _full_run(setup: Setup, runner, result: Rounds, i: int) -> None:
     """An export that runs to the end: v2 in OUT, nothing else beside it; then v1 again for the next round."""
+    problems = len(result.problems)
     runner.start(setup.project_v2, setup.out)
     rc = runner.finish()
     result.full_runs += 1
@@ -275,6 +281,7 @@ def _full_run(setup: Setup, runner, result: Rounds, i: int) -> None:
         result.problems.append(f"after round {i}: the next export did not write v2")
     if leftovers(setup.out):
         result.problems.append(f"after round {i}: left beside OUT: {leftovers(setup.out)}")
+    result.full_runs_clean += len(result.problems) == problems
     shutil.rmtree(setup.out, ignore_errors=True)
     shutil.copytree(setup.pristine, setup.out)
 

@@ -51,7 +51,7 @@ def test_reexport_killed_at_random_points_is_the_old_or_the_new_export(setup, zy
     assert result.outcomes["mixed"] == 0
     assert result.killed >= 20  # most kills landed while the export ran, not after it
     assert result.outcomes["old"] > 0 and result.outcomes["new"] > 0
-    assert result.full_runs == 5 and result.workers_left == 0
+    assert result.full_runs == result.full_runs_clean == 5 and result.workers_left == 0
 
 
 def test_kill_between_the_two_renames_then_the_previous_export_is_restored(setup, zygote):
@@ -122,6 +122,7 @@ def test_full_disk_is_one_clear_error_and_the_old_export_stays(tmp_path, monkeyp
         with pytest.raises(ExportError) as caught:
             export_project(v2, out, ExportOptions(workers=workers, seed=5))
         message = str(caught.value)
+        print(f"\n{'2 MB tmpfs' if mounted else 'simulated ENOSPC'}: {message}")
         assert str(out) in message and "no space left" in message
         assert tree_hash(out) == old
         assert leftovers(out) == []  # no work folder, no lock file
@@ -176,7 +177,8 @@ def test_workers_die_with_a_killed_export(tmp_path):
             time.sleep(0.02)
             alive = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
         seconds = time.monotonic() - killed
-        print(f"\n{len(family)} child processes (workers, forkserver, resource tracker) gone {seconds:.2f} s after SIGKILL")
+        print(f"\n{len(family)} child processes (workers, forkserver, resource tracker) gone "
+              f"{seconds:.2f} s after SIGKILL")
         assert alive == [], f"still running {seconds:.0f} s after the export was killed: {alive}"
         assert seconds < 5
     finally:
@@ -227,9 +229,12 @@ def test_the_image_folder_inside_out_is_refused(earlier, tmp_path):
         export_project(project, project.parent, ExportOptions(workers=1))
 
 
-def test_a_symlinked_out_keeps_its_link(earlier, tmp_path):
-    project, out, _ = earlier
+def test_a_symlinked_out_swaps_its_target_and_keeps_the_link(setup, zygote, tmp_path):
     link = tmp_path / "link"
-    link.symlink_to(out, target_is_directory=True)
-    export_project(project, link, ExportOptions(workers=1, seed=4))
-    assert link.is_symlink() and (out / "report.json").is_file() and leftovers(out) == []
+    link.symlink_to(setup.out, target_is_directory=True)
+    zygote.start(setup.project_v2, link, hook="kill_after_exchange")
+    assert zygote.finish() == -signal.SIGKILL
+    assert link.is_symlink() and tree_hash(link, normalise=False) != setup.old_hash
+    assert [name for name in leftovers(setup.out) if ".export-" in name]  # beside the target, not the link
+    export_project(setup.project_v1, link, ExportOptions(workers=1, seed=1))
+    assert link.is_symlink() and (setup.out / "report.json").is_file() and leftovers(setup.out) == []
