@@ -1,9 +1,96 @@
-"""Options shared by the OCR subcommands."""
+"""What the subcommands share: option types that reject bad values as usage errors (exit 2), path checks,
+the OCR model options."""
 
 from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
+
+from labeler.core.errors import ModelError, SplitSpecError, UsageError
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (threads, processes, workers)."""
+    value = _number(text, int, "an integer")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {text}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0."""
+    value = _number(text, int, "an integer")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    value = _number(text, float, "a number")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number above 0, not {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """argparse type: a number from 0 to 1 (a score)."""
+    value = _number(text, float, "a number")
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {text}")
+    return value
+
+
+def split_ratios(text: str):
+    """argparse type: train:val:test ratios such as 8:1:1."""
+    from labeler.core.split import parse_split
+
+    try:
+        return parse_split(text)
+    except SplitSpecError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _number(text: str, kind: type, what: str):
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {what}, not {text!r}") from None
+
+
+def require_folder(path: Path, what: str = "") -> None:
+    """A folder argument that is missing or a file is a usage error, checked before any work."""
+    label = f"{what} {path}" if what else str(path)
+    if not path.exists():
+        raise UsageError(f"{label}: not a folder (nothing is there)")
+    if not path.is_dir():
+        raise UsageError(f"{label}: not a folder (a file is there)")
+
+
+def require_file(path: Path, what: str = "") -> None:
+    """A file argument that is missing or a folder is a usage error; one that cannot be read is a failure later."""
+    label = f"{what} {path}" if what else str(path)
+    if not path.exists():
+        raise UsageError(f"{label}: no such file")
+    if path.is_dir():
+        raise UsageError(f"{label}: is a folder, not a file")
+
+
+def resolve_models(ref: str):
+    """The model set `ref` names. A name nobody registered, or a path that does not exist, is a usage error;
+    a set that exists but is broken (bad manifest, missing files) stays a ModelError, a failure."""
+    from labeler.ocr.registry import MANIFEST_NAME, bundled_models_dir, resolve_model_set, user_models_dir
+
+    try:
+        return resolve_model_set(ref)
+    except ModelError as exc:
+        # The registry names nothing of that name: the same test it makes before "unknown model set".
+        named = Path(ref).expanduser().exists() or any(
+            (root / ref / MANIFEST_NAME).is_file() for root in (bundled_models_dir(), user_models_dir()))
+        if not named:
+            raise UsageError(str(exc)) from None
+        raise
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -14,7 +101,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         help="model set: 'default' (PP-OCRv6 small), 'light' (PP-OCRv4 mobile), a registered name, "
         "or a folder with a manifest.json / det+rec .onnx files (default: %(default)s)",
     )
-    parser.add_argument("--threads", type=int, default=2, metavar="N", help="CPU threads for inference (default: 2)")
+    parser.add_argument("--threads", type=positive_int, default=2, metavar="N",
+                        help="CPU threads for inference, 1 or more (default: 2)")
     parser.add_argument("--no-cls", action="store_true", help="skip the 180-degree direction classifier")
 
 
@@ -23,4 +111,4 @@ def make_pipeline(args: argparse.Namespace):
 
     # Headless runs own the cores: let inference threads spin between operators.
     options = PipelineOptions(threads=args.threads, use_cls=not args.no_cls, spin_threads=True)
-    return OcrPipeline(args.models, options)
+    return OcrPipeline(resolve_models(args.models), options)

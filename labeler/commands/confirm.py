@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from labeler.core.errors import LabelerError
+from labeler.commands._common import fraction, require_folder
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -22,7 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("folder", type=Path, metavar="DIR")
     p.add_argument("images", nargs="*", metavar="IMAGE",
                    help="image file names in DIR (default: every pre-labelled one)")
-    p.add_argument("--min-score", type=float, metavar="X", help="only images whose regions all scored >= X (0..1)")
+    p.add_argument("--min-score", type=fraction, metavar="X", help="only images whose regions all scored >= X (0..1)")
     p.add_argument("--dry-run", action="store_true", help="say what would be confirmed, write nothing")
     p.set_defaults(run=run)
 
@@ -59,13 +59,10 @@ def run(args: argparse.Namespace) -> int:
     from labeler.core.model import ImageStatus
     from labeler.core.project import open_project, save_project
 
-    if args.min_score is not None and not 0.0 <= args.min_score <= 1.0:
-        raise LabelerError(f"--min-score must be between 0 and 1, not {args.min_score}")
-    if not args.folder.is_dir():
-        raise LabelerError(f"{args.folder}: not a folder")
+    require_folder(args.folder)
     project = open_project(args.folder)
     for err in project.errors:
-        print(f"warning: {err}", file=sys.stderr)
+        print(f"labeler confirm: warning: {err}", file=sys.stderr)
     plan = plan_confirm(project, args.images, args.min_score)
     regions = 0
     if not args.dry_run and plan.confirm:
@@ -87,5 +84,5 @@ def run(args: argparse.Namespace) -> int:
     for text in plan.not_prelabelled:
         print(f"  left: {text}: not pre-labelled")
     for name in plan.unknown:
-        print(f"  not found: {name}", file=sys.stderr)
+        print(f"labeler confirm: error: not found: {name} (no such image in {project.folder})", file=sys.stderr)
     return 1 if plan.unknown else 0

@@ -12,6 +12,11 @@ up to .labeler/backups/<YYYYmmdd-HHMMSS>/ in the output folder (OUT itself for t
 folder of OUT's file for ppocrlabel and labelstudio), at its own relative path: restore a run with
 `cp -a .labeler/backups/<time>/. .` there. Every file of one run is written, or none is. A Label.txt is
 written with the fileState.txt beside it listing the same images, under the folder's write lock.
+
+Exit status: 0 converted; 2 the command line is wrong (unknown or export-only format, IN missing or of the
+wrong kind, OUT of the wrong kind, --images not a folder, files in the way without --force), nothing
+written; 1 the conversion failed (a malformed or unreadable input, no labels found in IN, icdar2015 images
+not found to name them, a write error), nothing written.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from labeler.core.formats import FORMAT_NAMES, READABLE, convert
+from labeler.core.errors import UsageError
+from labeler.core.formats import FORMAT_NAMES, READABLE, OverwriteRefusedError, convert
 
 MAX_WARNINGS_SHOWN = 20
 
@@ -41,7 +47,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "--images",
         type=Path,
         metavar="DIR",
-        help="folder of the images, to read their sizes and (icdar2015) their file names (default: next to IN)",
+        help="folder of the images, to read their sizes and (icdar2015) their file names, extension included: "
+        "icdar2015 input needs it unless the images lie next to the gt files (default: next to IN)",
     )
     parser.add_argument(
         "--image-url-prefix",
@@ -60,15 +67,18 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    result = convert(
-        args.src_format,
-        args.dst_format,
-        args.src,
-        args.dst,
-        image_dir=args.images,
-        image_url_prefix=args.image_url_prefix,
-        force=args.force,
-    )
+    try:
+        result = convert(
+            args.src_format,
+            args.dst_format,
+            args.src,
+            args.dst,
+            image_dir=args.images,
+            image_url_prefix=args.image_url_prefix,
+            force=args.force,
+        )
+    except OverwriteRefusedError as exc:  # --force lifts it: the command line's to fix, like any usage error
+        raise UsageError(str(exc)) from None
     shown = 0 if args.quiet else MAX_WARNINGS_SHOWN
     for message in result.warnings[:shown]:
         print(f"labeler convert: warning: {message}", file=sys.stderr)

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from labeler.commands._common import require_file
 from labeler.core.errors import FileError
 from labeler.core.metrics import EvalResult, evaluate
 from labeler.core.ppocrlabel_format import LabelFileContent, read_label_file
@@ -84,6 +85,8 @@ def _per_image_table(result: EvalResult) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    require_file(args.gt, "GT_LABEL")
+    require_file(args.pred, "PRED_LABEL")
     gt = _read(args.gt, allow_empty=False)
     pred = _read(args.pred, allow_empty=True)
     result = evaluate(gt.by_key(), pred.by_key())

@@ -6,13 +6,17 @@ import argparse
 import sys
 from pathlib import Path
 
-from labeler.core.errors import ModelError
+from labeler.commands._common import require_file, resolve_models
+from labeler.core.errors import ModelError, UsageError
 from labeler.ocr.registry import (
+    MANIFEST_NAME,
     available_sets,
     bundled_models_dir,
+    bundled_set_names,
     model_set_problems,
     register_model_set,
-    resolve_model_set,
+    set_name_problem,
+    user_models_dir,
 )
 
 
@@ -39,6 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     action = args.models_command or "list"
     if action == "register":
+        _check_register_args(args)
         manifest = register_model_set(args.name, args.det, args.rec, args.dict, args.cls, force=args.force)
         print(f"registered '{args.name}': {manifest}\nuse it with --models {args.name}")
         if (bundled_models_dir() / args.name / "manifest.json").is_file():
@@ -53,11 +58,30 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_register_args(args: argparse.Namespace) -> None:
+    """What is wrong with the command line itself (exit 2), before the registry reads any model file:
+    a name that cannot be used or needs --force, a file argument that is missing or a folder."""
+    problem = set_name_problem(args.name)
+    if problem is not None:
+        raise UsageError(f"cannot register {args.name!r}: {problem}")
+    shadowed = {n for n in bundled_set_names() if n.casefold() == args.name.casefold()}
+    if shadowed and not args.force:
+        raise UsageError(f"cannot register '{args.name}': it is the name of a bundled set or alias "
+                         f"({', '.join(sorted(shadowed))}); choose another name, or pass --force to shadow it")
+    existing = user_models_dir() / args.name / MANIFEST_NAME
+    if existing.exists() and not args.force:
+        raise UsageError(f"cannot register '{args.name}': a set of that name is already registered "
+                         f"({existing.parent}); pass --force to replace it")
+    for option, path in (("--det", args.det), ("--rec", args.rec), ("--dict", args.dict), ("--cls", args.cls)):
+        if path is not None:
+            require_file(path, option)
+
+
 def _check(name: str) -> int:
     """Every problem of the set, one per line (a manifest naming files outside its folder stops at loading)."""
     from labeler.ocr.model_checks import class_count_error, declared_classes, dictionary_classes, probe_rec_classes
 
-    model_set = resolve_model_set(name)
+    model_set = resolve_models(name)
     problems = model_set_problems(model_set)
     if not problems:
         classes, metadata = declared_classes(model_set.rec.path)

@@ -16,8 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from labeler.commands._common import add_model_options, make_pipeline
-from labeler.core.errors import LabelerError, UnusableFileNameError
+from labeler.commands._common import add_model_options, make_pipeline, require_folder, resolve_models
+from labeler.core.errors import UnusableFileNameError
 
 SAVE_EVERY_S = 1.0
 
@@ -87,16 +87,17 @@ def run(args: argparse.Namespace) -> int:
     from labeler.ocr.batch import ocr_images
 
     folder: Path = args.folder
-    if not folder.is_dir():
-        raise LabelerError(f"{folder}: not a folder")
+    require_folder(folder)
+    if args.models is not None:  # a mistyped set name is a usage error even when there is nothing to do
+        resolve_models(args.models)
     # The project reader knows which images are confirmed or cached, also under an old folder name.
     project = open_project(folder)
     unusable = [str(err) for err in project.errors if isinstance(err, UnusableFileNameError)]
     for err in project.errors:
         if isinstance(err, UnusableFileNameError):
-            print(f"error: {err}", file=sys.stderr)
+            print(f"labeler prelabel: error: {err}", file=sys.stderr)
         else:
-            print(f"warning: {err} (line kept as it is)", file=sys.stderr)
+            print(f"labeler prelabel: warning: {err} (line kept as it is)", file=sys.stderr)
     skip = {ImageStatus.CONFIRMED} if args.force else {ImageStatus.CONFIRMED, ImageStatus.PRELABELLED}
     todo = [rec for rec in project.records if rec.status not in skip]
     skipped = len(project.records) - len(todo)
@@ -119,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
             path = item.path
             if item.error is not None:
                 failures.append(str(item.error))
-                print(f"\nerror: {item.error}", file=sys.stderr)
+                print(f"\nlabeler prelabel: error: {item.error}", file=sys.stderr)
             else:
                 regions = item.result.regions
                 store_prelabels(project, by_image[path], [r.to_text_region() for r in regions])

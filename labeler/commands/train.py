@@ -2,6 +2,7 @@
 
 Progress goes to stdout as JSON lines (one object per line, see labeler.train.events) and to stderr as a
 readable line. Exit status: 0 finished (the result event says whether the new model was accepted), 1 error,
+2 usage error (not a folder, a bad option value, an unknown --models or --rollback name; nothing done),
 130 cancelled (Ctrl+C / SIGTERM: stops at the next step, deletes the run folder, installs nothing).
 A run killed outright (SIGKILL) leaves its work folder PROJECT_DIR/.labeler/runs/<time>; the next run removes
 it (a "cleanup" stage says how many and how many MB), never the folder of a run still going, nor a --keep-run one.
@@ -16,7 +17,15 @@ import sys
 import threading
 from pathlib import Path
 
-from labeler.core.errors import LabelerError
+from labeler.commands._common import (
+    non_negative_int,
+    positive_float,
+    positive_int,
+    require_folder,
+    resolve_models,
+    split_ratios,
+)
+from labeler.core.errors import LabelerError, UsageError, exit_status
 
 DESCRIPTION = (
     "Fine-tune the recognizer (and with --det the detector) on the confirmed images of a PPOCRLabel folder, "
@@ -30,9 +39,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        description=DESCRIPTION)
     p.add_argument("project", type=Path, metavar="PROJECT_DIR")
     p.add_argument("--det", action="store_true", help="also fine-tune the detector")
-    p.add_argument("--time-budget", type=float, default=20.0, metavar="MIN",
+    p.add_argument("--time-budget", type=positive_float, default=20.0, metavar="MIN",
                    help="training time budget in minutes (default: %(default)s)")
-    p.add_argument("--nproc", type=int, default=1, metavar="N",
+    p.add_argument("--nproc", type=positive_int, default=1, metavar="N",
                    help="training processes (torchrun DDP: gloo on CPU, NCCL on CUDA; default: 1)")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     p.add_argument("--engine", choices=("torch", "paddleocr"), default="torch",
@@ -42,10 +51,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pretrained", type=Path, metavar="PATH", help="pretrained weights for --engine paddleocr")
     p.add_argument("--models", metavar="NAME|PATH",
                    help="base model set (default: the project's active version, else the settings' model set)")
-    p.add_argument("--max-steps", type=int, default=0, metavar="N", help="stop after N training steps (0: budget)")
+    p.add_argument("--max-steps", type=non_negative_int, default=0, metavar="N",
+                   help="stop after N training steps (0: budget)")
     p.add_argument("--seed", type=int, default=0, metavar="N", help="split and shuffling seed (default: 0)")
-    p.add_argument("--threads", type=int, default=2, metavar="N", help="CPU threads (default: 2)")
-    p.add_argument("--split", default="8:1:1", metavar="8:1:1", help="train:val:test ratios by image")
+    p.add_argument("--threads", type=positive_int, default=2, metavar="N", help="CPU threads, 1 or more (default: 2)")
+    p.add_argument("--split", type=split_ratios, default="8:1:1", metavar="8:1:1",
+                   help="train:val:test ratios by image")
     p.add_argument("--lr", type=float, default=None, help="learning rate (default: the engine's, 2e-5)")
     p.add_argument("--keep-run", action="store_true",
                    help="keep the work folder PROJECT_DIR/.labeler/runs/<time> (later runs never remove it)")
@@ -108,54 +119,65 @@ def print_history(project: Path) -> int:
 
 
 def rollback(project: Path, target: str) -> int:
-    from labeler.ocr.project_models import set_active
+    from labeler.ocr.project_models import history_path, read_history, set_active
 
+    if target != "base":  # a version the user names must be one that can be active: else exit 2, nothing changed
+        history = read_history(project)
+        entry = history.find(target)
+        if entry is None:
+            known = ", ".join(v.version for v in history.versions if v.accepted) or "none"
+            raise UsageError(f"{history_path(project)}: unknown version '{target}' (installed: {known}; or base)")
+        if not entry.accepted:
+            raise UsageError(f"{history_path(project)}: version '{target}' was rejected by the acceptance gate and "
+                             f"never installed ({entry.reason})")
     set_active(project, None if target == "base" else target)
     print(f"{project}: active model is now {target if target != 'base' else 'the bundled / configured set'}")
     return 0
 
 
 def _paddleocr(args: argparse.Namespace, emit) -> int:
-    from labeler.core.split import parse_split
     from labeler.train import paddleocr_engine
 
-    if args.paddleocr_dir is None:
-        raise LabelerError("--engine paddleocr needs --paddleocr-dir PATH (a PaddleOCR git checkout)")
     return int(paddleocr_engine.run(project_dir=args.project, paddleocr_dir=args.paddleocr_dir, gpus=args.gpus,
                                     pretrained=args.pretrained, det=args.det, emit=emit,
-                                    split=parse_split(args.split), seed=args.seed) or 0)
+                                    split=args.split, seed=args.seed) or 0)
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    """Usage errors argparse cannot see, before anything starts."""
+    require_folder(args.project, "PROJECT_DIR")
+    if args.engine == "paddleocr":
+        if args.paddleocr_dir is None:
+            raise UsageError("--engine paddleocr needs --paddleocr-dir PATH (a PaddleOCR git checkout)")
+        require_folder(args.paddleocr_dir, "--paddleocr-dir")
+    elif args.models is not None:
+        resolve_models(args.models)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.history or args.rollback:
-        try:
-            return print_history(args.project) if args.history else rollback(args.project, args.rollback)
-        except LabelerError as exc:
-            print(f"labeler train: error: {exc}", file=sys.stderr)
-            return 1
+        # Errors reach cli.main, which prints them and exits 2 (usage) or 1 (an unreadable history, say).
+        require_folder(args.project, "PROJECT_DIR")
+        return print_history(args.project) if args.history else rollback(args.project, args.rollback)
     from labeler.train.events import EventEmitter
 
     emit = EventEmitter()
     try:
-        if not args.project.is_dir():
-            raise LabelerError(f"{args.project}: not a folder")
-        if args.nproc < 1 or args.threads < 1 or args.time_budget <= 0 or args.max_steps < 0:
-            raise LabelerError("--nproc and --threads must be >= 1, --time-budget > 0, --max-steps >= 0")
+        _check_args(args)
         if args.engine == "paddleocr":
             return _paddleocr(args, emit)
         return _run_torch(args, emit)
-    except LabelerError as exc:
+    except LabelerError as exc:  # an event, so a window running this sees it; the status says which kind
         emit({"event": "error", "message": str(exc)})
-        return 1
+        return exit_status(exc)
 
 
 def _run_torch(args: argparse.Namespace, emit) -> int:
-    from labeler.core.split import parse_split
     from labeler.train.engine import JobCancelled, TrainJob, run_job
 
     job = TrainJob(project_dir=args.project, models=args.models, det=args.det, time_budget_s=args.time_budget * 60,
                    nproc=args.nproc, device=args.device, max_steps=args.max_steps, seed=args.seed,
-                   threads=args.threads, split=parse_split(args.split), lr=args.lr, keep_run=args.keep_run)
+                   threads=args.threads, split=args.split, lr=args.lr, keep_run=args.keep_run)
     with CancelFlag() as cancel:
         try:
             if args.device == "cuda":

@@ -203,7 +203,8 @@ def test_unwritable_target_writes_nothing(tmp_path):
     (out / "sub").write_bytes(b"a file where the subfolder goes\n")
     before = snapshot(out)
     done = run_convert("--from", "labelme", "--to", "labelme", src, out, "--force")
-    assert done.returncode == 2 and f"{out / 'sub' / 'c.json'}: cannot write: a file is there" in done.stderr
+    # A write that fails is a failure (1), not a usage error (2): issue 12, item 7.
+    assert done.returncode == 1 and f"{out / 'sub' / 'c.json'}: cannot write: a file is there" in done.stderr
     assert snapshot(out) == before
     assert sorted(p.name for p in out.iterdir()) == ["a.json", "sub"]  # new/ made for b.json removed again
 

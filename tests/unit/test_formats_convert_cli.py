@@ -86,7 +86,8 @@ def test_unknown_format_and_missing_input(tmp_path, capsys):
 def test_malformed_input_names_file_and_line(project, tmp_path, capsys):
     label = project / "Label.txt"
     label.write_text(label.read_text(encoding="utf-8") + "imgs/c.jpg\t[{\"points\": oops}]\n", encoding="utf-8")
-    assert main(["convert", "--from", "ppocrlabel", "--to", "labelme", str(label), str(tmp_path / "o")]) == 2
+    # A malformed input is a failure (1), not a usage error (2): issue 12, item 7.
+    assert main(["convert", "--from", "ppocrlabel", "--to", "labelme", str(label), str(tmp_path / "o")]) == 1
     assert f"{label}:3:" in capsys.readouterr().err
 
 

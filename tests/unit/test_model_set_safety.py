@@ -117,17 +117,18 @@ def test_register_copies_outside_files_into_the_set_folder(tmp_path):
     check = _labeler("models", "check", "shop", config=config)
     assert check.returncode == 0, check.stderr
     assert "6625 classes (6623 lines + blank + space), the recognizer 6625" in check.stdout
-    # What the old `register` wrote (absolute paths) is refused by name, with the way out.
+    # What the old `register` wrote (absolute paths) is refused by name, with the way out. A set whose files are
+    # wrong is a failure (1); only what the command line got wrong is a usage error (2): issue 12, item 7.
     _edit(folder / "manifest.json", lambda d: d["rec"].update({"file": str(folder / "rec.onnx")}))
     check = _labeler("models", "check", "shop", config=config)
-    assert check.returncode == 2 and f"{folder / 'manifest.json'}: rec 'file' entry" in check.stderr
+    assert check.returncode == 1 and f"{folder / 'manifest.json'}: rec 'file' entry" in check.stderr
     assert "is an absolute path" in check.stderr and "--force" in check.stderr
 
 
 def test_register_refuses_a_dictionary_that_does_not_fit_the_recognizer(tmp_path):
     config = tmp_path / "cfg"
     done = _register("shop", config, "--dict", str(DEFAULT.rec.dict_path))
-    assert done.returncode == 2
+    assert done.returncode == 1
     assert f"{LIGHT.rec.path}: the recognizer outputs 6625 classes" in done.stderr
     assert f"{DEFAULT.rec.dict_path} gives 18710" in done.stderr
     assert _files_under(config) == []
@@ -174,7 +175,7 @@ def test_a_link_out_of_the_folder_counts_as_leaving_it(tmp_path):
     with pytest.raises(ModelError, match=leaves):
         resolve_model_set(tmp_path / "v1")
     check = _labeler("models", "check", str(tmp_path / "v1"), config=tmp_path / "cfg")
-    assert check.returncode == 2 and f"{manifest}: rec 'file' entry '{rec.name}' leaves" in check.stderr
+    assert check.returncode == 1 and f"{manifest}: rec 'file' entry '{rec.name}' leaves" in check.stderr
     rec.unlink()
     (tmp_path / "v1" / "inner").mkdir()
     elsewhere.rename(tmp_path / "v1" / "inner" / "rec.onnx")
@@ -199,7 +200,7 @@ def test_prelabel_refuses_a_project_manifest_that_reads_outside(tmp_path):
     entry = os.path.relpath(secret, manifest.parent)
     _edit(manifest, lambda d: d["rec"].update({"dict": entry, "dict_sha256": sha256_of(secret)}))
     done = _labeler("prelabel", str(project), "--threads", "1", config=tmp_path / "cfg")
-    assert done.returncode == 2, done.stderr
+    assert done.returncode == 1, done.stderr
     assert f"{manifest}: rec 'dict' entry '{entry}' leaves the set's folder" in done.stderr
     assert "Traceback" not in done.stderr and not (project / "Cache.cach").exists()
 
@@ -229,7 +230,7 @@ def test_dictionary_sha256_is_checked(tmp_path):
     assert str(err.value).startswith(f"{keys}: sha256 mismatch for the dictionary")
     assert expected in str(err.value) and actual in str(err.value)
     check = _labeler("models", "check", str(manifest), config=tmp_path / "cfg")
-    assert check.returncode == 2 and f"{keys}: sha256 mismatch" in check.stderr
+    assert check.returncode == 1 and f"{keys}: sha256 mismatch" in check.stderr
     assert expected in check.stderr and actual in check.stderr
 
 
@@ -244,7 +245,7 @@ def test_a_dictionary_of_another_model_fails_at_load_naming_both(tmp_path):
     assert message.startswith(f"{model_set.rec.path}: the recognizer outputs 6625 classes")
     assert f"dictionary {model_set.rec.dict_path} gives 18710 (18708 lines + blank + space)" in message
     check = _labeler("models", "check", str(tmp_path / "v1"), config=tmp_path / "cfg")
-    assert check.returncode == 2 and message in check.stderr
+    assert check.returncode == 1 and message in check.stderr
 
 
 def test_use_space_char_false_takes_one_class_less(tmp_path):
@@ -285,7 +286,7 @@ def test_a_symbolic_class_count_is_checked_on_the_first_run(tmp_path):
     with pytest.raises(ModelError, match=rf"outputs 6625 classes but the dictionary {dict_file} gives 3"):
         reader([page[:60, :300]])
     check = _labeler("models", "check", str(tmp_path / "v1"), config=tmp_path / "cfg")
-    assert check.returncode == 2 and "outputs 6625 classes" in check.stderr and "gives 18710" in check.stderr
+    assert check.returncode == 1 and "outputs 6625 classes" in check.stderr and "gives 18710" in check.stderr
 
 
 def test_onnx_header_reader_agrees_with_onnxruntime():

@@ -17,6 +17,11 @@ guessed, characters replaced) is appended to the optional `warnings` list.
 Writing never destroys labels: every file of a conversion is written or none is; a file that exists is
 refused (OverwriteRefusedError) unless `force`, and with it is backed up to
 `<output folder>/.labeler/backups/<YYYYmmdd-HHMMSS>/` before it is replaced (_output.py says why there).
+
+`convert` checks its arguments before reading anything: an unknown format, a direction a format lacks, an
+input that does not exist or is of the wrong kind, an output of the wrong kind and an image folder that is
+not a folder are UsageErrors (the CLI's exit 2). An input that yields no labels is a NoLabelsFoundError,
+and ICDAR 2015 image names are never guessed there (read_icdar2015's `guess_image_names`).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from labeler.core.errors import UnsupportedConversionError
+from labeler.core.errors import NoLabelsFoundError, UnsupportedConversionError, UsageError
 from labeler.core.formats._output import OutputPlan, OverwriteRefusedError, WriteReport, write_plan
 from labeler.core.formats.alto import plan_alto
 from labeler.core.formats.icdar2015 import plan_icdar2015, read_icdar2015
@@ -37,12 +42,15 @@ from labeler.core.model import ImageRecord
 FORMAT_NAMES = ("ppocrlabel", "page", "alto", "labelstudio", "labelme", "icdar2015")
 READABLE = ("ppocrlabel", "page", "labelstudio", "labelme", "icdar2015")
 WRITABLE = FORMAT_NAMES
+ONE_FILE = ("labelstudio",)  # one JSON file in and out; the others read a file or a folder, write a folder
+PER_IMAGE = ("page", "alto", "labelme", "icdar2015")  # write one file per image into a folder
 
 __all__ = [
     "FORMAT_NAMES",
     "READABLE",
     "WRITABLE",
     "ConversionResult",
+    "check_conversion",
     "OverwriteRefusedError",
     "WriteReport",
     "convert",
@@ -68,8 +76,9 @@ def read_records(
     image_dir: str | Path | None = None,
     image_url_prefix: str = "",
     warnings: list[str] | None = None,
+    guess_image_names: bool = True,
 ) -> list[ImageRecord]:
-    """Read `path` in format `fmt` (see the table above)."""
+    """Read `path` in format `fmt` (see the table above). `guess_image_names`: icdar2015 only, see there."""
     _check(fmt, READABLE, "read")
     if fmt == "ppocrlabel":
         return read_ppocrlabel(path, image_dir=image_dir, warnings=warnings)
@@ -79,7 +88,7 @@ def read_records(
         return read_labelstudio(path, image_dir=image_dir, image_url_prefix=image_url_prefix, warnings=warnings)
     if fmt == "labelme":
         return read_labelme(path, image_dir=image_dir, warnings=warnings)
-    return read_icdar2015(path, image_dir=image_dir, warnings=warnings)
+    return read_icdar2015(path, image_dir=image_dir, warnings=warnings, guess_image_names=guess_image_names)
 
 
 def plan_records(
@@ -120,6 +129,28 @@ def write_records(
     return write_plan(plan, force=force)
 
 
+def check_conversion(
+    src_fmt: str, dst_fmt: str, src: str | Path, dst: str | Path, image_dir: str | Path | None = None
+) -> None:
+    """What is wrong with a conversion's arguments, before anything is read: UsageError (see the docstring);
+    a ppocrlabel input folder without a Label.txt holds no labels (NoLabelsFoundError)."""
+    _check(src_fmt, READABLE, "read")
+    _check(dst_fmt, WRITABLE, "written")
+    src, dst = Path(src), Path(dst)
+    if not src.exists():
+        raise UsageError(f"{src}: no such file or folder")
+    if src_fmt in ONE_FILE and src.is_dir():
+        raise UsageError(f"{src}: a folder, but {src_fmt} input is one JSON file")
+    if src_fmt == "ppocrlabel" and src.is_dir() and not (src / "Label.txt").is_file():
+        raise NoLabelsFoundError(src, src_fmt, "no Label.txt in that folder")
+    if dst_fmt in PER_IMAGE and dst.exists() and not dst.is_dir():
+        raise UsageError(f"{dst}: a file, but {dst_fmt} output is a folder (one file per image)")
+    if dst_fmt in ONE_FILE and dst.is_dir():
+        raise UsageError(f"{dst}: a folder, but {dst_fmt} output is one JSON file")
+    if image_dir is not None and not Path(image_dir).is_dir():
+        raise UsageError(f"--images {image_dir}: not a folder")
+
+
 @dataclass
 class ConversionResult:
     images: int
@@ -140,12 +171,15 @@ def convert(
     image_url_prefix: str = "",
     force: bool = False,
 ) -> ConversionResult:
-    """Read `src` as `src_fmt`, write it to `dst` as `dst_fmt`; both directions are checked before reading.
-    Existing output files are refused unless `force`, which backs each up first (see write_records)."""
-    _check(src_fmt, READABLE, "read")
-    _check(dst_fmt, WRITABLE, "written")
+    """Read `src` as `src_fmt`, write it to `dst` as `dst_fmt`; formats and paths are checked before reading
+    (check_conversion). Existing output files are refused unless `force`, which backs each up first
+    (see write_records). Reading no labels at all is a NoLabelsFoundError, and nothing is written."""
+    check_conversion(src_fmt, dst_fmt, src, dst, image_dir)
     warnings: list[str] = []
-    records = read_records(src_fmt, src, image_dir=image_dir, image_url_prefix=image_url_prefix, warnings=warnings)
+    records = read_records(src_fmt, src, image_dir=image_dir, image_url_prefix=image_url_prefix, warnings=warnings,
+                           guess_image_names=False)
+    if not records:
+        raise NoLabelsFoundError(src, src_fmt)
     report = write_records(dst_fmt, records, dst, image_url_prefix=image_url_prefix, warnings=warnings, force=force)
     regions = sum(len(r.regions) for r in records)
     return ConversionResult(len(records), regions, warnings, report.written, report.replaced, report.backup_dir)

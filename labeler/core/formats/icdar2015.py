@@ -11,7 +11,11 @@ difficult stays false, as in PaddleOCR's own ICDAR 2015 labels, so it remains do
 in a transcription become spaces (reported). Other fields (key_cls, score, ...) have no place here.
 
 Import: the image of `gt_img_1.txt` is the file with stem `img_1` in the image folder (default: the
-ground-truth folder, same subfolder); when none is there it is taken to be `img_1.jpg`, as in ICDAR 2015.
+ground-truth folder, same subfolder). The file names only the stem, so when no such image is there its
+extension is unknown: with `guess_image_names` (the default of read_icdar2015) it is taken to be
+`img_1.jpg`, as in ICDAR 2015 itself; without it (`convert`) that is an ImageReadError naming the missing
+images, since a guessed `.jpg` would silently rename every `.png` image. Looking through sibling folders
+instead would be ambiguous: ICDAR 2015's training and test image folders both hold an `img_1.jpg`.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import cv2
 import numpy as np
 
 from labeler.core.crop import order_quad
-from labeler.core.errors import InterchangeFormatError
+from labeler.core.errors import ImageReadError, InterchangeFormatError
 from labeler.core.formats._common import (
     files_under,
     fill_image_sizes,
@@ -130,32 +134,55 @@ def read_icdar_file(path: str | Path) -> list[TextRegion]:
     return regions
 
 
-def _image_name(stem: str, folder: Path) -> str:
+MAX_MISSING_NAMED = 3  # images named in the error when their extension is unknown; the rest are counted
+
+
+def _image_name(stem: str, folder: Path) -> str | None:
+    """The image's file name; None when the stem alone is known (no image of that stem in `folder`)."""
     if Path(stem).suffix.lower() in IMAGE_EXTENSIONS:
         return stem  # written as gt_<name with extension>.txt when two images shared a stem
     for suffix in _IMAGE_ORDER:
         for candidate in (stem + suffix, stem + suffix.upper()):
             if (folder / candidate).is_file():
                 return candidate
-    return stem + DEFAULT_IMAGE_SUFFIX
+    return None
+
+
+def _unknown_images_error(missing: list[Path], given_folder: bool) -> ImageReadError:
+    shown = ", ".join(p.name for p in missing[:MAX_MISSING_NAMED])
+    more = f" and {len(missing) - MAX_MISSING_NAMED} more" if len(missing) > MAX_MISSING_NAMED else ""
+    where = "there" if given_folder else "beside the ground truth"
+    return ImageReadError(missing[0].parent, f"no image {shown}{more} {where}; an ICDAR 2015 file names only its "
+                          "image's stem, so the extension is known only from the image file: give the images' "
+                          "folder (convert --images DIR)")
 
 
 def read_icdar2015(
-    in_dir: str | Path, *, image_dir: str | Path | None = None, warnings: list[str] | None = None
+    in_dir: str | Path,
+    *,
+    image_dir: str | Path | None = None,
+    warnings: list[str] | None = None,
+    guess_image_names: bool = True,
 ) -> list[ImageRecord]:
-    """Every `*.txt` under `in_dir` (subfolders too); images looked up in `image_dir` (default `in_dir`)."""
+    """Every `*.txt` under `in_dir` (subfolders too); images looked up in `image_dir` (default `in_dir`).
+    An image not found there is `<stem>.jpg` with `guess_image_names`, else an ImageReadError (see above)."""
     in_dir = Path(in_dir)
     if in_dir.is_file():
         files, root = [in_dir], in_dir.parent
     else:
         files, root = files_under(in_dir, ".txt"), in_dir
     images = Path(image_dir) if image_dir is not None else root
-    records = []
+    records, missing = [], []
     for file in files:
         rel = rel_dir_of(file, root)
         stem = file.stem[len(GT_PREFIX) :] if file.stem.startswith(GT_PREFIX) else file.stem
         name = _image_name(stem, images / rel)
+        if name is None:
+            missing.append(images / rel / f"{stem}.*")
+            name = stem + DEFAULT_IMAGE_SUFFIX
         rec_path = name if rel == "." else f"{rel}/{name}"
         records.append(ImageRecord(path=rec_path, status=ImageStatus.CONFIRMED, regions=read_icdar_file(file)))
+    if missing and not guess_image_names:
+        raise _unknown_images_error(missing, image_dir is not None)
     fill_image_sizes(records, images, warnings)
     return records
