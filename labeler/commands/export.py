@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from labeler.commands._common import positive_float, positive_int, require_file, require_folder
 from labeler.core.errors import SplitSpecError
 from labeler.core.export import ExportOptions, export_project
 from labeler.core.split import SplitRatios, parse_split
@@ -27,7 +28,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "once the new export is complete (a killed or failed export leaves it as it was)")
     parser.add_argument("--split", default="8:1:1", type=_split, help="train:val:test ratios (default 8:1:1)")
     parser.add_argument("--seed", default=0, type=int, help="split seed (default 0)")
-    parser.add_argument("--rec-max-len", default=25, type=int, help="PaddleOCR max_text_length (default 25)")
+    parser.add_argument("--rec-max-len", default=25, type=positive_int, help="PaddleOCR max_text_length (default 25)")
     parser.add_argument("--keep-long", action="store_true", help="keep texts longer than --rec-max-len")
     parser.add_argument("--dict", dest="dict_path", type=Path, default=None,
                         help="recognizer dictionary to report missing characters against "
@@ -35,7 +36,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--vertical", choices=("ccw", "cw", "keep"), default="ccw",
                         help="turn crops at least --vertical-ratio times taller than wide: counter-clockwise "
                         "(PaddleOCR's rule, default), clockwise, or keep them")
-    parser.add_argument("--vertical-ratio", type=float, default=1.5, help="height/width ratio for --vertical")
+    parser.add_argument("--vertical-ratio", type=positive_float, default=1.5, help="height/width ratio for --vertical")
     parser.add_argument("--crop-format", choices=("jpg", "png"), default="jpg", help="crop files (default jpg, q95)")
     parser.add_argument("--images", choices=("copy", "link"), default="copy",
                         help="put images into OUT as copies (default) or hard links")
@@ -43,7 +44,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="write KIE (SER/RE) labels: auto = when regions have key classes")
     parser.add_argument("--include-unconfirmed", action="store_true",
                         help="also export pre-labelled images (Cache.cach: OCR output nobody checked)")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: cores, max 8)")
+    parser.add_argument("--workers", type=positive_int, default=None, help="worker processes (default: cores, max 8)")
     parser.set_defaults(run=run)
     return parser
 
@@ -72,6 +73,9 @@ def _progress(done: int, total: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    require_folder(args.project, "PROJECT_DIR")  # usage errors (exit 2) before anything starts
+    if args.dict_path is not None:
+        require_file(args.dict_path, "--dict")
     dict_path = args.dict_path if args.dict_path is not None else _default_dict()
     options = ExportOptions(
         split=args.split,
