@@ -173,6 +173,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_torch(args: argparse.Namespace, emit) -> int:
+    from labeler.core.extras import TRAIN, require_extra
+
+    require_extra(TRAIN)  # torch and onnx, found without importing them: before a minute of export and evaluation
     from labeler.train.engine import JobCancelled, TrainJob, run_job
 
     job = TrainJob(project_dir=args.project, models=args.models, det=args.det, time_budget_s=args.time_budget * 60,

@@ -4,7 +4,8 @@ One Start button with sensible defaults (advanced options folded away); while th
 panel shows its stage, a progress bar with ETA, live loss and validation-accuracy curves and the log; at the
 end a base / tuned metrics table. An accepted model becomes the editor's model set at once, and the panel
 offers to re-label the images not confirmed yet. The work is a separate process (RetrainRunner), so the
-window stays responsive and Cancel really stops it.
+window stays responsive and Cancel really stops it. Without the train extra (torch, onnx: the window itself does
+not need them) the panel says so and offers to install it into this environment first (extra_install).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from PyQt5.QtWidgets import (
 
 from labeler.core.model import ImageStatus
 from labeler.ui.curve_plot import CurvePlot
+from labeler.ui.extra_install import ExtraInstallBox
 from labeler.ui.i18n import noop_tr, tr
 from labeler.ui.model_switch import ModelSwitch
 from labeler.ui.retrain_runner import DEVICES, RetrainRunner, TrainOptions, train_argv
@@ -114,6 +116,9 @@ class RetrainPanel(QWidget):
             label.setAlignment(Qt.AlignLeft | Qt.AlignTop)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
+        self.extra_box = ExtraInstallBox()  # shown only when torch / onnx are missing: offers to install them
+        self.extra_box.log_line.connect(self.log)
+        self.extra_box.available_changed.connect(lambda _ok: self._show_running(self.runner.running))
 
         self.advanced_toggle = QToolButton()
         self.advanced_toggle.setCheckable(True)
@@ -149,6 +154,7 @@ class RetrainPanel(QWidget):
         buttons.addStretch(1)
         controls = QVBoxLayout()
         controls.addWidget(self.model_label)
+        controls.addWidget(self.extra_box)
         controls.addLayout(buttons)
         controls.addWidget(self.advanced_toggle)
         controls.addWidget(self.advanced)
@@ -234,6 +240,11 @@ class RetrainPanel(QWidget):
             self._retranslate()
         super().changeEvent(event)
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        if not self.runner.running:
+            self.extra_box.refresh()  # found, not imported: milliseconds; torch may have been installed meanwhile
+        super().showEvent(event)
+
     def _fold(self, unfolded: bool) -> None:
         self.advanced.setVisible(unfolded)
         self.advanced_toggle.setArrowType(Qt.DownArrow if unfolded else Qt.RightArrow)
@@ -258,6 +269,9 @@ class RetrainPanel(QWidget):
     def start(self, options: TrainOptions | None = None) -> bool:
         ed = self.editor
         if self.runner.running:
+            return False
+        if not self.extra_box.refresh():
+            self._say(_tr("Retraining needs the train extra: install it first (see above)."))
             return False
         if ed.project is None:
             self._say(_tr("Open a project folder first."))
@@ -291,6 +305,7 @@ class RetrainPanel(QWidget):
 
     def shutdown(self) -> None:
         self.runner.shutdown()
+        self.extra_box.shutdown()
 
     def log(self, line: str) -> None:
         self.log_view.appendPlainText(line)
@@ -398,7 +413,7 @@ class RetrainPanel(QWidget):
         self.model_label.setToolTip(self.switch.label.toolTip())
 
     def _show_running(self, running: bool) -> None:
-        self.start_button.setEnabled(not running)
+        self.start_button.setEnabled(not running and self.extra_box.available)
         self.cancel_button.setEnabled(running)
         self.advanced.setEnabled(not running)
 

@@ -658,6 +658,66 @@ The window stays open.</source>
         <source>Could not start the training process: {error}</source>
         <translation>无法启动训练进程：{error}</translation>
     </message>
+    <message>
+        <source>Retraining needs the optional train extra ({requirements}), which this environment lacks (missing: {missing}). Install it here, or in a terminal: {command}</source>
+        <translation>重新训练需要可选的训练扩展（{requirements}），当前环境中没有安装（缺少：{missing}）。可在此处安装，或在终端中运行：{command}</translation>
+    </message>
+    <message>
+        <source>Install the train extra</source>
+        <translation>安装训练扩展</translation>
+    </message>
+    <message>
+        <source>Cancel install</source>
+        <translation>取消安装</translation>
+    </message>
+    <message>
+        <source>Runs: {command}</source>
+        <translation>将运行：{command}</translation>
+    </message>
+    <message>
+        <source>Installing {requirements} into this environment; pip's output is in the log below.</source>
+        <translation>正在将 {requirements} 安装到当前环境；pip 的输出显示在下方日志中。</translation>
+    </message>
+    <message>
+        <source>downloading: {done:.0f} of {total:.0f} MB</source>
+        <translation>正在下载：{done:.0f} / {total:.0f} MB</translation>
+    </message>
+    <message>
+        <source>installing...</source>
+        <translation>正在安装...</translation>
+    </message>
+    <message>
+        <source>Cancelling the install...</source>
+        <translation>正在取消安装...</translation>
+    </message>
+    <message>
+        <source>pip did not stop within {seconds:g} s: killed</source>
+        <translation>pip 未在 {seconds:g} 秒内停止：已强制结束</translation>
+    </message>
+    <message>
+        <source>Could not start pip: {error}</source>
+        <translation>无法启动 pip：{error}</translation>
+    </message>
+    <message>
+        <source>The train extra is installed: retraining is ready.</source>
+        <translation>训练扩展已安装：可以开始重新训练。</translation>
+    </message>
+    <message>
+        <source>Install cancelled: the train extra is still missing.</source>
+        <translation>安装已取消：仍缺少训练扩展。</translation>
+    </message>
+    <message>
+        <source>pip finished, but {missing} still cannot be found: restart labeler to use it.</source>
+        <translation>pip 已完成，但仍找不到 {missing}：请重新启动 labeler 后使用。</translation>
+    </message>
+    <message>
+        <source>Install failed (exit status {code}); see the log. Retraining needs {requirements}.</source>
+        <translation>安装失败（退出状态 {code}），请查看日志。重新训练需要 {requirements}。</translation>
+    </message>
+    <message>
+        <source>Retraining needs the train extra: install it first (see above).</source>
+        <translation>重新训练需要训练扩展：请先安装（见上方）。</translation>
+    </message>
 </context>
 <context>
     <name>BatchLabeler</name>
