@@ -33,6 +33,7 @@ class Settings:
     low_score: float = 0.85  # recognitions under this confidence are highlighted for review
     autosave_delay: float = 1.0  # seconds after the last edit
     kie_mode: bool = False
+    prelabel_on_open: bool = True  # opening a folder pre-labels its new images in the background
     key_class_file: str = ""  # one key class per line; "" = classes typed by the user
     shortcuts: dict[str, list[str]] = field(default_factory=dict)  # action name -> key sequences ("Ctrl+U")
     extra: dict[str, Any] = field(default_factory=dict, compare=False)  # unknown keys, written back unchanged
@@ -80,9 +81,9 @@ def _check(name: str, value: Any) -> Any:
         if not _number(value) or not 0.0 <= value <= 60.0:
             raise ValueError(f"'autosave_delay' must be a number of seconds from 0 to 60, not {value!r}")
         return float(value)
-    if name == "kie_mode":
+    if name in ("kie_mode", "prelabel_on_open"):
         if not isinstance(value, bool):
-            raise ValueError(f"'kie_mode' must be true or false, not {value!r}")
+            raise ValueError(f"'{name}' must be true or false, not {value!r}")
         return value
     if name == "shortcuts":
         if not isinstance(value, dict):

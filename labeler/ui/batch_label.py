@@ -2,7 +2,8 @@
 
 One Job walks the list of new images with the editor's pipeline (created on the pool thread), sends each
 result by signal and the progress as (done, total); the GUI thread applies a result through the history
-only if the image was not edited since the job started, so the user's edits always win.
+only if the image was not edited since the job started, so the user's edits always win. Opening a folder
+starts the same job on its new images (`after_open`, setting prelabel_on_open), as the README promises.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from functools import partial
 from typing import Any
 
 import numpy as np
-from PyQt5.QtCore import QObject, pyqtSignal
+from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
 from labeler.core.errors import LabelerError
 from labeler.core.history import Batch, Command, ReplaceRegions, SetField, SetStatus, SetText
@@ -43,6 +44,14 @@ class BatchSummary:
 
 
 @dataclass(frozen=True)
+class Opened:
+    """A folder just opened, waiting for its pre-labelling to start."""
+
+    project: Any
+    generations: dict[str, int]  # edit counts at the opening: an edit made before the job starts wins too
+
+
+@dataclass(frozen=True)
 class RecognizeAllResult:
     record_path: str
     generation: int
@@ -63,6 +72,9 @@ def auto_label_all(pipeline_factory: Callable[[], Any], items: tuple[BatchItem, 
     total = len(items)
     signals.progress.emit(0, total)
     pipeline = pipeline_factory()  # loads the models here, on the pool thread
+    load = getattr(pipeline, "load", None)
+    if load is not None:
+        load()  # models that cannot load fail the job once, not every image
     done = 0
     for item in items:
         if cancel.is_set():
@@ -102,29 +114,51 @@ class BatchLabeler(QObject):
         super().__init__(parent)
         self.editor = editor
         self.job: Job | None = None
-        self.signals = BatchSignals(self)
-        self.signals.item_done.connect(self._apply)
-        self.signals.item_failed.connect(lambda path, why: self.editor.message.emit(f"{path}: {why}"))
-        self.signals.progress.connect(self.progress)
         self.applied: list[str] = []
         self.skipped: list[str] = []
         self._project = None
         self._force = False
+        self._opened: Opened | None = None
+        self._open_timer = QTimer(self)
+        self._open_timer.setSingleShot(True)
+        self._open_timer.setInterval(0)  # after open_folder returns: its first image and messages come first
+        self._open_timer.timeout.connect(self._start_on_open)
 
     @property
     def running(self) -> bool:
         return self.job is not None
 
-    def start(self, force: bool = False) -> Job | None:
-        """Label every new image; `force`: every image not confirmed (e.g. again, with a newly trained model)."""
+    def after_open(self, enabled: bool) -> None:
+        """A folder was opened: pre-label its new images in the background when `enabled` (prelabel_on_open)."""
+        ed = self.editor
+        self._opened = Opened(ed.project, dict(ed.generations)) if enabled and ed.project is not None else None
+        if self._opened is None:
+            self._open_timer.stop()
+        else:
+            self._open_timer.start()
+
+    def _start_on_open(self) -> None:
+        opened, self._opened = self._opened, None
+        ed = self.editor
+        if opened is None or opened.project is not ed.project or (self.running and self.job in ed.ocr.jobs):
+            return
+        if opened.project.records_with_status(ImageStatus.NEW):
+            self.start(opened=opened)
+
+    def start(self, force: bool = False, opened: Opened | None = None) -> Job | None:
+        """Label every new image; `force`: every image not confirmed (e.g. again, with a newly trained model);
+        `opened`: the folder was just opened (results apply only to images unedited since the opening)."""
         ed = self.editor
         if ed.project is None:
             return None
+        if self.job is not None and self.job not in ed.ocr.jobs:
+            self._finished(self.job)  # ended by close_project (cancelled or never run): its `finished` may never come
         if self.job is not None:
             ed.message.emit(tr("Auto-labelling is already running", CTX))
             return self.job
+        generations = ed.generations if opened is None else opened.generations
         items = tuple(
-            BatchItem(str(ed.project.image_path(rec)), rec.path, ed.generations.get(rec.path, 0))
+            BatchItem(str(ed.project.image_path(rec)), rec.path, generations.get(rec.path, 0))
             for rec in ed.project.records_with_status(*self._targets(force))
         )
         if not items:
@@ -133,17 +167,34 @@ class BatchLabeler(QObject):
             return None
         self._project, self._force = ed.project, force
         self.applied, self.skipped = [], []
-        job = Job(partial(auto_label_all, ed.pipeline, items, self.signals))
-        job.signals.result.connect(self._done)
-        job.signals.error.connect(self._failed)
+        signals = BatchSignals(self)  # one per job: a closed folder's queued results never reach the next one
+        job = Job(partial(auto_label_all, ed.pipeline, items, signals))
+        mine = partial(self._if_current, job)
+        signals.item_done.connect(mine(self._apply))
+        signals.item_failed.connect(mine(lambda path, why: ed.message.emit(f"{path}: {why}")))
+        signals.progress.connect(mine(self.progress.emit))
+        job.signals.result.connect(mine(self._done))
+        job.signals.error.connect(mine(self._failed))
         job.signals.finished.connect(lambda: self._finished(job))
+        job.signals.finished.connect(signals.deleteLater)
         self.job = job
         ed.ocr.start(job)
         self.running_changed.emit(True)
-        text = tr("Auto-labelling {n} unconfirmed images (Esc stops)", CTX) if force else \
-            tr("Auto-labelling {n} new images (Esc stops)", CTX)
+        if opened is not None:
+            text = tr("Pre-labelling {n} new images (Esc stops)", CTX)
+        elif force:
+            text = tr("Auto-labelling {n} unconfirmed images (Esc stops)", CTX)
+        else:
+            text = tr("Auto-labelling {n} new images (Esc stops)", CTX)
         ed.message.emit(text.format(n=len(items)))
         return job
+
+    def _if_current(self, job: Job, slot: Callable[..., Any]) -> Callable[..., None]:
+        """`slot`, called only while `job` is this labeler's job (not after close_project ended it)."""
+        def call(*args: Any) -> None:
+            if job is self.job:
+                slot(*args)
+        return call
 
     @staticmethod
     def _targets(force: bool) -> tuple[ImageStatus, ...]:

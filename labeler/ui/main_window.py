@@ -178,6 +178,7 @@ class MainWindow(QMainWindow):
         self.notices.clear()
         if project is not None:
             self.setWindowTitle(f"labeler - {project.folder}")
+            self.batch.after_open(self.user_settings.prelabel_on_open)  # the README's promise: new images pre-labelled
 
     def _files_reread(self, report) -> None:  # another writer's save read in: its files' problems replace theirs
         project = self.editor.project

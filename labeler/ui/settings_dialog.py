@@ -1,6 +1,6 @@
 """The settings dialog, and `install_settings_actions(window)`: load the user's settings file, apply it
 (shortcuts, language, editor thresholds, model set, KIE mode) and add Settings... (File menu, Ctrl+,)
-and Keyboard shortcuts (Help menu, F1).
+and Keyboard shortcuts (Help menu, F1). prelabel_on_open is read from window.user_settings when a folder opens.
 """
 
 from __future__ import annotations
@@ -92,6 +92,9 @@ class SettingsDialog(QDialog):
         self.autosave_delay = self._spin(0.0, 60.0, 0.5, settings.autosave_delay)
         self.autosave_delay.setSuffix(_tr(" s"))
         form.addRow(_tr("Autosave delay"), self.autosave_delay)
+        self.prelabel_on_open = QCheckBox(_tr("Pre-label its new images"))
+        self.prelabel_on_open.setChecked(settings.prelabel_on_open)
+        form.addRow(_tr("Opening a folder"), self.prelabel_on_open)
 
         self.kie_mode = QCheckBox(_tr("KIE mode (a key class per region)"))
         self.kie_mode.setChecked(settings.kie_mode)
@@ -152,6 +155,7 @@ class SettingsDialog(QDialog):
             unclip_ratio=optional(self.unclip_ratio),
             low_score=round(self.low_score.value(), 2),
             autosave_delay=round(self.autosave_delay.value(), 2),
+            prelabel_on_open=self.prelabel_on_open.isChecked(),
             kie_mode=self.kie_mode.isChecked(),
             key_class_file=self.key_class_file.text().strip(),
         )

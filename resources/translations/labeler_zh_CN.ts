@@ -408,6 +408,14 @@ The window stays open.</source>
         <source> (+{n} more)</source>
         <translation>（另有 {n} 条）</translation>
     </message>
+    <message>
+        <source>Opening a folder</source>
+        <translation>打开文件夹时</translation>
+    </message>
+    <message>
+        <source>Pre-label its new images</source>
+        <translation>预标注其中的新图片</translation>
+    </message>
 </context>
 <context>
     <name>ShortcutsDialog</name>
@@ -788,6 +796,10 @@ The window stays open.</source>
     <message>
         <source>Re-recognized {n} regions, {changed} texts changed</source>
         <translation>已重新识别 {n} 个标注框，{changed} 处文字有变化</translation>
+    </message>
+    <message>
+        <source>Pre-labelling {n} new images (Esc stops)</source>
+        <translation>正在后台预标注 {n} 张新图片（Esc 停止）</translation>
     </message>
 </context>
 <context>

@@ -41,15 +41,19 @@ def _autosave_threads() -> list[threading.Thread]:
 
 @pytest.fixture
 def make_window(qtbot):
-    """make_window(folder) -> a shown MainWindow on the folder; closed and checked for leftovers after the test."""
+    """make_window(folder) -> a shown MainWindow on the folder; closed and checked for leftovers after the test.
+
+    The window's prelabel_on_open setting is off unless `prelabel_on_open=True` (None: the settings file's)."""
     from labeler.ui.editor import Editor
     from labeler.ui.main_window import MainWindow
 
     windows = []
 
-    def make(folder: Path | None = None, model_set: str = "light"):
+    def make(folder: Path | None = None, model_set: str = "light", prelabel_on_open: bool | None = False):
         window = MainWindow(Editor(model_set=model_set))
         window.editor.setParent(window)
+        if prelabel_on_open is not None:  # off unless asked: opening would OCR new images behind the test's back
+            window.user_settings = window.user_settings.with_changes(prelabel_on_open=prelabel_on_open)
         qtbot.addWidget(window)
         window.show()
         window.activateWindow()

@@ -67,7 +67,7 @@ def test_conflicts_unknown_actions_and_bad_keys_are_reported(make_window, settin
 
 def test_bad_settings_file_opens_with_defaults_and_says_which_file(make_window, settings_file):
     write(settings_file, {"low_score": "high"})
-    window = make_window()
+    window = make_window(prelabel_on_open=True)  # the fixture's own override would differ from the defaults
     assert window.user_settings == Settings()
     assert str(settings_file) in window.settings_warnings[0]
     assert str(settings_file) in window.statusBar().currentMessage()
