@@ -21,6 +21,7 @@ det, rec and KIE lists agree and no crop shares a split with another split's ima
 from __future__ import annotations
 
 import errno
+import contextlib
 import json
 import multiprocessing
 import os
@@ -283,6 +284,24 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return ctx
 
 
+@contextlib.contextmanager
+def _no_cwd_on_child_path():
+    """Start pool processes without the working directory on sys.path (PYTHONSAFEPATH, Python 3.11+).
+
+    The forkserver / spawn child starts as `python -c ...`, which puts the working directory first: a folder
+    named `labeler` there (e.g. the one holding a clone) shadowed the package and every worker died.
+    """
+    old = os.environ.get("PYTHONSAFEPATH")
+    os.environ["PYTHONSAFEPATH"] = "1"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONSAFEPATH", None)
+        else:
+            os.environ["PYTHONSAFEPATH"] = old
+
+
 def _run_jobs(jobs: list[ImageJob], settings: CropSettings, workers: int, progress: ProgressFn | None,
               cancel: CancelFn | None) -> list[ImageDone] | None:
     """Run the image jobs in batches, in a process pool when workers > 1; None when cancelled."""
@@ -303,7 +322,8 @@ def _run_jobs(jobs: list[ImageJob], settings: CropSettings, workers: int, progre
     ctx = _pool_context()
     parent_alive, alive_writer = ctx.Pipe(duplex=False)  # workers exit when they read EOF: this process died
     try:
-        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=init_worker, initargs=(parent_alive,)) as pool:
+        with _no_cwd_on_child_path(), \
+                ProcessPoolExecutor(workers, mp_context=ctx, initializer=init_worker, initargs=(parent_alive,)) as pool:
             try:
                 return _gather(pool, batches, settings, total, progress, cancel)
             except BaseException:
