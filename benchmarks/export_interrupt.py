@@ -27,18 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.unit.export_kill_harness import Cli, Zygote, make_project, prepare, run_rounds  # noqa: E402
+from machine import cpu_model  # noqa: E402
 
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-
-    return platform.processor() or platform.machine()
 
 
 def overhead(root: Path, images: int, repeat: int) -> tuple[list[float], list[float], list[float], int]:

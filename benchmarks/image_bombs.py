@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.unit.test_image_bombs import BOMBS, write_bomb  # noqa: E402 - the same files the tests use
+from machine import cpu_model  # noqa: E402
 
 _CHILD = r"""
 import importlib.util, json, os, resource, sys, time
@@ -59,15 +60,6 @@ print(json.dumps({"seconds": seconds, "before": before, "peak_before": peak_befo
                   "outcome": outcome}))
 """
 
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
 
 
 def old_source(rev: str | None) -> str:

@@ -20,19 +20,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from machine import cpu_model  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parents[1]
 
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def make_folder(root: Path, mb: int) -> tuple[Path, str]:

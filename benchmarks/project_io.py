@@ -26,6 +26,7 @@ from pathlib import Path
 
 from labeler.core.history import History, SetText
 from labeler.core.project import open_project, save_project
+from machine import cpu_model as _cpu_model  # noqa: E402
 
 
 def generate(folder: Path, images: int, regions: int, seed: int = 0) -> None:
@@ -218,17 +219,6 @@ def _loader_of(project, rec):
     line = next(ln for ln in project.source.label.lines if ln.record is rec and ln.winner)
     return lambda: parse_regions(line.raw)
 
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-
-    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":
