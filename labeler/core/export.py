@@ -105,14 +105,19 @@ class _Planned:
 # --------------------------------------------------------------------------- loading a PPOCRLabel folder
 
 
-def load_confirmed_records(project_dir: str | Path) -> tuple[list[ImageRecord], list[str]]:
+def load_confirmed_records(
+    project_dir: str | Path, include_unconfirmed: bool = False
+) -> tuple[list[ImageRecord], list[str]]:
     """The records of a PPOCRLabel folder (labeler.core.project.open_project: Label.txt, Cache.cach,
     fileState.txt) and its "file:line: reason" errors. export_dataset keeps the confirmed ones
-    (and the pre-labelled ones with include_unconfirmed).
+    (and the pre-labelled ones with include_unconfirmed, for which a Cache.cach alone will do).
     """
     folder = Path(project_dir)
-    if not (folder / "Label.txt").is_file():
-        raise ExportError(f"{folder / 'Label.txt'}: not found (is {folder} a PPOCRLabel image folder?)")
+    has_prelabels = include_unconfirmed and (folder / "Cache.cach").is_file()
+    if not (folder / "Label.txt").is_file() and not has_prelabels:
+        hint = ("" if include_unconfirmed else "; only pre-labels (Cache.cach)? add --include-unconfirmed, "
+                "or confirm them with `labeler confirm`")
+        raise ExportError(f"{folder / 'Label.txt'}: not found (is {folder} a PPOCRLabel image folder?){hint}")
     project = open_project(folder)
     return list(project.records), [str(e) for e in project.errors]
 
@@ -123,7 +128,8 @@ def load_confirmed_records(project_dir: str | Path) -> tuple[list[ImageRecord], 
 def export_project(project_dir: str | Path, out_dir: str | Path, options: ExportOptions | None = None,
                    progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> ExportReport:
     """Load a PPOCRLabel folder's confirmed images and export them (see export_dataset)."""
-    records, errors = load_confirmed_records(project_dir)
+    unconfirmed = options is not None and options.include_unconfirmed
+    records, errors = load_confirmed_records(project_dir, include_unconfirmed=unconfirmed)
     report = export_dataset(records, project_dir, out_dir, options, progress, cancel, input_errors=errors)
     return report
 

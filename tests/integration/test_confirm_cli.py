@@ -69,3 +69,12 @@ def test_then_export_works_headless(tmp_path: Path) -> None:
     proc = _run("export", str(folder), "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     assert len((out / "det" / "det_gt.txt").read_text(encoding="utf-8").splitlines()) == 3
+
+
+def test_export_include_unconfirmed_needs_only_the_cache(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)  # Cache.cach only, no Label.txt
+    refused = _run("export", str(folder), "--out", str(tmp_path / "no"))
+    assert refused.returncode == 1 and "--include-unconfirmed" in refused.stderr
+    proc = _run("export", str(folder), "--out", str(tmp_path / "out"), "--include-unconfirmed")
+    assert proc.returncode == 0, proc.stderr
+    assert len((tmp_path / "out" / "rec" / "rec_gt.txt").read_text(encoding="utf-8").splitlines()) == 3
