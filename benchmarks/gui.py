@@ -19,6 +19,11 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Own settings (pre-labelling on open off): the user's settings file must not start OCR behind the timings.
+_CONFIG = Path(tempfile.mkdtemp(prefix="labeler-gui-bench-"))
+(_CONFIG / "labeler").mkdir()
+(_CONFIG / "labeler" / "settings.json").write_text('{"prelabel_on_open": false}\n', encoding="utf-8")
+os.environ["XDG_CONFIG_HOME"] = str(_CONFIG)
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 DEFAULT_DATA = REPO.parent / "shared" / "eval" / "public"
