@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from stall import StallMeter  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Own settings (pre-labelling on open off): the user's settings file must not start OCR behind the timings.
@@ -28,32 +29,6 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 DEFAULT_DATA = REPO.parent / "shared" / "eval" / "public"
 
-
-class StallMeter:
-    """Longest gap between ticks of a 1 ms timer, i.e. the longest the event loop was not served."""
-
-    def __init__(self):
-        from PyQt5.QtCore import QTimer
-
-        self.gaps: list[float] = []
-        self._last = time.perf_counter()
-        self.timer = QTimer()
-        self.timer.setInterval(1)
-        self.timer.timeout.connect(self._tick)
-
-    def _tick(self):
-        now = time.perf_counter()
-        self.gaps.append(now - self._last)
-        self._last = now
-
-    def start(self):
-        self.gaps.clear()
-        self._last = time.perf_counter()
-        self.timer.start()
-
-    def stop(self) -> float:
-        self.timer.stop()
-        return max(self.gaps, default=0.0)
 
 
 def wait_until(app, condition, timeout: float) -> None:

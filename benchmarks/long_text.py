@@ -21,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 from machine import cpu_model  # noqa: E402
+from stall import StallMeter  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parents[1]
@@ -42,32 +43,6 @@ def make_folder(root: Path, mb: int) -> tuple[Path, str]:
     (folder / "Cache.cach").write_text(f"data/img1.png\t{json.dumps(regions, ensure_ascii=False)}\n", encoding="utf-8")
     return folder, text
 
-
-class StallMeter:
-    """Longest gap between ticks of a 1 ms timer: the longest the GUI thread's event loop was not served."""
-
-    def __init__(self):
-        from PyQt5.QtCore import QTimer
-
-        self.gaps: list[float] = []
-        self._last = time.perf_counter()
-        self.timer = QTimer()
-        self.timer.setInterval(1)
-        self.timer.timeout.connect(self._tick)
-
-    def _tick(self):
-        now = time.perf_counter()
-        self.gaps.append(now - self._last)
-        self._last = now
-
-    def start(self):
-        self.gaps.clear()
-        self._last = time.perf_counter()
-        self.timer.start()
-
-    def stop(self) -> float:
-        self.timer.stop()
-        return max(self.gaps, default=0.0)
 
 
 def timed(app, fn) -> float:

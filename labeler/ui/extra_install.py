@@ -23,7 +23,7 @@ from PyQt5.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBo
 
 from labeler.core.extras import TRAIN, ExtraStatus, extra_status
 from labeler.ui.i18n import tr
-from labeler.ui.retrain_runner import EXIT_KILLED, KILL_AFTER_MS, LineBuffer
+from labeler.ui.retrain_runner import EXIT_KILLED, KILL_AFTER_MS, LineBuffer, finish_process
 
 CTX = "RetrainPanel"
 PROGRESS_LINE = re.compile(r"Progress (\d+) of (\d+)")  # pip --progress-bar raw, one per 0.25 s of download
@@ -153,9 +153,7 @@ class ExtraInstallBox(QWidget):
         if process is None:
             return
         self.cancel()
-        if not process.waitForFinished(wait_ms):
-            process.kill()
-            process.waitForFinished(wait_ms)
+        finish_process(process, wait_ms)
 
     def _read(self) -> None:
         if self.process is not None:

@@ -137,9 +137,7 @@ class RetrainRunner(QObject):
         if process is None:
             return
         self.cancel()
-        if not process.waitForFinished(wait_ms):
-            process.kill()
-            process.waitForFinished(wait_ms)
+        finish_process(process, wait_ms)
 
     # ------------------------------------------------------------------ from the process
 
@@ -194,3 +192,10 @@ class RetrainRunner(QObject):
             process.deleteLater()
         self.running_changed.emit(False)
         self.finished.emit(code)
+
+
+def finish_process(process, wait_ms: int) -> None:
+    """Wait for a process told to stop; kill it when it has not ended within `wait_ms` (blocking)."""
+    if not process.waitForFinished(wait_ms):
+        process.kill()
+        process.waitForFinished(wait_ms)

@@ -116,6 +116,16 @@ def _read_log(path: Path) -> tuple[dict[str, dict], set[str]]:
     return edits, acked
 
 
+def _read_logs(logs: list[Path]) -> tuple[dict[str, dict], set[str]]:
+    edits: dict[str, dict] = {}
+    acked: set[str] = set()
+    for log in logs:
+        e, a = _read_log(log)
+        edits.update(e)
+        acked |= a
+    return edits, acked
+
+
 def _conflict_texts(folder: Path) -> set[tuple[str, str]]:
     """(image, text) of every version kept in .labeler/conflicts/."""
     out = set()
@@ -136,12 +146,7 @@ def check(folder: Path, logs: list[Path], stats: RoundStats) -> None:
 
     project = open_project(folder, images=[f"img{i}.png" for i in range(IMAGES)])
     assert not project.errors, project.errors
-    edits: dict[str, dict] = {}
-    acked: set[str] = set()
-    for log in logs:
-        e, a = _read_log(log)
-        edits.update(e)
-        acked |= a
+    edits, acked = _read_logs(logs)
     by_new = {e["new"]: e for e in edits.values()}
     kept = _conflict_texts(folder)
     stats.conflicts = len(list((folder / ".labeler" / "conflicts").glob("*.json")))
@@ -200,12 +205,7 @@ def run_rounds(base: Path, rounds: int, seed: int = 0, edits: int = 30) -> Round
                 raise AssertionError(f"round {r}: a writer failed with exit code {p.exitcode}")
         stats.rounds += 1
         check(folder, logs, stats)
-    edits_all: dict[str, dict] = {}
-    acked_all: set[str] = set()
-    for log in logs:
-        e, a = _read_log(log)
-        edits_all.update(e)
-        acked_all |= a
+    edits_all, acked_all = _read_logs(logs)
     people = [e for e in edits_all.values() if e["kind"] == "window" and e["id"] in acked_all]
     stats.acked_edits = len(people)
     stats.acked_confirms = sum(1 for e in people if e["confirm"])
