@@ -49,4 +49,12 @@ def _run(folder: str | None) -> int:
     if folder and not window.open_folder(folder):
         window.close()
         return 2
-    return int(app.exec_())
+    status = int(app.exec_())
+    # The loop can end without the window being closed (app.exit, a session ending): stop its background
+    # jobs and save before Qt goes, or a running OCR job signals into deleted objects and the process aborts.
+    try:
+        window.shutdown()
+    except Exception as exc:
+        print(f"labeler: could not save the labels: {exc}", file=sys.stderr)
+        return 1
+    return status
