@@ -238,10 +238,16 @@ def run_rounds(setup: Setup, runner, rounds: int, seed: int = 0, pool_every: int
     rng = random.Random(seed)
     result = Rounds()
     out = setup.out
+    # the kill delays must span the whole export on this machine: measure it here, in the rounds' conditions
+    span = max([setup.full_s] + [_timed_full_run(setup, runner) for _ in range(3)])
+    since_last_end = 0  # rounds since one whose kill came after the export had swapped v2 in
     for i in range(rounds):
         workers = 2 if pool_every and i % pool_every == pool_every - 1 else 1
         exchange = not (fallback_every and i % fallback_every == 1)
-        delay = rng.uniform(0.0, setup.full_s * (1.6 if workers > 1 else 1.1))
+        if since_last_end >= 10:
+            span *= 1.5  # exports run slower than measured (a loaded machine): reach further
+            since_last_end = 0
+        delay = rng.uniform(0.0, span * (1.6 if workers > 1 else 1.1))
         pid = runner.start(setup.project_v2, out, workers=workers, exchange=exchange)
         time.sleep(delay)
         family = _descendants(pid) if workers > 1 else []
@@ -259,6 +265,7 @@ def run_rounds(setup: Setup, runner, rounds: int, seed: int = 0, pool_every: int
             result.workers_left += left
         state = classify(out, setup.old_hash, setup.new_hash)
         result.outcomes[state] += 1
+        since_last_end = 0 if state == "new" else since_last_end + 1
         if state == "mixed":
             result.problems.append(f"round {i}: mixed export after a kill {delay:.3f} s in (rc {rc})")
         if state in ("new", "mixed"):
@@ -267,6 +274,18 @@ def run_rounds(setup: Setup, runner, rounds: int, seed: int = 0, pool_every: int
         if full_every and (i % full_every == full_every - 1 or i == rounds - 1):
             _full_run(setup, runner, result, i)
     return result
+
+
+def _timed_full_run(setup: Setup, runner) -> float:
+    """Seconds one uninterrupted v2 export over v1 takes; OUT holds v1 again after it."""
+    began = time.perf_counter()
+    runner.start(setup.project_v2, setup.out)
+    rc = runner.finish()
+    seconds = time.perf_counter() - began
+    assert rc == 0, f"an uninterrupted export failed (rc {rc})"
+    shutil.rmtree(setup.out, ignore_errors=True)
+    shutil.copytree(setup.pristine, setup.out)
+    return seconds
 
 
 def _full_run(setup: Setup, runner, result: Rounds, i: int) -> None:
