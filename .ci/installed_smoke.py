@@ -60,8 +60,7 @@ def main() -> int:
     for src in image.parent.iterdir():
         if src.suffix.lower() in (".png", ".jpg"):
             (demo / src.name).write_bytes(src.read_bytes())
-    gui = subprocess.run([sys.executable, "-c", code, str(demo)], capture_output=True, text=True, env=env,
-                         timeout=120)
+    gui = subprocess.run([sys.executable, "-c", code, str(demo)], capture_output=True, text=True, env=env, timeout=120)
     print(gui.stdout.strip())
     assert gui.returncode == 0, f"window: exit {gui.returncode}\n{gui.stdout}\n{gui.stderr}"
     print("installed wheel: ocr, models check and the Chinese window work outside the checkout")

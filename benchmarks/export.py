@@ -67,8 +67,16 @@ def _make_image(args: tuple[Path, int, int, bool]) -> str:
         p = np.array(r["points"])
         x, y = p.min(axis=0)
         h = p[:, 1].max() - y
-        cv2.putText(img, r["transcription"], (int(x) + 2, int(y + h * 0.8)), cv2.FONT_HERSHEY_SIMPLEX,
-                    max(0.3, h / 30), (20, 20, 20), 1, cv2.LINE_AA)
+        cv2.putText(
+            img,
+            r["transcription"],
+            (int(x) + 2, int(y + h * 0.8)),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            max(0.3, h / 30),
+            (20, 20, 20),
+            1,
+            cv2.LINE_AA,
+        )
     name = f"img_{index:05d}.jpg"
     cv2.imwrite(str(folder / name), img, [cv2.IMWRITE_JPEG_QUALITY, 90])
     return f"{folder.name}/{name}\t{json.dumps(regions)}"
@@ -111,12 +119,16 @@ def main() -> int:
     report = export_project(args.project, out, options)
     total = report.totals()
     crops_per_s = total.rec_crops / report.seconds if report.seconds else 0.0
-    print(f"cpu cores: {os.cpu_count()}  workers: {args.workers}  crop format: {args.crop_format}  images: {args.image_mode}  "
-          f"boxes: {'all warped' if args.warp_all else '80% integer axis-aligned, 10% tilted, 10% curved'}  "
-          f"(project generated/reused in {gen_s:.1f} s)")
+    print(
+        f"cpu cores: {os.cpu_count()}  workers: {args.workers}  crop format: {args.crop_format}  images: {args.image_mode}  "
+        f"boxes: {'all warped' if args.warp_all else '80% integer axis-aligned, 10% tilted, 10% curved'}  "
+        f"(project generated/reused in {gen_s:.1f} s)"
+    )
     print(f"{'images':>7} {'regions':>8} {'crops':>7} {'seconds':>8} {'crops/s':>8} {'images/s':>9}")
-    print(f"{report.images_exported:>7} {total.det_regions:>8} {total.rec_crops:>7} {report.seconds:>8.1f} "
-          f"{crops_per_s:>8.0f} {report.images_exported / report.seconds:>9.1f}")
+    print(
+        f"{report.images_exported:>7} {total.det_regions:>8} {total.rec_crops:>7} {report.seconds:>8.1f} "
+        f"{crops_per_s:>8.0f} {report.images_exported / report.seconds:>9.1f}"
+    )
     if not args.keep:
         shutil.rmtree(out, ignore_errors=True)
     return 0

@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.unit.export_kill_harness import Cli, Zygote, make_project, prepare, run_rounds  # noqa: E402
-from machine import cpu_model  # noqa: E402
+from machine import cpu_model
 
+from tests.unit.export_kill_harness import Cli, Zygote, make_project, prepare, run_rounds
 
 
 def overhead(root: Path, images: int, repeat: int) -> tuple[list[float], list[float], list[float], int]:
@@ -71,8 +71,7 @@ def main() -> int:
         runner = Cli() if args.mode == "cli" else Zygote()
         try:
             setup = prepare(root / "kill", runner, images=args.images)
-            s = run_rounds(setup, runner, args.rounds, seed=args.seed,
-                           fallback_every=0 if args.mode == "cli" else 2)
+            s = run_rounds(setup, runner, args.rounds, seed=args.seed, fallback_every=0 if args.mode == "cli" else 2)
         finally:
             runner.close()
         fresh, over, build, files = overhead(root / "time", args.overhead_images, args.repeat)
@@ -91,12 +90,16 @@ def main() -> int:
     for name, value in rows:
         print(f"{name:<48} {value:>7}")
     if s.worker_exit_s:
-        print(f"\nworker processes gone after the parent's SIGKILL ({len(s.worker_exit_s)} pool rounds): median "
-              f"{statistics.median(s.worker_exit_s):.2f} s, max {max(s.worker_exit_s):.2f} s")
+        print(
+            f"\nworker processes gone after the parent's SIGKILL ({len(s.worker_exit_s)} pool rounds): median "
+            f"{statistics.median(s.worker_exit_s):.2f} s, max {max(s.worker_exit_s):.2f} s"
+        )
     f, o, b = statistics.median(fresh), statistics.median(over), statistics.median(build)
-    print(f"\nexport of {args.overhead_images + 3} images ({files} files), median of {args.repeat}: into a new folder "
-          f"{f:.2f} s, over an earlier export {o:.2f} s (building {b:.2f} s, flush + swap + deleting the earlier "
-          f"export {o - b:.2f} s): overhead {o - f:+.2f} s ({(o - f) / f:+.0%})")
+    print(
+        f"\nexport of {args.overhead_images + 3} images ({files} files), median of {args.repeat}: into a new folder "
+        f"{f:.2f} s, over an earlier export {o:.2f} s (building {b:.2f} s, flush + swap + deleting the earlier "
+        f"export {o - b:.2f} s): overhead {o - f:+.2f} s ({(o - f) / f:+.0%})"
+    )
     print(f"\n{args.mode} mode, {time.perf_counter() - began:.1f} s; CPU: {cpu_model()}")
     for problem in s.problems:
         print("PROBLEM", problem)

@@ -17,7 +17,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from stall import StallMeter  # noqa: E402
+
+from stall import StallMeter
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Own settings (pre-labelling on open off): the user's settings file must not start OCR behind the timings.
@@ -28,7 +29,6 @@ os.environ["XDG_CONFIG_HOME"] = str(_CONFIG)
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 DEFAULT_DATA = REPO.parent / "shared" / "eval" / "public"
-
 
 
 def wait_until(app, condition, timeout: float) -> None:
@@ -89,7 +89,7 @@ def auto_label_stalls(app, data: Path, limit: int) -> dict:
             switch_times.append(time.perf_counter() - t)
             meter.start()
             job = window.editor.auto_label_current()
-            wait_until(app, lambda: job is None or not window.editor.ocr.jobs, 120)
+            wait_until(app, lambda job=job: job is None or not window.editor.ocr.jobs, 120)
             job_stalls.append(meter.stop())
         total = time.perf_counter() - start
         window.close()
@@ -134,7 +134,12 @@ def batch_auto_label_stalls(app, data: Path, limit: int) -> dict:
         gaps = sorted(meter.gaps)
         done = sum(1 for r in window.editor.project.records if r.regions)
         window.close()
-        return {"max_stall_ms": 1000 * stall, "p99_gap_ms": 1000 * gaps[int(0.99 * (len(gaps) - 1))], "images": done, "seconds": total}
+        return {
+            "max_stall_ms": 1000 * stall,
+            "p99_gap_ms": 1000 * gaps[int(0.99 * (len(gaps) - 1))],
+            "images": done,
+            "seconds": total,
+        }
 
 
 def _paints(widget) -> list[int]:
@@ -238,8 +243,15 @@ def huge_image_stalls(app, side: int = 10000) -> dict:
     img = np.full((side, side, 3), 255, np.uint8)
     regions = []
     for i, y in enumerate(range(300, side - 200, side // 20)):
-        cv2.putText(img, f"line {i} of a huge scan", (200, y), cv2.FONT_HERSHEY_DUPLEX, side / 1000, (0, 0, 0),
-                    max(2, side // 1000))
+        cv2.putText(
+            img,
+            f"line {i} of a huge scan",
+            (200, y),
+            cv2.FONT_HERSHEY_DUPLEX,
+            side / 1000,
+            (0, 0, 0),
+            max(2, side // 1000),
+        )
         top, bottom, right = y - side // 60, y + side // 200, 180 + side // 2
         box = [[180, top], [right, top], [right, bottom], [180, bottom]]
         regions.append({"transcription": f"line {i} of a huge scan", "points": box, "difficult": False})
@@ -311,10 +323,12 @@ def many_regions_stalls(app, n: int = 1000) -> dict:
         picks = [137, 512, 3, 999 % n, 640, 641, 77, 250, 888 % n, 420]
         clicks = []
         for i in picks:
+
             def click(i=i):
                 pos = canvas.mapFromScene(*centre(i))
                 _mouse(canvas.viewport(), "press", pos)
                 _mouse(canvas.viewport(), "release", pos)
+
             clicks.append(click)
         r["first_select_ms"] = _steps(app, meter, clicks[:1])  # the first crop preview of the image
         r["select_ms"] = _steps(app, meter, clicks[1:])
@@ -337,7 +351,7 @@ def many_regions_stalls(app, n: int = 1000) -> dict:
         return r
 
 
-def QApplication_focus():  # noqa: N802 - the widget keys go to, as QTest.keyClick needs one
+def QApplication_focus():
     from PyQt5.QtWidgets import QApplication
 
     return QApplication.focusWidget()

@@ -23,8 +23,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.unit.test_image_bombs import BOMBS, write_bomb  # noqa: E402 - the same files the tests use
 from machine import cpu_model  # noqa: E402
+
+from tests.unit.test_image_bombs import BOMBS, write_bomb  # noqa: E402 - the same files the tests use
 
 _CHILD = r"""
 import importlib.util, json, os, resource, sys, time
@@ -59,7 +60,6 @@ peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({"seconds": seconds, "before": before, "peak_before": peak_before, "peak": peak,
                   "outcome": outcome}))
 """
-
 
 
 def old_source(rev: str | None) -> str:
@@ -113,8 +113,10 @@ def main() -> None:
             old_file = str(folder / "old_image_io.py")
             Path(old_file).write_text(old_source(opts.old_rev), encoding="utf-8")
         cells = "time, RSS, peak RSS before -> after"
-        print(f"{'format (misleading name)':38} {'bytes':>5} {'declared':>13}  {'new: ' + cells:35}"
-              + ("" if opts.no_old else f"  {'old: ' + cells:35}  old outcome"))
+        print(
+            f"{'format (misleading name)':38} {'bytes':>5} {'declared':>13}  {'new: ' + cells:35}"
+            + ("" if opts.no_old else f"  {'old: ' + cells:35}  old outcome")
+        )
         for case in BOMBS:
             path, bomb = write_bomb(folder, case)
             new = run_one(path, bomb.limit, "", extra, opts.timeout)

@@ -20,12 +20,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from machine import cpu_model  # noqa: E402
-from stall import StallMeter  # noqa: E402
+
+from machine import cpu_model
+from stall import StallMeter
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parents[1]
-
 
 
 def make_folder(root: Path, mb: int) -> tuple[Path, str]:
@@ -36,13 +36,11 @@ def make_folder(root: Path, mb: int) -> tuple[Path, str]:
     write_image(folder / "img2.png", render_lines(["short"]))
     text = ("long text " * (mb * 100_000 + 1))[: mb * 1_000_000]
     regions = [
-        {"transcription": text, "points": [[38, 50], [300, 50], [300, 92], [38, 92]], "difficult": False,
-         "score": 0.5},
+        {"transcription": text, "points": [[38, 50], [300, 50], [300, 92], [38, 92]], "difficult": False, "score": 0.5},
         {"transcription": "short", "points": [[38, 130], [330, 130], [330, 172], [38, 172]], "difficult": False},
     ]
     (folder / "Cache.cach").write_text(f"data/img1.png\t{json.dumps(regions, ensure_ascii=False)}\n", encoding="utf-8")
     return folder, text
-
 
 
 def timed(app, fn) -> float:
@@ -88,8 +86,13 @@ def run(mb: int) -> list[tuple[str, float | None, str]]:
             app.processEvents()
             time.sleep(0.0005)
         stall = meter.stop()
-        rows.append(("autosave (thread): longest GUI stall", 1000 * stall,
-                     f"save took {1000 * (time.perf_counter() - start):.0f} ms"))
+        rows.append(
+            (
+                "autosave (thread): longest GUI stall",
+                1000 * stall,
+                f"save took {1000 * (time.perf_counter() - start):.0f} ms",
+            )
+        )
         rows.append(("next image", timed(app, lambda: ed.step(1)), "GUI"))
         rows.append(("back to the long one", timed(app, lambda: ed.step(-1)), "GUI"))
         window.close()

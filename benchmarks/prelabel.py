@@ -139,9 +139,13 @@ def main() -> int:
     parser.add_argument("--sets", default="default,light", help="our model sets to run, comma-separated")
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--opts", default="", help="JSON of det/rec parameter overrides (experiments)")
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="run the systems in turn this many times (a shared machine's speed drifts); "
-                             "the table shows the median round, the ratio is the median of the per-round ratios")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run the systems in turn this many times (a shared machine's speed drifts); "
+        "the table shows the median round, the ratio is the median of the per-round ratios",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -161,7 +165,9 @@ def main() -> int:
     rounds: dict[str, list[dict]] = {}
     for _ in range(max(1, args.rounds)):
         for system in systems:  # in turn, so drift of the machine's speed hits every system alike
-            res = _spawn(system.split(":")[-1] if system != "peer" else "peer", args, args.opts if system != "peer" else "")
+            res = _spawn(
+                system.split(":")[-1] if system != "peer" else "peer", args, args.opts if system != "peer" else ""
+            )
             if res is not None:
                 rounds.setdefault(system, []).append(res)
     rows = {}
@@ -196,8 +202,10 @@ def main() -> int:
                 continue
             ratios = [p / o for p, o in zip(peer_totals, r["round_totals"])]
             each = ", ".join(f"{x:.2f}" for x in ratios)
-            print(f"speed ratio {system} / peer: {statistics.median(ratios):.2f}x images per second"
-                  + (f" (median of {len(ratios)} rounds: {each})" if len(ratios) > 1 else ""))
+            print(
+                f"speed ratio {system} / peer: {statistics.median(ratios):.2f}x images per second"
+                + (f" (median of {len(ratios)} rounds: {each})" if len(ratios) > 1 else "")
+            )
     return 0
 
 

@@ -20,7 +20,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from machine import cpu_model  # noqa: E402
+
+from machine import cpu_model
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parents[1]
@@ -80,7 +81,6 @@ class Run:
     regions: int
 
 
-
 def wait_until(app, condition, timeout: float) -> bool:
     end = time.perf_counter() + timeout
     while not condition():
@@ -114,14 +114,22 @@ def one_run(app, model_set: str, tmp: Path, screenshot: Path | None) -> Run:
         assert wait_until(app, lambda: window.batch.applied and window.progress.isVisible(), 600)
         wait_until(app, lambda: False, 0.1)
         window.grab().save(str(screenshot))
-    assert wait_until(app, lambda: all(r.status is ImageStatus.PRELABELLED for r in records), 600), \
-        [(r.path, r.status) for r in records]
+    assert wait_until(app, lambda: all(r.status is ImageStatus.PRELABELLED for r in records), 600), [
+        (r.path, r.status) for r in records
+    ]
     done = time.perf_counter() - start
     wait_until(app, lambda: not window.batch.running, 30)
     meter.stop()
-    run = Run(model_set, len(records), 1000 * opened, done, meter.longest_stall_ms(), meter.longest_stall_cpu_ms(),
-              meter.p99_gap_ms(),
-              sum(len(r.regions) for r in records))
+    run = Run(
+        model_set,
+        len(records),
+        1000 * opened,
+        done,
+        meter.longest_stall_ms(),
+        meter.longest_stall_cpu_ms(),
+        meter.p99_gap_ms(),
+        sum(len(r.regions) for r in records),
+    )
     window.close()
     return run
 
@@ -143,11 +151,15 @@ def main(argv: list[str] | None = None) -> int:
                 shot = args.screenshot if args.screenshot and model_set == args.models[0] and i == 0 else None
                 runs.append(one_run(app, model_set, Path(tmp), shot))
     print(f"CPU: {cpu_model()} ({os.cpu_count()} logical cores)")
-    print(f"{'models':<9} {'images':>6} {'open':>8} {'all pre-labelled':>17} {'longest stall':>14} "
-          f"{'(GUI CPU in it)':>16} {'p99 gap':>8} {'regions':>8}")
+    print(
+        f"{'models':<9} {'images':>6} {'open':>8} {'all pre-labelled':>17} {'longest stall':>14} "
+        f"{'(GUI CPU in it)':>16} {'p99 gap':>8} {'regions':>8}"
+    )
     for r in runs:
-        print(f"{r.model_set:<9} {r.images:>6} {r.open_ms:>5.0f} ms {r.all_done_s:>15.2f} s "
-              f"{r.longest_stall_ms:>11.0f} ms {r.stall_cpu_ms:>13.0f} ms {r.p99_gap_ms:>5.0f} ms {r.regions:>8}")
+        print(
+            f"{r.model_set:<9} {r.images:>6} {r.open_ms:>5.0f} ms {r.all_done_s:>15.2f} s "
+            f"{r.longest_stall_ms:>11.0f} ms {r.stall_cpu_ms:>13.0f} ms {r.p99_gap_ms:>5.0f} ms {r.regions:>8}"
+        )
     if args.screenshot:
         print(f"screenshot: {args.screenshot}")
     return 0

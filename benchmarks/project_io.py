@@ -24,9 +24,10 @@ import time
 import types
 from pathlib import Path
 
+from machine import cpu_model as _cpu_model
+
 from labeler.core.history import History, SetText
 from labeler.core.project import open_project, save_project
-from machine import cpu_model as _cpu_model  # noqa: E402
 
 
 def generate(folder: Path, images: int, regions: int, seed: int = 0) -> None:
@@ -82,8 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         generate(folder, args.images, args.regions)
         size = sum((folder / n).stat().st_size for n in ("Label.txt", "Cache.cach", "fileState.txt"))
-        print(f"generated {args.images} images x {args.regions} regions in {time.perf_counter() - t0:.1f} s "
-              f"({size / 1e6:.0f} MB of label files) in {folder}")
+        print(
+            f"generated {args.images} images x {args.regions} regions in {time.perf_counter() - t0:.1f} s "
+            f"({size / 1e6:.0f} MB of label files) in {folder}"
+        )
         rows: list[tuple[str, float, float | None, float | None]] = []
 
         # The first open warms the disk cache and imports; the timed runs below are what a user sees.
@@ -93,9 +96,15 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("open (Label + Cache + fileState)", t_open, CPU[-1], 1.5))
 
         cold = subprocess.run(
-            [sys.executable, "-c", "import time; t=time.perf_counter(); from labeler.core.project import open_project; "
-             f"p=open_project({str(folder)!r}); print(time.perf_counter()-t)"],
-            capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                "-c",
+                "import time; t=time.perf_counter(); from labeler.core.project import open_project; "
+                f"p=open_project({str(folder)!r}); print(time.perf_counter()-t)",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         rows.append(("open, fresh interpreter incl. imports", float(cold.stdout.strip()), None, None))
 
@@ -144,8 +153,14 @@ def main(argv: list[str] | None = None) -> int:
             return time.perf_counter() - t0, time.process_time() - c0
 
         merged = [save_after_other_writer() for _ in range(args.repeat)]
-        rows.append(("save after one edit, another writer saved between", statistics.median(m[0] for m in merged),
-                     statistics.median(m[1] for m in merged), None))
+        rows.append(
+            (
+                "save after one edit, another writer saved between",
+                statistics.median(m[0] for m in merged),
+                statistics.median(m[1] for m in merged),
+                None,
+            )
+        )
         assert open_project(folder).record(other_rec.path).regions[0].transcription.startswith("other writer")
 
         # Renamed folder: every key is stale, so the save rewrites every line of all three files.
@@ -218,7 +233,6 @@ def _loader_of(project, rec):
 
     line = next(ln for ln in project.source.label.lines if ln.record is rec and ln.winner)
     return lambda: parse_regions(line.raw)
-
 
 
 if __name__ == "__main__":

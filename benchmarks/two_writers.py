@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.unit.two_writers_harness import run_rounds  # noqa: E402
-from machine import cpu_model  # noqa: E402
+from machine import cpu_model
 
+from tests.unit.two_writers_harness import run_rounds
 
 
 def main() -> int:

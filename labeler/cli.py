@@ -21,8 +21,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"labeler {__version__}")
     desktop = parser.add_mutually_exclusive_group()
-    desktop.add_argument("--install-desktop", action="store_true",
-                         help="add labeler to this user's application menu (desktop entry and icon) and exit")
+    desktop.add_argument(
+        "--install-desktop",
+        action="store_true",
+        help="add labeler to this user's application menu (desktop entry and icon) and exit",
+    )
     desktop.add_argument("--uninstall-desktop", action="store_true", help="remove what --install-desktop added")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:

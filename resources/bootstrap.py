@@ -150,7 +150,9 @@ def main(argv: list[str]) -> int:
         return 0
     exe = _bin(argv[0])
     cmd = [str(exe) if exe.exists() else argv[0], *argv[1:]]
-    env = dict(os.environ, VIRTUAL_ENV=str(VENV), PATH=f"{_bin('python').parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    env = dict(
+        os.environ, VIRTUAL_ENV=str(VENV), PATH=f"{_bin('python').parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    )
     os.chdir(REPO)
     return subprocess.call(cmd, env=env)
 

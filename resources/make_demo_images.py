@@ -16,11 +16,22 @@ from pathlib import Path
 # Render without a display; must be set before the QGuiApplication exists.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-from PyQt5.QtCore import QPointF, QRectF, Qt  # noqa: E402
-from PyQt5.QtGui import QBrush, QColor, QFont, QFontDatabase, QFontMetricsF, QGuiApplication  # noqa: E402
-from PyQt5.QtGui import QImage, QLinearGradient, QPainter, QPainterPath, QPen  # noqa: E402
+import cv2
+import numpy as np
+from PyQt5.QtCore import QPointF, QRectF, Qt
+from PyQt5.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontDatabase,
+    QFontMetricsF,
+    QGuiApplication,
+    QImage,
+    QLinearGradient,
+    QPainter,
+    QPainterPath,
+    QPen,
+)
 
 SEED = 20240314
 SANS, SERIF, MONO = "DejaVu Sans", "DejaVu Serif", "DejaVu Sans Mono"
@@ -268,12 +279,15 @@ def form(rng: np.random.Generator) -> np.ndarray:
     text(p, margin, y, "First loans", font(SANS, 28, bold=True), dark)
     y += 24
     cols = [("No.", 80), ("Title", 440), ("Author", 290), ("Due date", full - 810)]
-    row_h, rows = 58, [
-        ("1", "The Old Man and the Sea", "E. Hemingway", "04/02/2024"),
-        ("2", "A Brief History of Time", "S. Hawking", "04/02/2024"),
-        ("3", "Pride and Prejudice", "J. Austen", "04/09/2024"),
-        ("4", "Cosmos", "C. Sagan", "04/09/2024"),
-    ]
+    row_h, rows = (
+        58,
+        [
+            ("1", "The Old Man and the Sea", "E. Hemingway", "04/02/2024"),
+            ("2", "A Brief History of Time", "S. Hawking", "04/02/2024"),
+            ("3", "Pride and Prejudice", "J. Austen", "04/09/2024"),
+            ("4", "Cosmos", "C. Sagan", "04/09/2024"),
+        ],
+    )
     table = QRectF(margin, y, full, row_h * (len(rows) + 1))
     p.fillRect(QRectF(margin, y, full, row_h), QColor(228, 233, 242))
     p.setPen(QPen(INK, 1.6))
@@ -383,8 +397,16 @@ def invoice_zh(rng: np.random.Generator, cjk: str) -> np.ndarray:
     p.drawLine(QPointF(left, top + 150), QPointF(right, top + 150))
 
     # Goods table
-    cols = [("货物或应税劳务名称", 330), ("规格型号", 140), ("单位", 80), ("数量", 90),
-            ("单价", 140), ("金额", 170), ("税率", 100), ("税额", right - left - 1050)]
+    cols = [
+        ("货物或应税劳务名称", 330),
+        ("规格型号", 140),
+        ("单位", 80),
+        ("数量", 90),
+        ("单价", 140),
+        ("金额", 170),
+        ("税率", 100),
+        ("税额", right - left - 1050),
+    ]
     rows = [
         ("*纸制品*A4复印纸", "70g", "箱", "5", "120.00", "600.00", "13%", "78.00"),
         ("*计算机外部设备*无线鼠标", "M220", "个", "10", "45.00", "450.00", "13%", "58.50"),

@@ -31,10 +31,16 @@ def site_without(folder: Path, hidden: frozenset[str] = TRAIN_MODULES) -> Path:
     return site
 
 
-def run_without(folder: Path, *args: str, hidden: frozenset[str] = TRAIN_MODULES,
-                timeout: float = 60) -> subprocess.CompletedProcess:
+def run_without(
+    folder: Path, *args: str, hidden: frozenset[str] = TRAIN_MODULES, timeout: float = 60
+) -> subprocess.CompletedProcess:
     """`python -S ARGS...` in `folder` with the `hidden` packages absent; text output captured."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(site_without(folder, hidden))]),
-               QT_QPA_PLATFORM="offscreen", PYTHONNOUSERSITE="1")
-    return subprocess.run([sys.executable, "-S", *args], cwd=folder, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(REPO), str(site_without(folder, hidden))]),
+        QT_QPA_PLATFORM="offscreen",
+        PYTHONNOUSERSITE="1",
+    )
+    return subprocess.run(
+        [sys.executable, "-S", *args], cwd=folder, env=env, capture_output=True, text=True, timeout=timeout
+    )

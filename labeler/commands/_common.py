@@ -87,7 +87,8 @@ def resolve_models(ref: str):
     except ModelError as exc:
         # The registry names nothing of that name: the same test it makes before "unknown model set".
         named = Path(ref).expanduser().exists() or any(
-            (root / ref / MANIFEST_NAME).is_file() for root in (bundled_models_dir(), user_models_dir()))
+            (root / ref / MANIFEST_NAME).is_file() for root in (bundled_models_dir(), user_models_dir())
+        )
         if not named:
             raise UsageError(str(exc)) from None
         raise
@@ -101,8 +102,9 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         help="model set: 'default' (PP-OCRv6 small), 'light' (PP-OCRv4 mobile), a registered name, "
         "or a folder with a manifest.json / det+rec .onnx files (default: %(default)s)",
     )
-    parser.add_argument("--threads", type=positive_int, default=2, metavar="N",
-                        help="CPU threads for inference, 1 or more (default: 2)")
+    parser.add_argument(
+        "--threads", type=positive_int, default=2, metavar="N", help="CPU threads for inference, 1 or more (default: 2)"
+    )
     parser.add_argument("--no-cls", action="store_true", help="skip the 180-degree direction classifier")
 
 

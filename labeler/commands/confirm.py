@@ -20,8 +20,9 @@ from labeler.commands._common import fraction, require_folder
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("confirm", help="promote pre-labels to confirmed labels", description=__doc__)
     p.add_argument("folder", type=Path, metavar="DIR")
-    p.add_argument("images", nargs="*", metavar="IMAGE",
-                   help="image file names in DIR (default: every pre-labelled one)")
+    p.add_argument(
+        "images", nargs="*", metavar="IMAGE", help="image file names in DIR (default: every pre-labelled one)"
+    )
     p.add_argument("--min-score", type=fraction, metavar="X", help="only images whose regions all scored >= X (0..1)")
     p.add_argument("--dry-run", action="store_true", help="say what would be confirmed, write nothing")
     p.set_defaults(run=run)

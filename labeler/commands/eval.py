@@ -107,4 +107,3 @@ def run(args: argparse.Namespace) -> int:
         print()
         print(_per_image_table(result))
     return 0
-

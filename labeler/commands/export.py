@@ -23,27 +23,51 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "uses data_dir: OUT and label_file_list: [OUT/det/train.txt] (or rec/train.txt).",
     )
     parser.add_argument("project", metavar="PROJECT_DIR", type=Path, help="image folder holding Label.txt")
-    parser.add_argument("--out", required=True, type=Path,
-                        help="output folder: new, empty, or an earlier export, which is replaced as a whole only "
-                        "once the new export is complete (a killed or failed export leaves it as it was)")
+    parser.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        help="output folder: new, empty, or an earlier export, which is replaced as a whole only "
+        "once the new export is complete (a killed or failed export leaves it as it was)",
+    )
     parser.add_argument("--split", default="8:1:1", type=_split, help="train:val:test ratios (default 8:1:1)")
     parser.add_argument("--seed", default=0, type=int, help="split seed (default 0)")
     parser.add_argument("--rec-max-len", default=25, type=positive_int, help="PaddleOCR max_text_length (default 25)")
     parser.add_argument("--keep-long", action="store_true", help="keep texts longer than --rec-max-len")
-    parser.add_argument("--dict", dest="dict_path", type=Path, default=None,
-                        help="recognizer dictionary to report missing characters against "
-                        f"(default: the bundled {DEFAULT_DICT_SET} dictionary, if present)")
-    parser.add_argument("--vertical", choices=("ccw", "cw", "keep"), default="ccw",
-                        help="turn crops at least --vertical-ratio times taller than wide: counter-clockwise "
-                        "(PaddleOCR's rule, default), clockwise, or keep them")
+    parser.add_argument(
+        "--dict",
+        dest="dict_path",
+        type=Path,
+        default=None,
+        help="recognizer dictionary to report missing characters against "
+        f"(default: the bundled {DEFAULT_DICT_SET} dictionary, if present)",
+    )
+    parser.add_argument(
+        "--vertical",
+        choices=("ccw", "cw", "keep"),
+        default="ccw",
+        help="turn crops at least --vertical-ratio times taller than wide: counter-clockwise "
+        "(PaddleOCR's rule, default), clockwise, or keep them",
+    )
     parser.add_argument("--vertical-ratio", type=positive_float, default=1.5, help="height/width ratio for --vertical")
     parser.add_argument("--crop-format", choices=("jpg", "png"), default="jpg", help="crop files (default jpg, q95)")
-    parser.add_argument("--images", choices=("copy", "link"), default="copy",
-                        help="put images into OUT as copies (default) or hard links")
-    parser.add_argument("--kie", choices=("auto", "yes", "no"), default="auto",
-                        help="write KIE (SER/RE) labels: auto = when regions have key classes")
-    parser.add_argument("--include-unconfirmed", action="store_true",
-                        help="also export pre-labelled images (Cache.cach: OCR output nobody checked)")
+    parser.add_argument(
+        "--images",
+        choices=("copy", "link"),
+        default="copy",
+        help="put images into OUT as copies (default) or hard links",
+    )
+    parser.add_argument(
+        "--kie",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="write KIE (SER/RE) labels: auto = when regions have key classes",
+    )
+    parser.add_argument(
+        "--include-unconfirmed",
+        action="store_true",
+        help="also export pre-labelled images (Cache.cach: OCR output nobody checked)",
+    )
     parser.add_argument("--workers", type=positive_int, default=None, help="worker processes (default: cores, max 8)")
     parser.set_defaults(run=run)
     return parser

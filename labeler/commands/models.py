@@ -24,19 +24,32 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("models", help="list, check or register OCR model sets", description=__doc__)
     msub = p.add_subparsers(dest="models_command", metavar="ACTION")
     msub.add_parser("list", help="bundled and registered model sets (default)")
-    c = msub.add_parser("check", help="verify a set: files inside its folder, sha256 of models and dictionary, "
-                        "dictionary size against the recognizer's classes")
+    c = msub.add_parser(
+        "check",
+        help="verify a set: files inside its folder, sha256 of models and dictionary, "
+        "dictionary size against the recognizer's classes",
+    )
     c.add_argument("name", nargs="?", default="default")
     r = msub.add_parser("register", help="register a custom set (e.g. PaddleOCR export + paddle2onnx)")
-    r.add_argument("name", help="a plain name (no /, \\, .., leading '.'); files outside the bundled folder are "
-                   "copied into the set's own folder")
+    r.add_argument(
+        "name",
+        help="a plain name (no /, \\, .., leading '.'); files outside the bundled folder are "
+        "copied into the set's own folder",
+    )
     r.add_argument("--det", type=Path, required=True, help="detection ONNX file")
     r.add_argument("--rec", type=Path, required=True, help="recognition ONNX file")
-    r.add_argument("--dict", type=Path, help="recognizer dictionary (one character per line); "
-                   "default: the 'character' metadata inside the rec ONNX file")
+    r.add_argument(
+        "--dict",
+        type=Path,
+        help="recognizer dictionary (one character per line); "
+        "default: the 'character' metadata inside the rec ONNX file",
+    )
     r.add_argument("--cls", type=Path, help="direction classifier ONNX (default: the bundled one)")
-    r.add_argument("--force", action="store_true",
-                   help="replace a set already registered under NAME, or take the name of a bundled set or alias")
+    r.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a set already registered under NAME, or take the name of a bundled set or alias",
+    )
     p.set_defaults(run=run)
 
 
@@ -47,8 +60,11 @@ def run(args: argparse.Namespace) -> int:
         manifest = register_model_set(args.name, args.det, args.rec, args.dict, args.cls, force=args.force)
         print(f"registered '{args.name}': {manifest}\nuse it with --models {args.name}")
         if (bundled_models_dir() / args.name / "manifest.json").is_file():
-            print(f"note: the bundled set '{args.name}' is still what --models {args.name} loads; "
-                  f"use --models {manifest.parent} for this one", file=sys.stderr)
+            print(
+                f"note: the bundled set '{args.name}' is still what --models {args.name} loads; "
+                f"use --models {manifest.parent} for this one",
+                file=sys.stderr,
+            )
         return 0
     if action == "check":
         return _check(args.name)
@@ -66,12 +82,16 @@ def _check_register_args(args: argparse.Namespace) -> None:
         raise UsageError(f"cannot register {args.name!r}: {problem}")
     shadowed = {n for n in bundled_set_names() if n.casefold() == args.name.casefold()}
     if shadowed and not args.force:
-        raise UsageError(f"cannot register '{args.name}': it is the name of a bundled set or alias "
-                         f"({', '.join(sorted(shadowed))}); choose another name, or pass --force to shadow it")
+        raise UsageError(
+            f"cannot register '{args.name}': it is the name of a bundled set or alias "
+            f"({', '.join(sorted(shadowed))}); choose another name, or pass --force to shadow it"
+        )
     existing = user_models_dir() / args.name / MANIFEST_NAME
     if existing.exists() and not args.force:
-        raise UsageError(f"cannot register '{args.name}': a set of that name is already registered "
-                         f"({existing.parent}); pass --force to replace it")
+        raise UsageError(
+            f"cannot register '{args.name}': a set of that name is already registered "
+            f"({existing.parent}); pass --force to replace it"
+        )
     for option, path in (("--det", args.det), ("--rec", args.rec), ("--dict", args.dict), ("--cls", args.cls)):
         if path is not None:
             require_file(path, option)
@@ -90,14 +110,19 @@ def _check(name: str) -> int:
         if classes is None:  # symbolic in the file: only a run tells
             classes, how = probe_rec_classes(model_set), "from one test inference (the file leaves it open)"
             if classes != wanted.classes:
-                problems.append(class_count_error(model_set.rec.path, classes, wanted.source, wanted.classes,
-                                                  wanted.detail()))
+                problems.append(
+                    class_count_error(model_set.rec.path, classes, wanted.source, wanted.classes, wanted.detail())
+                )
     if problems:
         for problem in problems:
             print(f"labeler models check: error: {problem}", file=sys.stderr)
         raise ModelError(f"set '{model_set.name}' ({model_set.folder}): {len(problems)} problem(s), listed above")
-    print(f"{model_set.name}: all {len(model_set.files())} files match their sha256"
-          + (", and so does the dictionary" if model_set.rec.dict_sha256 else ""))
-    print(f"{model_set.name}: the dictionary gives {wanted.classes} classes ({wanted.detail()}), "
-          f"the recognizer {classes} ({how})")
+    print(
+        f"{model_set.name}: all {len(model_set.files())} files match their sha256"
+        + (", and so does the dictionary" if model_set.rec.dict_sha256 else "")
+    )
+    print(
+        f"{model_set.name}: the dictionary gives {wanted.classes} classes ({wanted.detail()}), "
+        f"the recognizer {classes} ({how})"
+    )
     return 0

@@ -42,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
                 "width": res.width,
                 "height": res.height,
                 "regions": [
-                    {"points": r.points.round(1).tolist(), "text": r.text, "score": round(r.score, 4)} for r in res.regions
+                    {"points": r.points.round(1).tolist(), "text": r.text, "score": round(r.score, 4)}
+                    for r in res.regions
                 ],
                 "timings": {k: round(getattr(t, k), 4) for k in ("det", "crop", "cls", "rec", "total")},
             }

@@ -31,8 +31,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     for action in p._actions:
         if action.dest == "models":  # None = not given: the folder's own trained model may apply
             action.default = None
-            action.help = ("model set (a name, or a folder with a manifest.json); default: the folder's active "
-                           "trained version (labeler train), else $LABELER_MODELS, else 'default'")
+            action.help = (
+                "model set (a name, or a folder with a manifest.json); default: the folder's active "
+                "trained version (labeler train), else $LABELER_MODELS, else 'default'"
+            )
     p.set_defaults(run=run)
 
 
@@ -48,8 +50,10 @@ def _choose_models(args: argparse.Namespace, folder: Path) -> None:
         gain = ""
         if version is not None and version.zero_edit("base") is not None and version.zero_edit() is not None:
             gain = f", zero_edit {version.zero_edit('base'):.3f} -> {version.zero_edit():.3f} on held-out images"
-        print(f"using this folder's trained model {active.name} ({active}{gain}); "
-              "--models default for the bundled set", file=sys.stderr)
+        print(
+            f"using this folder's trained model {active.name} ({active}{gain}); --models default for the bundled set",
+            file=sys.stderr,
+        )
         args.models = str(active)
     else:
         args.models = os.environ.get("LABELER_MODELS", "default")
@@ -101,8 +105,11 @@ def run(args: argparse.Namespace) -> int:
     skip = {ImageStatus.CONFIRMED} if args.force else {ImageStatus.CONFIRMED, ImageStatus.PRELABELLED}
     todo = [rec for rec in project.records if rec.status not in skip]
     skipped = len(project.records) - len(todo)
-    print(f"{folder}: {len(project.records)} images, {len(todo)} to pre-label, {skipped} skipped "
-          f"(confirmed or already cached{'' if args.force else '; --force redoes cached ones'})", file=sys.stderr)
+    print(
+        f"{folder}: {len(project.records)} images, {len(todo)} to pre-label, {skipped} skipped "
+        f"(confirmed or already cached{'' if args.force else '; --force redoes cached ones'})",
+        file=sys.stderr,
+    )
     if not todo:
         return 1 if unusable else 0
     _choose_models(args, folder)
@@ -139,9 +146,12 @@ def run(args: argparse.Namespace) -> int:
         preview = " | ".join(texts[:6]) + (" | ..." if len(texts) > 6 else "")
         print(f"{name}: {len(texts)} regions: {preview}")
     cache_path = folder / "Cache.cach"
-    print(f"pre-labelled {done - len(failures) - len(yielded)} images into {cache_path}; "
-          f"{len(failures) + len(unusable)} failed"
-          + (f"; {len(yielded)} left as another writer saved them meanwhile" if yielded else ""), file=sys.stderr)
+    print(
+        f"pre-labelled {done - len(failures) - len(yielded)} images into {cache_path}; "
+        f"{len(failures) + len(unusable)} failed"
+        + (f"; {len(yielded)} left as another writer saved them meanwhile" if yielded else ""),
+        file=sys.stderr,
+    )
     for f in unusable + failures:
         print(f"  failed: {f}", file=sys.stderr)
     return 1 if failures or unusable else 0

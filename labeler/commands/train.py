@@ -35,31 +35,54 @@ DESCRIPTION = (
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="fine-tune the models on confirmed labels (JSON-lines progress)",
-                       description=DESCRIPTION)
+    p = sub.add_parser(
+        "train", help="fine-tune the models on confirmed labels (JSON-lines progress)", description=DESCRIPTION
+    )
     p.add_argument("project", type=Path, metavar="PROJECT_DIR")
     p.add_argument("--det", action="store_true", help="also fine-tune the detector")
-    p.add_argument("--time-budget", type=positive_float, default=20.0, metavar="MIN",
-                   help="training time budget in minutes (default: %(default)s)")
-    p.add_argument("--nproc", type=positive_int, default=1, metavar="N",
-                   help="training processes (torchrun DDP: gloo on CPU, NCCL on CUDA; default: 1)")
+    p.add_argument(
+        "--time-budget",
+        type=positive_float,
+        default=20.0,
+        metavar="MIN",
+        help="training time budget in minutes (default: %(default)s)",
+    )
+    p.add_argument(
+        "--nproc",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="training processes (torchrun DDP: gloo on CPU, NCCL on CUDA; default: 1)",
+    )
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
-    p.add_argument("--engine", choices=("torch", "paddleocr"), default="torch",
-                   help="torch (built in) or paddleocr (a PaddleOCR git checkout; see --paddleocr-dir)")
+    p.add_argument(
+        "--engine",
+        choices=("torch", "paddleocr"),
+        default="torch",
+        help="torch (built in) or paddleocr (a PaddleOCR git checkout; see --paddleocr-dir)",
+    )
     p.add_argument("--paddleocr-dir", type=Path, metavar="PATH", help="PaddleOCR checkout (--engine paddleocr)")
     p.add_argument("--gpus", metavar="0,1", help="GPUs for --engine paddleocr")
     p.add_argument("--pretrained", type=Path, metavar="PATH", help="pretrained weights for --engine paddleocr")
-    p.add_argument("--models", metavar="NAME|PATH",
-                   help="base model set (default: the project's active version, else the settings' model set)")
-    p.add_argument("--max-steps", type=non_negative_int, default=0, metavar="N",
-                   help="stop after N training steps (0: budget)")
+    p.add_argument(
+        "--models",
+        metavar="NAME|PATH",
+        help="base model set (default: the project's active version, else the settings' model set)",
+    )
+    p.add_argument(
+        "--max-steps", type=non_negative_int, default=0, metavar="N", help="stop after N training steps (0: budget)"
+    )
     p.add_argument("--seed", type=int, default=0, metavar="N", help="split and shuffling seed (default: 0)")
     p.add_argument("--threads", type=positive_int, default=2, metavar="N", help="CPU threads, 1 or more (default: 2)")
-    p.add_argument("--split", type=split_ratios, default="8:1:1", metavar="8:1:1",
-                   help="train:val:test ratios by image")
+    p.add_argument(
+        "--split", type=split_ratios, default="8:1:1", metavar="8:1:1", help="train:val:test ratios by image"
+    )
     p.add_argument("--lr", type=float, default=None, help="learning rate (default: the engine's, 2e-5)")
-    p.add_argument("--keep-run", action="store_true",
-                   help="keep the work folder PROJECT_DIR/.labeler/runs/<time> (later runs never remove it)")
+    p.add_argument(
+        "--keep-run",
+        action="store_true",
+        help="keep the work folder PROJECT_DIR/.labeler/runs/<time> (later runs never remove it)",
+    )
     p.add_argument("--history", action="store_true", help="list the model versions with their metrics")
     p.add_argument("--rollback", metavar="VERSION|base", help="make VERSION (or the bundled set: base) active")
     p.set_defaults(run=run)
@@ -77,8 +100,9 @@ class CancelFlag:
 
     def _handle(self, signum, frame) -> None:
         if not self.event.is_set():
-            print(f"labeler train: {signal.Signals(signum).name}: stopping at the next step", file=sys.stderr,
-                  flush=True)
+            print(
+                f"labeler train: {signal.Signals(signum).name}: stopping at the next step", file=sys.stderr, flush=True
+            )
         self.event.set()
 
     def __enter__(self) -> CancelFlag:
@@ -106,10 +130,18 @@ def print_history(project: Path) -> int:
     for v in history.versions:
         b, t = v.metrics.get("base", {}), v.metrics.get("tuned", {})
         mark = "*" if v.version == history.active else ""
-        rows.append((v.version + mark, v.created.replace("+00:00", "Z"), "yes" if v.accepted else "no", v.base_model,
-                     f"{_fmt(b.get('zero_edit'))} -> {_fmt(t.get('zero_edit'))}",
-                     f"{_fmt(b.get('rec_acc'))} -> {_fmt(t.get('rec_acc'))}",
-                     f"{v.train_images}/{v.test_images}", v.reason))
+        rows.append(
+            (
+                v.version + mark,
+                v.created.replace("+00:00", "Z"),
+                "yes" if v.accepted else "no",
+                v.base_model,
+                f"{_fmt(b.get('zero_edit'))} -> {_fmt(t.get('zero_edit'))}",
+                f"{_fmt(b.get('rec_acc'))} -> {_fmt(t.get('rec_acc'))}",
+                f"{v.train_images}/{v.test_images}",
+                v.reason,
+            )
+        )
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:
         print("  ".join(f"{str(c):<{w}}" for c, w in zip(r, widths)) + "  " + r[-1])
@@ -128,8 +160,10 @@ def rollback(project: Path, target: str) -> int:
             known = ", ".join(v.version for v in history.versions if v.accepted) or "none"
             raise UsageError(f"{history_path(project)}: unknown version '{target}' (installed: {known}; or base)")
         if not entry.accepted:
-            raise UsageError(f"{history_path(project)}: version '{target}' was rejected by the acceptance gate and "
-                             f"never installed ({entry.reason})")
+            raise UsageError(
+                f"{history_path(project)}: version '{target}' was rejected by the acceptance gate and "
+                f"never installed ({entry.reason})"
+            )
     set_active(project, None if target == "base" else target)
     print(f"{project}: active model is now {target if target != 'base' else 'the bundled / configured set'}")
     return 0
@@ -138,9 +172,19 @@ def rollback(project: Path, target: str) -> int:
 def _paddleocr(args: argparse.Namespace, emit) -> int:
     from labeler.train import paddleocr_engine
 
-    return int(paddleocr_engine.run(project_dir=args.project, paddleocr_dir=args.paddleocr_dir, gpus=args.gpus,
-                                    pretrained=args.pretrained, det=args.det, emit=emit,
-                                    split=args.split, seed=args.seed) or 0)
+    return int(
+        paddleocr_engine.run(
+            project_dir=args.project,
+            paddleocr_dir=args.paddleocr_dir,
+            gpus=args.gpus,
+            pretrained=args.pretrained,
+            det=args.det,
+            emit=emit,
+            split=args.split,
+            seed=args.seed,
+        )
+        or 0
+    )
 
 
 def _check_args(args: argparse.Namespace) -> None:
@@ -178,9 +222,20 @@ def _run_torch(args: argparse.Namespace, emit) -> int:
     require_extra(TRAIN)  # torch and onnx, found without importing them: before a minute of export and evaluation
     from labeler.train.engine import JobCancelled, TrainJob, run_job
 
-    job = TrainJob(project_dir=args.project, models=args.models, det=args.det, time_budget_s=args.time_budget * 60,
-                   nproc=args.nproc, device=args.device, max_steps=args.max_steps, seed=args.seed,
-                   threads=args.threads, split=args.split, lr=args.lr, keep_run=args.keep_run)
+    job = TrainJob(
+        project_dir=args.project,
+        models=args.models,
+        det=args.det,
+        time_budget_s=args.time_budget * 60,
+        nproc=args.nproc,
+        device=args.device,
+        max_steps=args.max_steps,
+        seed=args.seed,
+        threads=args.threads,
+        split=args.split,
+        lr=args.lr,
+        keep_run=args.keep_run,
+    )
     with CancelFlag() as cancel:
         try:
             if args.device == "cuda":

@@ -8,9 +8,8 @@ MIN_CASED_LETTERS = 200  # fewer letters say nothing reliable about a convention
 UNIFORM_SHARE = 0.995  # a stray mis-typed letter must not hide a convention
 
 
-def uniform_text_case(texts: Iterable[str], min_letters: int = MIN_CASED_LETTERS,
-                      share: float = UNIFORM_SHARE) -> str:
-    """"upper" or "lower" when (nearly) every cased letter of `texts` is in that case, else "".
+def uniform_text_case(texts: Iterable[str], min_letters: int = MIN_CASED_LETTERS, share: float = UNIFORM_SHARE) -> str:
+    """ "upper" or "lower" when (nearly) every cased letter of `texts` is in that case, else "".
 
     SROIE-style projects write lower-case print in capitals; a recognizer told so reads letters
     case-blind instead of re-learning the case of every glyph (which it then applies to every document).

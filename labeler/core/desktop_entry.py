@@ -43,8 +43,7 @@ def data_home(env: dict[str, str] | None = None) -> Path:
 def entry_paths(home: Path | None = None) -> tuple[Path, Path]:
     """(the .desktop file, the icon) that install writes and uninstall removes."""
     home = data_home() if home is None else home
-    return (home / "applications" / f"{APP_ID}.desktop",
-            home / "icons" / "hicolor" / "scalable" / "apps" / ICON_NAME)
+    return (home / "applications" / f"{APP_ID}.desktop", home / "icons" / "hicolor" / "scalable" / "apps" / ICON_NAME)
 
 
 def launch_command() -> tuple[list[str], Path | None]:
@@ -101,8 +100,7 @@ def install(home: Path | None = None) -> list[Path]:
         raise DesktopEntryError(f"{bundled_dir('icons') / ICON_NAME}: the icon is missing from this copy of labeler")
     desktop, icon = entry_paths(home)
     argv, workdir = launch_command()
-    for path, data in ((icon, source.read_bytes()),
-                       (desktop, desktop_entry_text(argv, icon, workdir).encode("utf-8"))):
+    for path, data in ((icon, source.read_bytes()), (desktop, desktop_entry_text(argv, icon, workdir).encode("utf-8"))):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(path, data)

@@ -20,8 +20,8 @@ det, rec and KIE lists agree and no crop shares a split with another split's ima
 
 from __future__ import annotations
 
-import errno
 import contextlib
+import errno
 import json
 import multiprocessing
 import os
@@ -115,8 +115,11 @@ def load_confirmed_records(
     folder = Path(project_dir)
     has_prelabels = include_unconfirmed and (folder / "Cache.cach").is_file()
     if not (folder / "Label.txt").is_file() and not has_prelabels:
-        hint = ("" if include_unconfirmed else "; only pre-labels (Cache.cach)? add --include-unconfirmed, "
-                "or confirm them with `labeler confirm`")
+        hint = (
+            ""
+            if include_unconfirmed
+            else "; only pre-labels (Cache.cach)? add --include-unconfirmed, or confirm them with `labeler confirm`"
+        )
         raise ExportError(f"{folder / 'Label.txt'}: not found (is {folder} a PPOCRLabel image folder?){hint}")
     project = open_project(folder)
     return list(project.records), [str(e) for e in project.errors]
@@ -125,8 +128,13 @@ def load_confirmed_records(
 # --------------------------------------------------------------------------- the export
 
 
-def export_project(project_dir: str | Path, out_dir: str | Path, options: ExportOptions | None = None,
-                   progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> ExportReport:
+def export_project(
+    project_dir: str | Path,
+    out_dir: str | Path,
+    options: ExportOptions | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> ExportReport:
     """Load a PPOCRLabel folder's confirmed images and export them (see export_dataset)."""
     unconfirmed = options is not None and options.include_unconfirmed
     records, errors = load_confirmed_records(project_dir, include_unconfirmed=unconfirmed)
@@ -134,9 +142,15 @@ def export_project(project_dir: str | Path, out_dir: str | Path, options: Export
     return report
 
 
-def export_dataset(records: Sequence[ImageRecord], image_dir: str | Path, out_dir: str | Path,
-                   options: ExportOptions | None = None, progress: ProgressFn | None = None,
-                   cancel: CancelFn | None = None, input_errors: Sequence[str] = ()) -> ExportReport:
+def export_dataset(
+    records: Sequence[ImageRecord],
+    image_dir: str | Path,
+    out_dir: str | Path,
+    options: ExportOptions | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+    input_errors: Sequence[str] = (),
+) -> ExportReport:
     """Write det / rec / dict / KIE lists of `records` (paths relative to image_dir) into out_dir.
 
     Only confirmed records are exported unless options.include_unconfirmed. The export is transactional
@@ -169,15 +183,27 @@ def export_dataset(records: Sequence[ImageRecord], image_dir: str | Path, out_di
     return report
 
 
-def _build(records: Sequence[ImageRecord], image_dir: Path, out: Path, work: Path, options: ExportOptions,
-           report: ExportReport, progress: ProgressFn | None, cancel: CancelFn | None) -> bool:
+def _build(
+    records: Sequence[ImageRecord],
+    image_dir: Path,
+    out: Path,
+    work: Path,
+    options: ExportOptions,
+    report: ExportReport,
+    progress: ProgressFn | None,
+    cancel: CancelFn | None,
+) -> bool:
     """Write the export into `work` (lists name paths relative to it; overrides name `out`); False if cancelled."""
     wanted = {ImageStatus.CONFIRMED} | ({ImageStatus.PRELABELLED} if options.include_unconfirmed else set())
     chosen = _usable_records(records, wanted, report)
     report.images_in = len(chosen) + len(report.skipped_images)
     planned = _plan(chosen, options, report)
-    settings = CropSettings(VerticalRule(options.vertical, options.vertical_ratio), options.crop_format,
-                            options.jpeg_quality, options.images)
+    settings = CropSettings(
+        VerticalRule(options.vertical, options.vertical_ratio),
+        options.crop_format,
+        options.jpeg_quality,
+        options.images,
+    )
     jobs = [_job(p, image_dir, work) for p in planned]
     results = _run_jobs(jobs, settings, options.worker_count(), progress, cancel)
     if results is None:
@@ -209,8 +235,9 @@ def _plan(chosen: list[ImageRecord], options: ExportOptions, report: ExportRepor
         for i, region in enumerate(record.regions):
             decision = rec_text(region, options.rec_max_len, options.keep_long)
             if decision.fixed_from is not None:
-                report.fixed_texts.append(RegionIssue(record.path, i, "tab_or_newline", decision.text or "",
-                                                      decision.fixed_from))
+                report.fixed_texts.append(
+                    RegionIssue(record.path, i, "tab_or_newline", decision.text or "", decision.fixed_from)
+                )
             if decision.too_long:
                 action = "kept" if options.keep_long else "dropped"
                 detail = f"{action}: longer than {options.rec_max_len}"
@@ -230,8 +257,9 @@ def _check_out_dir(out: Path, image_dir: Path) -> None:
     if target == images:
         raise OutFolderError(f"{out}: the output folder cannot be the image folder itself")
     if target in images.parents:
-        raise OutFolderError(f"{out}: the image folder {image_dir} is inside it, and an export replaces the "
-                             "whole folder")
+        raise OutFolderError(
+            f"{out}: the image folder {image_dir} is inside it, and an export replaces the whole folder"
+        )
 
 
 def _is_previous_export(out: Path) -> bool:
@@ -257,16 +285,20 @@ def _usable_records(records: Sequence[ImageRecord], wanted: set, report: ExportR
         path = record.path.replace("\\", "/")
         parts = PurePosixPath(path).parts
         if not path or path.startswith("/") or ".." in parts or any(c in path for c in "\t\r\n"):
-            report.skipped_images.append(ImageIssue(record.path, "path must be relative, inside the folder, "
-                                                                 "without tabs or line breaks"))
+            report.skipped_images.append(
+                ImageIssue(record.path, "path must be relative, inside the folder, without tabs or line breaks")
+            )
         elif path in seen:
             report.skipped_images.append(ImageIssue(record.path, "listed twice (first entry used)"))
         elif not record.regions:
             report.skipped_images.append(ImageIssue(record.path, "no regions (PaddleOCR drops such images)"))
         else:
             seen.add(path)
-            chosen.append(record if path == record.path else ImageRecord(path, record.width, record.height,
-                                                                         record.status, record.regions))
+            chosen.append(
+                record
+                if path == record.path
+                else ImageRecord(path, record.width, record.height, record.status, record.regions)
+            )
     return chosen
 
 
@@ -274,8 +306,9 @@ def _job(plan: _Planned, image_dir: Path, out: Path) -> ImageJob:
     record = plan.record
     regions = record.regions
     root = f"{out}{os.sep}"  # plain strings: pathlib per crop costs seconds on 50,000 crops
-    crops = tuple(CropItem(i, tuple((float(x), float(y)) for x, y in regions[i].points), root + rel)
-                  for i, rel, _ in plan.rec)
+    crops = tuple(
+        CropItem(i, tuple((float(x), float(y)) for x, y in regions[i].points), root + rel) for i, rel, _ in plan.rec
+    )
     return ImageJob(record.path, str(image_dir / record.path), str(out / "images" / record.path), crops)
 
 
@@ -308,8 +341,9 @@ def _no_cwd_on_child_path():
             os.environ["PYTHONSAFEPATH"] = old
 
 
-def _run_jobs(jobs: list[ImageJob], settings: CropSettings, workers: int, progress: ProgressFn | None,
-              cancel: CancelFn | None) -> list[ImageDone] | None:
+def _run_jobs(
+    jobs: list[ImageJob], settings: CropSettings, workers: int, progress: ProgressFn | None, cancel: CancelFn | None
+) -> list[ImageDone] | None:
     """Run the image jobs in batches, in a process pool when workers > 1; None when cancelled."""
     total = len(jobs)
     done: list[ImageDone] = []
@@ -328,8 +362,10 @@ def _run_jobs(jobs: list[ImageJob], settings: CropSettings, workers: int, progre
     ctx = _pool_context()
     parent_alive, alive_writer = ctx.Pipe(duplex=False)  # workers exit when they read EOF: this process died
     try:
-        with _no_cwd_on_child_path(), \
-                ProcessPoolExecutor(workers, mp_context=ctx, initializer=init_worker, initargs=(parent_alive,)) as pool:
+        with (
+            _no_cwd_on_child_path(),
+            ProcessPoolExecutor(workers, mp_context=ctx, initializer=init_worker, initargs=(parent_alive,)) as pool,
+        ):
             try:
                 return _gather(pool, batches, settings, total, progress, cancel)
             except BaseException:
@@ -340,8 +376,14 @@ def _run_jobs(jobs: list[ImageJob], settings: CropSettings, workers: int, progre
         parent_alive.close()
 
 
-def _gather(pool: ProcessPoolExecutor, batches: list[list[ImageJob]], settings: CropSettings, total: int,
-            progress: ProgressFn | None, cancel: CancelFn | None) -> list[ImageDone] | None:
+def _gather(
+    pool: ProcessPoolExecutor,
+    batches: list[list[ImageJob]],
+    settings: CropSettings,
+    total: int,
+    progress: ProgressFn | None,
+    cancel: CancelFn | None,
+) -> list[ImageDone] | None:
     done: list[ImageDone] = []
     pending = {pool.submit(run_image_jobs, chunk, settings) for chunk in batches}
     while pending:
@@ -384,9 +426,7 @@ def _write_lists(exported: list[_Planned], out: Path, options: ExportOptions, re
     det: dict[str, list[str]] = {name: [] for name in SPLIT_NAMES}
     rec: dict[str, list[str]] = {name: [] for name in SPLIT_NAMES}
     kie: dict[str, list[str]] = {name: [] for name in SPLIT_NAMES}
-    write_kie = options.kie if options.kie is not None else any(
-        r.key_cls for p in exported for r in p.record.regions
-    )
+    write_kie = options.kie if options.kie is not None else any(r.key_cls for p in exported for r in p.record.regions)
     labels: set[str] = set()
     for plan in exported:
         summary = report.splits[plan.split]
@@ -395,15 +435,18 @@ def _write_lists(exported: list[_Planned], out: Path, options: ExportOptions, re
         det[plan.split].append(format_det_line(image_rel, regions, options.difficult_as_dont_care))
         summary.images += 1
         summary.det_regions += len(regions)
-        summary.dont_care += sum(1 for r in regions if r.transcription in DONT_CARE_TEXTS or
-                                 (options.difficult_as_dont_care and r.difficult))
+        summary.dont_care += sum(
+            1 for r in regions if r.transcription in DONT_CARE_TEXTS or (options.difficult_as_dont_care and r.difficult)
+        )
         rec[plan.split] += [f"{rel}\t{text}" for _, rel, text in plan.rec]
         summary.rec_crops += len(plan.rec)
         if write_kie:
             entries = kie_entries(regions)
             labels |= entries.labels
-            report.kie_notes += [RegionIssue(plan.record.path, n.index, n.reason, regions[n.index].transcription,
-                                             n.detail) for n in entries.notes]
+            report.kie_notes += [
+                RegionIssue(plan.record.path, n.index, n.reason, regions[n.index].transcription, n.detail)
+                for n in entries.notes
+            ]
             if entries.entries:
                 kie[plan.split].append(format_kie_line(image_rel, entries.entries))
                 summary.kie_regions += len(entries.entries)
@@ -458,7 +501,8 @@ def _paddleocr_overrides(out: Path, report: ExportReport) -> dict[str, list[str]
     if "kie" in result:
         result["kie"].append(f"Architecture.Backbone.num_classes={2 * len(report.kie_classes) - 1}")
         result["kie"].append(f"PostProcess.class_path={root}/kie/class_list.txt")
-        result["kie_note"] = [f"also set class_path: {root}/kie/class_list.txt in the VQATokenLabelEncode "
-                              "transform of Train and Eval (a list entry -o cannot reach)"]
+        result["kie_note"] = [
+            f"also set class_path: {root}/kie/class_list.txt in the VQATokenLabelEncode "
+            "transform of Train and Eval (a list entry -o cannot reach)"
+        ]
     return result
-

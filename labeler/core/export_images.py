@@ -82,7 +82,7 @@ def stored_orientation(path: str | Path) -> int | None:
         with open(path, "rb") as f:
             header = _probe(f, full=False)
         return 1 if header is None else int(header.orientation)
-    except Exception:  # noqa: BLE001 - any failure just means "unknown": the caller re-encodes
+    except Exception:
         return None
 
 

@@ -136,8 +136,9 @@ class ExportSwap:
                 if self.previous:
                     os.chmod(self.work, self.target.stat().st_mode & 0o7777)  # the swap keeps OUT's mode
             except OSError as exc:
-                raise ExportError(f"{self.out}: cannot create the work folder {self.work.name} beside it "
-                                  f"({exc.strerror or exc})") from exc
+                raise ExportError(
+                    f"{self.out}: cannot create the work folder {self.work.name} beside it ({exc.strerror or exc})"
+                ) from exc
         except BaseException:
             _drop_lock(self.names.lock, self._lock_fd)
             self._lock_fd = None
@@ -163,14 +164,17 @@ class ExportSwap:
         if not entries:
             return False
         if not self.is_export(self.target):
-            raise OutFolderError(f"{self.out}: folder is not empty and holds no earlier export "
-                                 "(no report.json of ours)")
+            raise OutFolderError(
+                f"{self.out}: folder is not empty and holds no earlier export (no report.json of ours)"
+            )
         allowed = self.allowed if self.allowed is not None else frozenset(entries)
         foreign = [n for n in entries if n not in allowed and not (n.startswith(".") and n.endswith(".tmp"))]
         if foreign:
             shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
-            raise OutFolderError(f"{self.out}: holds {shown} besides an earlier export; a re-export replaces the "
-                              "whole folder, so move them out first")
+            raise OutFolderError(
+                f"{self.out}: holds {shown} besides an earlier export; a re-export replaces the "
+                "whole folder, so move them out first"
+            )
         return True
 
     def clear_work(self) -> None:

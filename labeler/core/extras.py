@@ -64,8 +64,10 @@ class ExtraStatus:
         return [python, "-m", "pip", "install", f"{DIST}[{self.extra}]"]
 
     def explanation(self) -> str:
-        return (f"the '{self.extra}' extra ({', '.join(self.requirements)}) is not installed in this environment "
-                f"(missing: {', '.join(self.missing)}); install it with: {shlex.join(self.hint_argv())}")
+        return (
+            f"the '{self.extra}' extra ({', '.join(self.requirements)}) is not installed in this environment "
+            f"(missing: {', '.join(self.missing)}); install it with: {shlex.join(self.hint_argv())}"
+        )
 
 
 def requirement_name(requirement: str) -> str:

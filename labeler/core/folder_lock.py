@@ -29,6 +29,7 @@ LOCK_NAME = "lock"
 DEFAULT_TIMEOUT_S = 30.0
 _POLL_S = 0.01
 
+
 class LocksUnsupportedError(OSError):
     """The file system offers no locks (some network mounts): writers go on unlocked, merging still."""
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any, ContextManager
+from typing import Any
 
 from labeler.core.model import ImageRecord, ImageStatus, Point, TextRegion
 
@@ -137,15 +137,15 @@ class SetField(Command):
         setattr(_region(record, self.index), self.name, self.old)
 
 
-def SetDifficult(index: int, value: bool) -> SetField:  # noqa: N802 - reads as a command class
+def SetDifficult(index: int, value: bool) -> SetField:
     return SetField(index, "difficult", bool(value))
 
 
-def SetKeyClass(index: int, value: str | None) -> SetField:  # noqa: N802
+def SetKeyClass(index: int, value: str | None) -> SetField:
     return SetField(index, "key_cls", value)
 
 
-def SetLocked(index: int, value: bool) -> SetField:  # noqa: N802
+def SetLocked(index: int, value: bool) -> SetField:
     return SetField(index, "locked", bool(value))
 
 
@@ -275,7 +275,7 @@ class History:
         on_change: ChangeListener | None = None,
     ) -> None:
         self.record = record
-        self._lock: ContextManager[Any] = lock if lock is not None else nullcontext()
+        self._lock: AbstractContextManager[Any] = lock if lock is not None else nullcontext()
         self._undo: list[Command] = []
         self._redo: list[Command] = []
         self._merge_open = False

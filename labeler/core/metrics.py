@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 from labeler.core.model import TextRegion
-from labeler.core.polygon import PreparedPolygon, iou_matrix, inside_matrix, prepare
+from labeler.core.polygon import PreparedPolygon, inside_matrix, iou_matrix, prepare
 
 IOU_THRESHOLD = 0.5  # a pair matches at IoU >= this
 DONT_CARE_INSIDE = 0.5  # a prediction more than this share inside a don't-care region is dropped
@@ -229,9 +229,7 @@ class EvalResult:
 
 def greedy_match(iou: Sequence[Sequence[float]], threshold: float = IOU_THRESHOLD) -> list[tuple[int, int, float]]:
     """One-to-one pairs (row, col, iou), highest IoU first; ties go to the lower row, then column."""
-    candidates = [
-        (float(v), i, j) for i, row in enumerate(iou) for j, v in enumerate(row) if float(v) >= threshold
-    ]
+    candidates = [(float(v), i, j) for i, row in enumerate(iou) for j, v in enumerate(row) if float(v) >= threshold]
     candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
     used_rows: set[int] = set()
     used_cols: set[int] = set()

@@ -140,8 +140,15 @@ def _region_from_json(obj: object, path: str | Path, line_no: int | None) -> Tex
     if type(locked) is not bool:
         extra["locked"], locked = locked, False
     return TextRegion(
-        points=pts, transcription=text, difficult=difficult, key_cls=key_cls, score=score, id=rid,
-        linking=linking, locked=locked, extra=extra,
+        points=pts,
+        transcription=text,
+        difficult=difficult,
+        key_cls=key_cls,
+        score=score,
+        id=rid,
+        linking=linking,
+        locked=locked,
+        extra=extra,
     )
 
 

@@ -29,9 +29,9 @@ import copy
 import json
 import os
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 from labeler.core.atomic import atomic_write_bytes
 from labeler.core.errors import FileError, LabelFormatError, UnusableFileNameError
@@ -150,8 +150,10 @@ def file_name_problem(name: str) -> str | None:
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
-        return ("file name is not valid UTF-8 (e.g. from a zip made on Chinese Windows); rename it, "
-                "e.g. `convmv -f gbk -t utf-8 --notest FILE`")
+        return (
+            "file name is not valid UTF-8 (e.g. from a zip made on Chinese Windows); rename it, "
+            "e.g. `convmv -f gbk -t utf-8 --notest FILE`"
+        )
     if any(c in name for c in "\t\n\r"):
         return "file name holds a tab or line break, which the tab-separated label files cannot store; rename it"
     return None
@@ -294,8 +296,18 @@ def _file_bytes(bom: bytes, lines: list[SourceLine]) -> bytes:
 def _plan_all(
     project: Project, src: PPOCRLabelSource, dirty: set[int], new_lines: _NewLines, rule: ConflictRule
 ) -> list[tuple[SourceFile, list[SourceLine], bool]]:
-    cache = (src.cache, *_plan_labels(src.cache, project, dirty, _want_cache, lambda rec: True,
-                                      rekey=rule is not ConflictRule.PRELABELS, winners=new_lines.cache))
+    cache = (
+        src.cache,
+        *_plan_labels(
+            src.cache,
+            project,
+            dirty,
+            _want_cache,
+            lambda rec: True,
+            rekey=rule is not ConflictRule.PRELABELS,
+            winners=new_lines.cache,
+        ),
+    )
     if rule is ConflictRule.PRELABELS:
         return [cache]  # machine output: Cache.cach only, every other line as it is
     # Written in this order: a crash in between leaves a Label.txt line without its fileState line at worst,

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from labeler.core.edit_times import EditTimes
 from labeler.core.errors import FileError, LabelFormatError
@@ -182,7 +182,7 @@ def _take_over_unchanged(data: bytes, previous: SourceFile) -> tuple[bytes, dict
         if ln.canonical and ln.key is not None:
             pool.setdefault(ln.raw, []).append(ln)
     bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
-    parts = data[len(bom):].split(b"\n")
+    parts = data[len(bom) :].split(b"\n")
     reused: dict[int, SourceLine] = {}
     for i, raw in enumerate(parts):
         olds = pool.get(raw)

@@ -66,7 +66,7 @@ def split_counts(n: int, ratios: SplitRatios) -> tuple[int, int, int]:
 
 
 def _rank(seed: int, key: str) -> str:
-    return hashlib.sha1(f"{seed}:{key}".encode("utf-8")).hexdigest()
+    return hashlib.sha1(f"{seed}:{key}".encode()).hexdigest()
 
 
 def assign_splits(keys: Iterable[str], ratios: SplitRatios, seed: int = 0) -> dict[str, str]:

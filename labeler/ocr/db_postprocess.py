@@ -60,8 +60,11 @@ def boxes_and_crops_from_probability_map(
         if score < params.box_thresh:
             continue
         box = _grown_box(kernel, params.unclip_ratio, params.min_size, sx, sy, dest_w, dest_h)
-        crop = box if params.crop_unclip_ratio is None else _grown_box(
-            kernel, params.crop_unclip_ratio, params.min_size, sx, sy, dest_w, dest_h)
+        crop = (
+            box
+            if params.crop_unclip_ratio is None
+            else _grown_box(kernel, params.crop_unclip_ratio, params.min_size, sx, sy, dest_w, dest_h)
+        )
         if box is None or crop is None:
             continue
         boxes.append(box)
@@ -69,12 +72,16 @@ def boxes_and_crops_from_probability_map(
         crops.append(crop)
     if not boxes:
         return empty, np.zeros((0,), np.float32), empty
-    return (np.stack(boxes).astype(np.float32), np.asarray(scores, dtype=np.float32),
-            np.stack(crops).astype(np.float32))
+    return (
+        np.stack(boxes).astype(np.float32),
+        np.asarray(scores, dtype=np.float32),
+        np.stack(crops).astype(np.float32),
+    )
 
 
-def _grown_box(kernel: np.ndarray, ratio: float, min_size: float, sx: float, sy: float,
-               dest_w: int, dest_h: int) -> np.ndarray | None:
+def _grown_box(
+    kernel: np.ndarray, ratio: float, min_size: float, sx: float, sy: float, dest_w: int, dest_h: int
+) -> np.ndarray | None:
     """The kernel grown by `ratio`, as a quad in destination pixels; None when it vanishes or is too thin."""
     expanded = _unclip(kernel, ratio)
     if expanded is None:

@@ -75,21 +75,22 @@ class TextDetector:
         """The network's [H, W] text probability for `image` (at the network's input size)."""
         return self._probability_map(self.preprocess(image)[0])
 
-    def boxes_from_map(self, prob: np.ndarray, width: int, height: int,
-                       db: DBParams | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def boxes_from_map(
+        self, prob: np.ndarray, width: int, height: int, db: DBParams | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Boxes (in reading order) and scores drawn from a probability map, with `db` or the detector's own."""
         boxes, scores, _ = self.boxes_and_crops_from_map(prob, width, height, db)
         return boxes, scores
 
-    def boxes_and_crops_from_map(self, prob: np.ndarray, width: int, height: int,
-                                 db: DBParams | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def boxes_and_crops_from_map(
+        self, prob: np.ndarray, width: int, height: int, db: DBParams | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """boxes_from_map plus the quads to cut recognition crops from (DBParams.crop_unclip_ratio)."""
         boxes, scores, crops = boxes_and_crops_from_probability_map(prob, width, height, db or self.params.db)
         keep = _big_enough(boxes) & _big_enough(crops)
         boxes, scores, crops = boxes[keep], scores[keep], crops[keep]
         order = reading_order(boxes)
         return boxes[order], scores[order], crops[order]
-
 
     def _probability_map(self, blob: np.ndarray) -> np.ndarray:
         """[H, W] text probability; large inputs in two halves along the longer side, stitched at the seam."""

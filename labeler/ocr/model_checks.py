@@ -35,10 +35,17 @@ class DictionaryClasses:
         return f"{self.lines} lines + blank" + (" + space" if self.use_space else "")
 
 
-def class_count_error(model: str | Path, model_classes: int, dictionary: str | Path, dict_classes: int,
-                      detail: str = "its lines + blank, + space when use_space_char") -> ModelError:
-    return ModelError(f"{model}: the recognizer outputs {model_classes} classes but the dictionary {dictionary} "
-                      f"gives {dict_classes} ({detail}); this model and this dictionary do not belong together")
+def class_count_error(
+    model: str | Path,
+    model_classes: int,
+    dictionary: str | Path,
+    dict_classes: int,
+    detail: str = "its lines + blank, + space when use_space_char",
+) -> ModelError:
+    return ModelError(
+        f"{model}: the recognizer outputs {model_classes} classes but the dictionary {dictionary} "
+        f"gives {dict_classes} ({detail}); this model and this dictionary do not belong together"
+    )
 
 
 def dictionary_classes(model_set: ModelSet, metadata: dict[str, str] | None = None) -> DictionaryClasses:

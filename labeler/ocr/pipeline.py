@@ -19,6 +19,7 @@ from labeler.ocr.rec import RecParams, TextRecognizer
 from labeler.ocr.registry import ModelSet, resolve_model_set, verify_model_set
 from labeler.ocr.session import OrtSession
 
+
 def _libc_malloc_trim():
     """glibc's malloc_trim, or None elsewhere."""
     import ctypes
@@ -54,7 +55,7 @@ class StageTimings:
     rec: float = 0.0
     total: float = 0.0
 
-    def add(self, other: "StageTimings") -> None:
+    def add(self, other: StageTimings) -> None:
         for name in ("det", "crop", "cls", "rec", "total"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -82,8 +83,13 @@ class PipelineOptions:
 def det_params(model_set: ModelSet) -> DetParams:
     """The detector settings a model set's manifest gives (its pre- and postprocess)."""
     pre, post = model_set.det.preprocess, model_set.det.postprocess
-    db = DBParams(**{k: post[k] for k in ("thresh", "box_thresh", "unclip_ratio", "use_dilation", "max_candidates",
-                                         "crop_unclip_ratio") if k in post})
+    db = DBParams(
+        **{
+            k: post[k]
+            for k in ("thresh", "box_thresh", "unclip_ratio", "use_dilation", "max_candidates", "crop_unclip_ratio")
+            if k in post
+        }
+    )
     kw = {k: pre[k] for k in ("limit_side_len", "limit_type", "max_side_len", "size_multiple") if k in pre}
     return DetParams(db=db, **kw)
 
@@ -93,9 +99,12 @@ def _rec_params(model_set: ModelSet) -> RecParams:
     shape = pre.get("image_shape", [3, 48, 320])
     text_case = str(model_set.rec.postprocess.get("text_case") or "")
     if text_case and text_case not in TEXT_CASES:
-        raise ModelError(f"{model_set.folder}: rec postprocess text_case must be one of {TEXT_CASES}, not {text_case!r}")
-    return RecParams(height=int(shape[1]), min_width=int(shape[2]), batch_size=int(pre.get("batch_size", 6)),
-                     text_case=text_case)
+        raise ModelError(
+            f"{model_set.folder}: rec postprocess text_case must be one of {TEXT_CASES}, not {text_case!r}"
+        )
+    return RecParams(
+        height=int(shape[1]), min_width=int(shape[2]), batch_size=int(pre.get("batch_size", 6)), text_case=text_case
+    )
 
 
 def _read_charset(model_set: ModelSet, session: OrtSession) -> list[str]:
@@ -129,8 +138,9 @@ class OcrPipeline:
             return
         verify_model_set(self.model_set)
         threads, spin = self.options.threads, self.options.spin_threads
-        self._det = TextDetector(OrtSession(self.model_set.det.path, threads, spin=spin),
-                                 self.options.det or det_params(self.model_set))
+        self._det = TextDetector(
+            OrtSession(self.model_set.det.path, threads, spin=spin), self.options.det or det_params(self.model_set)
+        )
         if self.options.use_cls and self.model_set.cls is not None:
             cls_pre = self.model_set.cls.preprocess
             shape = cls_pre.get("image_shape", [3, 48, 192])
@@ -138,9 +148,13 @@ class OcrPipeline:
             self._cls = TextDirectionClassifier(OrtSession(self.model_set.cls.path, threads, spin=spin), params)
         parallel = threads if self.options.parallel_rec else 1
         rec_session = OrtSession(self.model_set.rec.path, 1 if parallel > 1 else threads, spin=spin, arena=True)
-        self._rec = TextRecognizer(rec_session, _read_charset(self.model_set, rec_session),
-                                   self.options.rec or _rec_params(self.model_set), parallel=parallel,
-                                   dict_path=self.model_set.rec.dict_path)
+        self._rec = TextRecognizer(
+            rec_session,
+            _read_charset(self.model_set, rec_session),
+            self.options.rec or _rec_params(self.model_set),
+            parallel=parallel,
+            dict_path=self.model_set.rec.dict_path,
+        )
 
     @property
     def charset(self) -> list[str]:

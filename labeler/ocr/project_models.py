@@ -177,12 +177,18 @@ def active_model_dir(project_dir: str | os.PathLike) -> Path | None:
         return None
     folder = version_dir(project_dir, history.active)
     if not (folder / MANIFEST_NAME).is_file():
-        raise ProjectModelsError(history_path(project_dir), f"active version '{history.active}' has no model "
-                                 f"folder {folder} (roll back with: labeler train {project_dir} --rollback base)")
+        raise ProjectModelsError(
+            history_path(project_dir),
+            f"active version '{history.active}' has no model "
+            f"folder {folder} (roll back with: labeler train {project_dir} --rollback base)",
+        )
     if not folder.resolve().is_relative_to(store_dir(project_dir).resolve()):
         # A project is read without asking: its version folder may not be a link to models elsewhere.
-        raise ProjectModelsError(folder, f"the model folder of version '{history.active}' leaves the project's "
-                                 f"model store {store_dir(project_dir)} (it is a link to {folder.resolve()})")
+        raise ProjectModelsError(
+            folder,
+            f"the model folder of version '{history.active}' leaves the project's "
+            f"model store {store_dir(project_dir)} (it is a link to {folder.resolve()})",
+        )
     return folder
 
 
@@ -196,8 +202,10 @@ def set_active(project_dir: str | os.PathLike, version: str | None) -> None:
                 known = ", ".join(v.version for v in history.versions if v.accepted) or "none"
                 raise ProjectModelsError(history_path(project_dir), f"unknown version '{version}' (installed: {known})")
             if not entry.accepted:
-                raise ProjectModelsError(history_path(project_dir), f"version '{version}' was rejected by the "
-                                         f"acceptance gate and never installed ({entry.reason})")
+                raise ProjectModelsError(
+                    history_path(project_dir),
+                    f"version '{version}' was rejected by the acceptance gate and never installed ({entry.reason})",
+                )
             if not (version_dir(project_dir, version) / MANIFEST_NAME).is_file():
                 raise ProjectModelsError(version_dir(project_dir, version), "model folder is missing")
         history.active = version
@@ -221,8 +229,9 @@ def now_iso() -> str:
 # ---------------------------------------------------------------------------------------------- install
 
 
-def install_version(project_dir: str | os.PathLike, staged_dir: str | os.PathLike, record: ModelVersion,
-                    activate: bool = True) -> Path:
+def install_version(
+    project_dir: str | os.PathLike, staged_dir: str | os.PathLike, record: ModelVersion, activate: bool = True
+) -> Path:
     """Move a fully written model set folder into the store as record.version and record it.
 
     The staged folder must hold a manifest whose files pass their sha256 check, and lie on the store's
@@ -268,11 +277,17 @@ _fsync_dir = fsync_dir  # one implementation, in labeler.core.atomic
 # ---------------------------------------------------------------------------------------------- staging
 
 
-def write_model_set(folder: str | os.PathLike, base: ModelSet, replace: Mapping[str, str | os.PathLike], name: str,
-                    description: str, dict_path: str | os.PathLike | None = None,
-                    info: Mapping[str, Any] | None = None,
-                    rec_postprocess: Mapping[str, Any] | None = None,
-                    det_postprocess: Mapping[str, Any] | None = None) -> Path:
+def write_model_set(
+    folder: str | os.PathLike,
+    base: ModelSet,
+    replace: Mapping[str, str | os.PathLike],
+    name: str,
+    description: str,
+    dict_path: str | os.PathLike | None = None,
+    info: Mapping[str, Any] | None = None,
+    rec_postprocess: Mapping[str, Any] | None = None,
+    det_postprocess: Mapping[str, Any] | None = None,
+) -> Path:
     """A self-contained model set in `folder`: base's files (or those in `replace`, by stage) copied in,
     its pre/post-processing kept, a fresh manifest with every sha256. Returns the manifest path.
 
@@ -300,7 +315,9 @@ def write_model_set(folder: str | os.PathLike, base: ModelSet, replace: Mapping[
         if model.stage in replace:
             entry["fine_tuned_from"] = model.upstream or model.path.name
         else:
-            entry.update({k: v for k, v in (("upstream", model.upstream), ("source_package", model.source_package)) if v})
+            entry.update(
+                {k: v for k, v in (("upstream", model.upstream), ("source_package", model.source_package)) if v}
+            )
         if model.license:
             entry["license"] = model.license
         entry["preprocess"] = dict(model.preprocess)

@@ -56,8 +56,14 @@ class TextRecognizer:
     dict_path: where charset came from, named when the model's output does not fit it.
     """
 
-    def __init__(self, session: InferenceSession, charset: list[str], params: RecParams = RecParams(),
-                 parallel: int = 1, dict_path: Path | str | None = None):
+    def __init__(
+        self,
+        session: InferenceSession,
+        charset: list[str],
+        params: RecParams = RecParams(),
+        parallel: int = 1,
+        dict_path: Path | str | None = None,
+    ):
         self.session = session
         self.charset = charset
         self.dict_path = dict_path

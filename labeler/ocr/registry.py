@@ -101,15 +101,18 @@ def _entry_path(value: Any, stage: str, key: str, folder: Path, manifest: Path) 
         bundled = bundled_models_dir().resolve()
         allowed = bundled if folder.is_relative_to(bundled) else folder  # bundled sets share ../common
     if _is_absolute(rel):
-        raise ModelError(f"{where} is an absolute path; a set's files are named relative to its folder {folder} "
-                         f"(register it again with `labeler models register NAME --force ...`)")
+        raise ModelError(
+            f"{where} is an absolute path; a set's files are named relative to its folder {folder} "
+            f"(register it again with `labeler models register NAME --force ...`)"
+        )
     try:
         path = (root / rel).resolve()  # follows links: one pointing out of the folder counts as leaving it
     except (OSError, ValueError) as exc:
         raise ModelError(f"{where} is not a usable path ({exc})") from None
     if not path.is_relative_to(allowed):
-        raise ModelError(f"{where} leaves the set's folder {allowed} (resolves to {path}); "
-                         "a manifest may only name files inside it")
+        raise ModelError(
+            f"{where} leaves the set's folder {allowed} (resolves to {path}); a manifest may only name files inside it"
+        )
     return path
 
 
@@ -222,8 +225,10 @@ def _manifest_from_folder(folder: Path) -> ModelSet:
 
 
 def _sha256_error(path: Path, what: str, expected: str, actual: str) -> ModelError:
-    return ModelError(f"{path}: sha256 mismatch for {what} (manifest says {expected}, the file has {actual}; "
-                      "file corrupt or replaced: reinstall it or fix the manifest)")
+    return ModelError(
+        f"{path}: sha256 mismatch for {what} (manifest says {expected}, the file has {actual}; "
+        "file corrupt or replaced: reinstall it or fix the manifest)"
+    )
 
 
 def model_set_problems(model_set: ModelSet) -> list[ModelError]:
@@ -243,8 +248,9 @@ def model_set_problems(model_set: ModelSet) -> list[ModelError]:
         if not m.dict_path.is_file():
             problems.append(ModelError(f"{m.dict_path}: dictionary of set '{model_set.name}' is missing"))
         elif m.dict_sha256 and (actual := sha256_of(m.dict_path)) != m.dict_sha256:
-            problems.append(_sha256_error(m.dict_path, f"the dictionary of set '{model_set.name}'", m.dict_sha256,
-                                          actual))
+            problems.append(
+                _sha256_error(m.dict_path, f"the dictionary of set '{model_set.name}'", m.dict_sha256, actual)
+            )
     if not problems:  # a class count read from a damaged file would only repeat the error above
         problem = rec_class_problem(model_set)
         if problem is not None:
@@ -299,15 +305,18 @@ def _check_register_name(name: str, force: bool) -> Path:
         raise ModelError(f"cannot register {name!r}: {problem}")
     shadowed = {n for n in bundled_set_names() if n.casefold() == name.casefold()}
     if shadowed and not force:
-        raise ModelError(f"cannot register '{name}': it is the name of a bundled set or alias "
-                         f"({', '.join(sorted(shadowed))}); choose another name, or pass --force to shadow it")
+        raise ModelError(
+            f"cannot register '{name}': it is the name of a bundled set or alias "
+            f"({', '.join(sorted(shadowed))}); choose another name, or pass --force to shadow it"
+        )
     root = user_models_dir()
     folder = root / name
     if folder.is_symlink():
         raise ModelError(f"{folder}: is a link; a registered set is a plain folder (remove the link)")
     if (folder / MANIFEST_NAME).exists() and not force:
-        raise ModelError(f"cannot register '{name}': a set of that name is already registered ({folder}); "
-                         "pass --force to replace it")
+        raise ModelError(
+            f"cannot register '{name}': a set of that name is already registered ({folder}); pass --force to replace it"
+        )
     return folder
 
 
@@ -338,7 +347,12 @@ def _place(source: Path, stage: str, folder: Path, keep: set[Path], used: set[st
 
 
 def register_model_set(
-    name: str, det: Path, rec: Path, dict_path: Path | None = None, cls: Path | None = None, description: str = "",
+    name: str,
+    det: Path,
+    rec: Path,
+    dict_path: Path | None = None,
+    cls: Path | None = None,
+    description: str = "",
     force: bool = False,
 ) -> Path:
     """Write a manifest for a custom set under the user models folder; returns the manifest path.
@@ -373,8 +387,11 @@ def register_model_set(
     used: set[str] = set()
     data: dict[str, Any] = {"name": name, "description": description or f"custom set '{name}'", "format": 1}
     for stage, base in (("det", bundled.det), ("rec", bundled.rec), ("cls", bundled.cls)):
-        entry: dict[str, Any] = {"file": _place(sources[stage], stage, folder, keep, used),
-                                 "sha256": sha256_of(sources[stage]), "preprocess": base.preprocess}
+        entry: dict[str, Any] = {
+            "file": _place(sources[stage], stage, folder, keep, used),
+            "sha256": sha256_of(sources[stage]),
+            "preprocess": base.preprocess,
+        }
         if base.postprocess:
             entry["postprocess"] = base.postprocess
         data[stage] = entry

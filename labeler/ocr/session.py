@@ -12,7 +12,6 @@ import onnxruntime as ort
 
 from labeler.core.errors import ModelError
 
-
 # A recognition batch of 6 crops 48 x 960 px; 96% of text lines are narrower.
 SHRINK_ARENA_ABOVE_BYTES = 6 * 3 * 48 * 960 * 4
 
@@ -24,8 +23,9 @@ class InferenceSession(Protocol):
 class OrtSession:
     """One ONNX model with a single input and a single output that we use."""
 
-    def __init__(self, path: Path, threads: int = 2, providers: list[str] | None = None, spin: bool = False,
-                 arena: bool = False):
+    def __init__(
+        self, path: Path, threads: int = 2, providers: list[str] | None = None, spin: bool = False, arena: bool = False
+    ):
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = max(1, int(threads))
         opts.inter_op_num_threads = 1

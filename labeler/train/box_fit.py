@@ -54,9 +54,16 @@ class BoxFit:
         return {"unclip_ratio": self.unclip_ratio, "crop_unclip_ratio": self.crop_ratio} if self.changed else None
 
 
-def fit_unclip_ratio(det_onnx: str | Path, params: DetParams, root: Path, gt: Mapping[str, Sequence[TextRegion]],
-                     threads: int = 2, grid: Sequence[float] = UNCLIP_GRID, min_gain: float = MIN_GAIN,
-                     should_stop: Callable[[], bool] | None = None) -> BoxFit:
+def fit_unclip_ratio(
+    det_onnx: str | Path,
+    params: DetParams,
+    root: Path,
+    gt: Mapping[str, Sequence[TextRegion]],
+    threads: int = 2,
+    grid: Sequence[float] = UNCLIP_GRID,
+    min_gain: float = MIN_GAIN,
+    should_stop: Callable[[], bool] | None = None,
+) -> BoxFit:
     """The unclip ratio whose boxes match the labelled boxes of `gt` (keys relative to `root`) best."""
     start = time.perf_counter()
     base_ratio = params.db.unclip_ratio
@@ -74,10 +81,10 @@ def fit_unclip_ratio(det_onnx: str | Path, params: DetParams, root: Path, gt: Ma
         used[key] = regions
         prob = detector.probability_map(image)
         for r in ratios:
-            boxes, _ = detector.boxes_from_map(prob, image.shape[1], image.shape[0],
-                                               replace(params.db, unclip_ratio=r))
-            predicted[r][key] = [TextRegion(points=[[float(x), float(y)] for x, y in box], transcription="x")
-                                 for box in boxes]
+            boxes, _ = detector.boxes_from_map(prob, image.shape[1], image.shape[0], replace(params.db, unclip_ratio=r))
+            predicted[r][key] = [
+                TextRegion(points=[[float(x), float(y)] for x, y in box], transcription="x") for box in boxes
+            ]
     hmean, iou = {}, {}
     for r in ratios:
         result = evaluate(used, predicted[r])
@@ -87,7 +94,18 @@ def fit_unclip_ratio(det_onnx: str | Path, params: DetParams, root: Path, gt: Ma
     # Most boxes first; among ratios that match as many, the closest outline; then the model's own.
     best = max(ratios, key=lambda r: (round(hmean[r], 9), round(iou[r], 9), -abs(r - base_ratio)))
     adopt = hmean[best] >= hmean[base_ratio] + min_gain or (
-        hmean[best] >= hmean[base_ratio] and iou[best] >= iou[base_ratio] + MIN_IOU_GAIN)
+        hmean[best] >= hmean[base_ratio] and iou[best] >= iou[base_ratio] + MIN_IOU_GAIN
+    )
     chosen = best if adopt else base_ratio
-    return BoxFit(chosen, base_ratio, hmean[chosen], hmean[base_ratio], iou[chosen], iou[base_ratio], hmean,
-                  len(used), time.perf_counter() - start, params.db.crop_unclip_ratio or base_ratio)
+    return BoxFit(
+        chosen,
+        base_ratio,
+        hmean[chosen],
+        hmean[base_ratio],
+        iou[chosen],
+        iou[base_ratio],
+        hmean,
+        len(used),
+        time.perf_counter() - start,
+        params.db.crop_unclip_ratio or base_ratio,
+    )

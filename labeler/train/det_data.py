@@ -76,8 +76,14 @@ def read_det_list(list_file: str | Path, data_dir: str | Path) -> DetDataset:
         rel, payload = line.split("\t", 1)
         try:
             entries = json.loads(payload)
-            regions = tuple(TextRegion([(float(x), float(y)) for x, y in e["points"]], str(e.get("transcription", "")),
-                                       bool(e.get("difficult", False))) for e in entries)
+            regions = tuple(
+                TextRegion(
+                    [(float(x), float(y)) for x, y in e["points"]],
+                    str(e.get("transcription", "")),
+                    bool(e.get("difficult", False)),
+                )
+                for e in entries
+            )
         except (ValueError, TypeError, KeyError) as exc:
             raise DetDataError(list_file, f"bad region list ({exc})", n) from None
         regions = tuple(r for r in regions if len(r.points) >= 3)
@@ -119,9 +125,15 @@ def shrink_polygon(poly: np.ndarray, ratio: float = 0.4) -> list[np.ndarray]:
     return [np.asarray(s, np.float64).reshape(-1, 2) / _CLIPPER_SCALE for s in shrunk]
 
 
-def shrink_targets(polys: Sequence[np.ndarray], ignore: Sequence[bool], height: int, width: int,
-                   shrink_ratio: float = 0.4, min_text_size: float = 8.0,
-                   valid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def shrink_targets(
+    polys: Sequence[np.ndarray],
+    ignore: Sequence[bool],
+    height: int,
+    width: int,
+    shrink_ratio: float = 0.4,
+    min_text_size: float = 8.0,
+    valid: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """(gt, mask), float32 [height, width]: 1 inside the shrunk text kernels; mask 0 over ignored regions.
 
     `valid` (uint8/bool [height, width]) marks pixels that come from the image; the rest is masked too.
@@ -166,8 +178,9 @@ def _origin(lo: float, hi: float, size: int, rng: np.random.Generator) -> float:
     return float(rng.uniform(a, b)) if b > a else a
 
 
-def random_crop(image: np.ndarray, sample: DetSample, det: DetParams, p: CropParams,
-                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def random_crop(
+    image: np.ndarray, sample: DetSample, det: DetParams, p: CropParams, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One training crop: (x [3, S, S] float32, gt [S, S], mask [S, S])."""
     h, w = image.shape[:2]
     in_w, in_h = detection_input_size(w, h, det)
@@ -186,23 +199,28 @@ def random_crop(image: np.ndarray, sample: DetSample, det: DetParams, p: CropPar
         lo, hi = focus.min(axis=0), focus.max(axis=0)
     m[:, 2] = -np.array([_origin(lo[0], hi[0], p.size, rng), _origin(lo[1], hi[1], p.size, rng)])
     s = p.size
-    crop = cv2.warpAffine(image, m, (s, s), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                          borderValue=(128, 128, 128))
-    valid = cv2.warpAffine(np.ones((h, w), np.uint8), m, (s, s), flags=cv2.INTER_NEAREST,
-                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    crop = cv2.warpAffine(
+        image, m, (s, s), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=(128, 128, 128)
+    )
+    valid = cv2.warpAffine(
+        np.ones((h, w), np.uint8), m, (s, s), flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0
+    )
     polys = [_transform(poly, np.hstack([np.eye(2), m[:, 2:]])) for poly in polys]
     # A region the crop cuts through would teach half a word as a whole one: mask it instead.
     cut = [bool((poly < 0).any() or (poly > s).any()) for poly in polys]
-    gt, mask = shrink_targets(polys, [i or c for i, c in zip(ignore, cut)], s, s, p.shrink_ratio,
-                              p.min_text_size, valid)
+    gt, mask = shrink_targets(
+        polys, [i or c for i, c in zip(ignore, cut)], s, s, p.shrink_ratio, p.min_text_size, valid
+    )
     return normalize(crop), gt, mask
 
 
-def inference_targets(image_shape: tuple[int, ...], sample: DetSample, det: DetParams,
-                      p: CropParams) -> tuple[np.ndarray, np.ndarray]:
+def inference_targets(
+    image_shape: tuple[int, ...], sample: DetSample, det: DetParams, p: CropParams
+) -> tuple[np.ndarray, np.ndarray]:
     """(gt, mask) at the size labeler.ocr.det feeds the network for this image (for the validation loss)."""
     h, w = image_shape[:2]
     in_w, in_h = detection_input_size(w, h, det)
     scale = np.array([in_w / w, in_h / h])
-    return shrink_targets([poly * scale for poly in sample.polygons()], sample.ignore_tags(), in_h, in_w,
-                          p.shrink_ratio, p.min_text_size)
+    return shrink_targets(
+        [poly * scale for poly in sample.polygons()], sample.ignore_tags(), in_h, in_w, p.shrink_ratio, p.min_text_size
+    )

@@ -73,12 +73,22 @@ class DetFinetuneConfig:
     num_threads: int = 0
 
     def det_params(self) -> DetParams:
-        return DetParams(self.limit_side_len, self.limit_type, self.max_side_len,
-                         db=DBParams(self.db_thresh, self.db_box_thresh, self.db_unclip_ratio))
+        return DetParams(
+            self.limit_side_len,
+            self.limit_type,
+            self.max_side_len,
+            db=DBParams(self.db_thresh, self.db_box_thresh, self.db_unclip_ratio),
+        )
 
     def crop_params(self) -> CropParams:
-        return CropParams(self.crop_size, tuple(self.scale_jitter), self.max_rotate_deg, self.p_text_focus,
-                          self.shrink_ratio, self.min_text_size)
+        return CropParams(
+            self.crop_size,
+            tuple(self.scale_jitter),
+            self.max_rotate_deg,
+            self.p_text_focus,
+            self.shrink_ratio,
+            self.min_text_size,
+        )
 
 
 def inference_fields(preprocess: dict, postprocess: dict) -> dict:
@@ -119,8 +129,9 @@ class _Validation:
     seconds: float
 
 
-def db_loss(pred: torch.Tensor, gt: torch.Tensor, mask: torch.Tensor, cfg: DetFinetuneConfig,
-            from_logits: bool = True) -> torch.Tensor:
+def db_loss(
+    pred: torch.Tensor, gt: torch.Tensor, mask: torch.Tensor, cfg: DetFinetuneConfig, from_logits: bool = True
+) -> torch.Tensor:
     """Balanced (OHEM) BCE + Dice of a [N, 1, H, W] (or [N, H, W]) map against [N, H, W] targets."""
     pred = pred.reshape(gt.shape)
     if from_logits:
@@ -155,8 +166,13 @@ class _RecordingSession:
         return y
 
 
-def validate_det(onnx_path: Path, samples: Sequence[DetSample], cfg: DetFinetuneConfig, threads: int,
-                 should_stop: CancelFn | None = None) -> _Validation:
+def validate_det(
+    onnx_path: Path,
+    samples: Sequence[DetSample],
+    cfg: DetFinetuneConfig,
+    threads: int,
+    should_stop: CancelFn | None = None,
+) -> _Validation:
     """H-mean and loss of the ONNX model at onnx_path on `samples`, through TextDetector as prelabel runs it."""
     start = time.perf_counter()
     det = cfg.det_params()
@@ -176,14 +192,19 @@ def validate_det(onnx_path: Path, samples: Sequence[DetSample], cfg: DetFinetune
         for k, out in enumerate(session.outputs):
             h, w = out.shape[-2:]
             y0, x0 = (0, 0) if k == 0 else (full_h - h, full_w - w)  # the second half ends at the far edge
-            part = [torch.from_numpy(np.ascontiguousarray(t[y0:y0 + h, x0:x0 + w]))[None] for t in (gt, mask)]
+            part = [torch.from_numpy(np.ascontiguousarray(t[y0 : y0 + h, x0 : x0 + w]))[None] for t in (gt, mask)]
             losses.append(float(db_loss(torch.from_numpy(out[0]), part[0], part[1], cfg, from_logits=False)))
     return _Validation(tally.det_hmean, float(np.mean(losses)) if losses else 0.0, time.perf_counter() - start)
 
 
-def finetune_det(onnx_path: str | Path, train: Sequence[DetSample], val: Sequence[DetSample],
-                 cfg: DetFinetuneConfig = DetFinetuneConfig(), progress: ProgressFn | None = None,
-                 should_stop: CancelFn | None = None) -> DetFinetuneResult:
+def finetune_det(
+    onnx_path: str | Path,
+    train: Sequence[DetSample],
+    val: Sequence[DetSample],
+    cfg: DetFinetuneConfig = DetFinetuneConfig(),
+    progress: ProgressFn | None = None,
+    should_stop: CancelFn | None = None,
+) -> DetFinetuneResult:
     """Fine-tune the DB detector in `onnx_path`; returns the best weights by ONNX name.
 
     Events and stopping as rec_finetune.finetune_rec ({stage, epoch, step, loss, val_acc, eta_s}; val_acc is the
@@ -193,9 +214,14 @@ def finetune_det(onnx_path: str | Path, train: Sequence[DetSample], val: Sequenc
         return _finetune_det(onnx_path, train, val, cfg, progress, should_stop)
 
 
-def _finetune_det(onnx_path: str | Path, train: Sequence[DetSample], val: Sequence[DetSample],
-                  cfg: DetFinetuneConfig = DetFinetuneConfig(), progress: ProgressFn | None = None,
-                  should_stop: CancelFn | None = None) -> DetFinetuneResult:
+def _finetune_det(
+    onnx_path: str | Path,
+    train: Sequence[DetSample],
+    val: Sequence[DetSample],
+    cfg: DetFinetuneConfig = DetFinetuneConfig(),
+    progress: ProgressFn | None = None,
+    should_stop: CancelFn | None = None,
+) -> DetFinetuneResult:
     """finetune_det itself, run with denormals flushed."""
     if not train:
         raise ValueError("no training images")
@@ -266,8 +292,10 @@ def _finetune_det(onnx_path: str | Path, train: Sequence[DetSample], val: Sequen
                     stopped = "time_budget"
                     break
                 t0 = time.perf_counter()
-                crops = [random_crop(read_image(train[i].image_path), train[i], det, crop, rng)
-                         for i in order[first:first + cfg.batch_size]]
+                crops = [
+                    random_crop(read_image(train[i].image_path), train[i], det, crop, rng)
+                    for i in order[first : first + cfg.batch_size]
+                ]
                 x, gt, mask = (torch.from_numpy(np.stack(parts)).to(cfg.device) for parts in zip(*crops))
                 loss = db_loss(model(x, logits=True), gt, mask, cfg)
                 opt.zero_grad(set_to_none=True)
@@ -296,17 +324,33 @@ def _finetune_det(onnx_path: str | Path, train: Sequence[DetSample], val: Sequen
         workdir.cleanup()
     stopped = stopped or "max_epochs"
     emit(_event("done", epoch, step, history[-1]["train_loss"] if history else None, best.hmean if best else None, 0.0))
-    return DetFinetuneResult(best_state, base.hmean if base else None, best.hmean if best else None,
-                             base.loss if base else None, best.loss if best else None, best_epoch, epoch, step,
-                             stopped, time.perf_counter() - start, history)
+    return DetFinetuneResult(
+        best_state,
+        base.hmean if base else None,
+        best.hmean if best else None,
+        base.loss if base else None,
+        best.loss if best else None,
+        best_epoch,
+        epoch,
+        step,
+        stopped,
+        time.perf_counter() - start,
+        history,
+    )
 
 
 def _event(stage: str, epoch: int, step: int, loss: float | None, val_acc: float | None, eta: float | None) -> dict:
     return {"stage": stage, "epoch": epoch, "step": step, "loss": loss, "val_acc": val_acc, "eta_s": eta}
 
 
-def train_det(export_dir: Path, base_det_onnx: Path, out_onnx: Path, cfg: DetFinetuneConfig,
-              emit: Callable[[dict], None], should_stop: CancelFn) -> dict:
+def train_det(
+    export_dir: Path,
+    base_det_onnx: Path,
+    out_onnx: Path,
+    cfg: DetFinetuneConfig,
+    emit: Callable[[dict], None],
+    should_stop: CancelFn,
+) -> dict:
     """Fine-tune `base_det_onnx` on export_dir/det/train.txt (validating on val.txt) and write the best weights
     into a copy of it at `out_onnx` (atomic). Returns a summary; TrainingCancelled writes nothing."""
     from labeler.train.rec_worker import WorkerError, protocol_progress
@@ -323,20 +367,30 @@ def train_det(export_dir: Path, base_det_onnx: Path, out_onnx: Path, cfg: DetFin
     per_epoch = math.ceil(len(train) / cfg.batch_size)
     total = min(per_epoch * cfg.max_epochs, cfg.max_steps) if cfg.max_steps else per_epoch * cfg.max_epochs
     val_samples = val.samples if val is not None else []
-    result = finetune_det(base_det_onnx, train.samples, val_samples, cfg, protocol_progress("det", total, emit),
-                          should_stop)
+    result = finetune_det(
+        base_det_onnx, train.samples, val_samples, cfg, protocol_progress("det", total, emit), should_stop
+    )
     if should_stop():
         raise TrainingCancelled()
     changed = write_back(base_det_onnx, result.state, out_onnx)
     return {
-        "model": "det", "out_onnx": str(out_onnx),
-        "base_val_acc": result.base_val_hmean, "best_val_acc": result.best_val_hmean,
-        "base_val_loss": result.base_val_loss, "best_val_loss": result.best_val_loss,
-        "best_epoch": result.best_epoch, "improved": result.best_epoch > 0,
-        "epochs": result.epochs, "steps": result.steps, "stopped": result.stopped,
-        "seconds": time.perf_counter() - started, "train_seconds": result.seconds,
-        "train_samples": len(train), "val_samples": len(val_samples),
-        "train_skipped": train.skipped, "val_skipped": val.skipped if val is not None else {},
-        "changed_tensors": len(changed), "world_size": 1,
+        "model": "det",
+        "out_onnx": str(out_onnx),
+        "base_val_acc": result.base_val_hmean,
+        "best_val_acc": result.best_val_hmean,
+        "base_val_loss": result.base_val_loss,
+        "best_val_loss": result.best_val_loss,
+        "best_epoch": result.best_epoch,
+        "improved": result.best_epoch > 0,
+        "epochs": result.epochs,
+        "steps": result.steps,
+        "stopped": result.stopped,
+        "seconds": time.perf_counter() - started,
+        "train_seconds": result.seconds,
+        "train_samples": len(train),
+        "val_samples": len(val_samples),
+        "train_skipped": train.skipped,
+        "val_skipped": val.skipped if val is not None else {},
+        "changed_tensors": len(changed),
+        "world_size": 1,
     }
-

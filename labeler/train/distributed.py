@@ -65,7 +65,7 @@ class DistContext:
 
     def shard(self, items: Sequence) -> list:
         """This rank's share of `items` (every world-th item, starting at rank)."""
-        return list(items[self.rank::self.world])
+        return list(items[self.rank :: self.world])
 
 
 def world_size_from_env() -> int:

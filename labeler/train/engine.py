@@ -21,7 +21,6 @@ here. Without --det, the detector's box outline is fitted to the train images fi
 from __future__ import annotations
 
 import dataclasses
-
 import math
 import time
 from collections.abc import Callable
@@ -33,7 +32,7 @@ from labeler.core.errors import LabelerError
 from labeler.core.split import SplitRatios
 from labeler.ocr import project_models
 from labeler.ocr.registry import ModelSet, resolve_model_set
-from labeler.train.evaluate import EvaluationCancelled, Evaluation, HeldOutSet, evaluate_model_set, held_out_from_export
+from labeler.train.evaluate import Evaluation, EvaluationCancelled, HeldOutSet, evaluate_model_set, held_out_from_export
 from labeler.train.gate import GateDecision, decide
 from labeler.train.rec_step import TrainStepCancelled
 from labeler.train.run_dirs import clean_dead_runs, new_run_dir
@@ -138,15 +137,27 @@ def default_rec_config(job: TrainJob, time_budget_s: float, train_crops: int):
     from labeler.train.rec_finetune import RecFinetuneConfig
 
     steps_per_epoch = max(1, math.ceil(train_crops / 8))
-    return RecFinetuneConfig(lr=job.lr or 2e-5, weight_decay=0.01, batch_size=8, max_epochs=20,
-                             max_steps=job.max_steps, patience=3, val_every_steps=min(150, steps_per_epoch),
-                             time_budget_s=time_budget_s, grad_clip=5.0, freeze_bn_stats=True,
-                             seed=job.seed, device=job.device, num_threads=job.threads, case_split_weight=1.0,
-                             blend_alphas=(0.25, 0.5))
+    return RecFinetuneConfig(
+        lr=job.lr or 2e-5,
+        weight_decay=0.01,
+        batch_size=8,
+        max_epochs=20,
+        max_steps=job.max_steps,
+        patience=3,
+        val_every_steps=min(150, steps_per_epoch),
+        time_budget_s=time_budget_s,
+        grad_clip=5.0,
+        freeze_bn_stats=True,
+        seed=job.seed,
+        device=job.device,
+        num_threads=job.threads,
+        case_split_weight=1.0,
+        blend_alphas=(0.25, 0.5),
+    )
 
 
 def project_text_case(export_dir: Path) -> str:
-    """"upper"/"lower" when the exported training lines write every letter in one case (else "")."""
+    """ "upper"/"lower" when the exported training lines write every letter in one case (else "")."""
     from labeler.core.conventions import uniform_text_case
 
     train_list = export_dir / "rec" / "train.txt"
@@ -203,8 +214,17 @@ class _Job:
         if job.det and not _det_available():
             raise TrainJobError("--det is not available yet (labeler.train.det_finetune is missing)")
         base, chosen_by = resolve_base(self.project_dir, job.models)
-        self.emit({"event": "start", "project": str(self.project_dir), "engine": "torch", "device": job.device,
-                   "base_model": base.name, "time_budget_s": float(job.time_budget_s), "nproc": job.nproc})
+        self.emit(
+            {
+                "event": "start",
+                "project": str(self.project_dir),
+                "engine": "torch",
+                "device": job.device,
+                "base_model": base.name,
+                "time_budget_s": float(job.time_budget_s),
+                "nproc": job.nproc,
+            }
+        )
         cleanup = clean_dead_runs(self.project_dir)  # folders of killed runs; never a live run's
         if cleanup.summary():
             self.stage("cleanup", cleanup.summary())
@@ -222,9 +242,11 @@ class _Job:
         cap_validation_list(export_dir, VAL_CROPS_MAX, job.seed)
         held_out = held_out_from_export(export_dir)
         if held_out is None:  # the gate could never accept: do not spend the budget
-            raise TrainJobError(f"{self.project_dir}: {report.images_exported} usable confirmed image(s) leave the "
-                                f"test and val splits empty (--split {':'.join(f'{v:g}' for v in job.split.as_tuple())}"
-                                "); confirm more images to measure a gain on")
+            raise TrainJobError(
+                f"{self.project_dir}: {report.images_exported} usable confirmed image(s) leave the "
+                f"test and val splits empty (--split {':'.join(f'{v:g}' for v in job.split.as_tuple())}"
+                "); confirm more images to measure a gain on"
+            )
         train_images = report.splits["train"].images
         base_metrics = self._evaluate("base", base, held_out, run_dir / "eval" / "base.txt")
 
@@ -233,22 +255,34 @@ class _Job:
         staged.mkdir()
         tuned_rec = staged / base.rec.path.name
         budget = job.time_budget_s * (1 - DET_SHARE if job.det else 1.0)
-        self.stage("train", f"fine-tuning the recognizer of {base.name} ({chosen_by}) on "
-                            f"{report.splits['train'].rec_crops} crops of {train_images} images, budget "
-                            f"{budget / 60:.1f} min")
+        self.stage(
+            "train",
+            f"fine-tuning the recognizer of {base.name} ({chosen_by}) on "
+            f"{report.splits['train'].rec_crops} crops of {train_images} images, budget "
+            f"{budget / 60:.1f} min",
+        )
         text_case = project_text_case(export_dir)
         if text_case:
-            self.stage("train", f"the confirmed labels write every letter in {text_case} case: letters are read "
-                                f"case-blind and written {text_case} case (the recognizer learns glyphs, not case)")
+            self.stage(
+                "train",
+                f"the confirmed labels write every letter in {text_case} case: letters are read "
+                f"case-blind and written {text_case} case (the recognizer learns glyphs, not case)",
+            )
         box_fit = None if job.det else self._fit_boxes(export_dir, base)  # with --det the detector learns them
         if box_fit is not None:
             budget = max(0.0, budget - box_fit.seconds)
-        training = self._train_rec(export_dir, base, dict_path, tuned_rec, budget, report.splits["train"].rec_crops,
-                                   text_case)
+        training = self._train_rec(
+            export_dir, base, dict_path, tuned_rec, budget, report.splits["train"].rec_crops, text_case
+        )
         if box_fit is not None:
-            training["box_fit"] = {"unclip_ratio": box_fit.unclip_ratio, "base_unclip_ratio": box_fit.base_ratio,
-                                   "det_hmean": box_fit.det_hmean, "base_det_hmean": box_fit.base_det_hmean,
-                                   "images": box_fit.images, "seconds": round(box_fit.seconds, 1)}
+            training["box_fit"] = {
+                "unclip_ratio": box_fit.unclip_ratio,
+                "base_unclip_ratio": box_fit.base_ratio,
+                "det_hmean": box_fit.det_hmean,
+                "base_det_hmean": box_fit.base_det_hmean,
+                "images": box_fit.images,
+                "seconds": round(box_fit.seconds, 1),
+            }
         replace = {"rec": tuned_rec}
         if job.det:
             det_budget = max(0.0, job.time_budget_s - (time.perf_counter() - self.train_started))
@@ -256,27 +290,40 @@ class _Job:
             training["det"] = self._train_det(export_dir, base, replace["det"], det_budget)
         self.check_cancel()
         project_models.write_model_set(
-            staged, base, replace, version,
+            staged,
+            base,
+            replace,
+            version,
             f"fine-tuned from {base.name} on {train_images} confirmed images of {self.project_dir.name}",
-            dict_path=dict_path, info={k: v for k, v in training.items() if k != "det"},
+            dict_path=dict_path,
+            info={k: v for k, v in training.items() if k != "det"},
             rec_postprocess={"text_case": text_case},
-            det_postprocess=box_fit.det_postprocess() if box_fit is not None else None)
+            det_postprocess=box_fit.det_postprocess() if box_fit is not None else None,
+        )
         tuned_metrics = self._evaluate("tuned", staged, held_out, run_dir / "eval" / "tuned.txt")
 
         decision = decide(base_metrics, tuned_metrics, held_out.split, held_out.images)
         record = project_models.ModelVersion(
-            version=version, created=project_models.now_iso(), base_model=base.name, engine="torch",
-            accepted=decision.accepted, metrics={"base": base_metrics.metrics, "tuned": tuned_metrics.metrics},
-            train_images=train_images, test_images=held_out.images,
-            seconds=round(time.perf_counter() - self.started, 1), reason=decision.reason,
-            eval_split=held_out.split, training=training)
+            version=version,
+            created=project_models.now_iso(),
+            base_model=base.name,
+            engine="torch",
+            accepted=decision.accepted,
+            metrics={"base": base_metrics.metrics, "tuned": tuned_metrics.metrics},
+            train_images=train_images,
+            test_images=held_out.images,
+            seconds=round(time.perf_counter() - self.started, 1),
+            reason=decision.reason,
+            eval_split=held_out.split,
+            training=training,
+        )
         self.check_cancel()  # last point where a cancel still means "nothing happened"
         return self._finish(record, decision, staged)
 
     # ----------------------------------------------------------------------------------- steps
 
     def _export(self, export_dir: Path, dict_path: Path | None):
-        from labeler.core.export import ExportOptions, load_confirmed_records, export_dataset
+        from labeler.core.export import ExportOptions, export_dataset, load_confirmed_records
         from labeler.core.model import ImageStatus
 
         self.stage("export", f"exporting the confirmed images of {self.project_dir}")
@@ -285,10 +332,17 @@ class _Job:
         if confirmed == 0:
             raise TrainJobError(f"{self.project_dir}: no confirmed images (confirm some images first)")
         workers = min(self.job.threads, max(1, confirmed // 40))  # a process pool only pays off for many images
-        options = ExportOptions(split=self.job.split, seed=self.job.seed, crop_format="png", images="link",
-                                dict_path=str(dict_path) if dict_path else None, workers=workers)
-        report = export_dataset(records, self.project_dir, export_dir, options, cancel=self.should_stop,
-                                input_errors=errors)
+        options = ExportOptions(
+            split=self.job.split,
+            seed=self.job.seed,
+            crop_format="png",
+            images="link",
+            dict_path=str(dict_path) if dict_path else None,
+            workers=workers,
+        )
+        report = export_dataset(
+            records, self.project_dir, export_dir, options, cancel=self.should_stop, input_errors=errors
+        )
         if report.cancelled:
             raise JobCancelled()
         s = report.splits
@@ -299,9 +353,12 @@ class _Job:
         if missing is not None and missing.texts_affected:
             chars = "".join(list(missing.missing)[:10])
             note = f"; {missing.texts_affected} text(s) use characters the recognizer lacks ({chars!r}; not trained on)"
-        self.stage("export", f"{report.images_exported} images: train {s['train'].images} ({s['train'].rec_crops} "
-                             f"crops), val {s['val'].images} ({s['val'].rec_crops}), test {s['test'].images} "
-                             f"({s['test'].rec_crops}){note}")
+        self.stage(
+            "export",
+            f"{report.images_exported} images: train {s['train'].images} ({s['train'].rec_crops} "
+            f"crops), val {s['val'].images} ({s['val'].rec_crops}), test {s['test'].images} "
+            f"({s['test'].rec_crops}){note}",
+        )
         return report
 
     def _evaluate(self, which: str, model_set: ModelSet | Path, held_out: HeldOutSet, predictions: Path) -> Evaluation:
@@ -313,12 +370,21 @@ class _Job:
             raise JobCancelled() from None
         for failure in ev.failed:
             self.stage(stage, f"could not read {failure} (scored as all missed)")
-        self.emit({"event": "metrics", "which": which, "split": held_out.split, "images": ev.images,
-                   "metrics": ev.metrics})
+        self.emit(
+            {"event": "metrics", "which": which, "split": held_out.split, "images": ev.images, "metrics": ev.metrics}
+        )
         return ev
 
-    def _train_rec(self, export_dir: Path, base: ModelSet, dict_path: Path, out: Path, budget: float,
-                   crops: int, text_case: str = "") -> dict:
+    def _train_rec(
+        self,
+        export_dir: Path,
+        base: ModelSet,
+        dict_path: Path,
+        out: Path,
+        budget: float,
+        crops: int,
+        text_case: str = "",
+    ) -> dict:
         from labeler.train import rec_step
 
         self.check_cancel()
@@ -326,11 +392,21 @@ class _Job:
         cfg = dataclasses.replace(default_rec_config(self.job, budget, crops), text_case=text_case)
         try:
             if self.job.nproc > 1:
-                summary = rec_step.train_rec_torchrun(self.job.nproc, export_dir, base.rec.path, dict_path, out,
-                                                      cfg, self.emit, self.should_stop, self.job.threads)
+                summary = rec_step.train_rec_torchrun(
+                    self.job.nproc,
+                    export_dir,
+                    base.rec.path,
+                    dict_path,
+                    out,
+                    cfg,
+                    self.emit,
+                    self.should_stop,
+                    self.job.threads,
+                )
             else:
-                summary = rec_step.train_rec_inprocess(export_dir, base.rec.path, dict_path, out, cfg, self.emit,
-                                                       self.should_stop)
+                summary = rec_step.train_rec_inprocess(
+                    export_dir, base.rec.path, dict_path, out, cfg, self.emit, self.should_stop
+                )
         except TrainStepCancelled:
             raise JobCancelled() from None
         if not out.is_file():
@@ -354,15 +430,27 @@ class _Job:
             return None
         self.check_cancel()
         try:
-            fit = fit_unclip_ratio(base.det.path, det_params(base), export_dir, read_label_file(train_list).by_key(),
-                                   threads=max(1, self.job.threads or 2), should_stop=self.should_stop)
+            fit = fit_unclip_ratio(
+                base.det.path,
+                det_params(base),
+                export_dir,
+                read_label_file(train_list).by_key(),
+                threads=max(1, self.job.threads or 2),
+                should_stop=self.should_stop,
+            )
         except BoxFitCancelled:
             raise JobCancelled() from None
         table = ", ".join(f"{r:g}: {h:.3f}" for r, h in sorted(fit.table.items()))
-        verdict = (f"boxes drawn with unclip ratio {fit.unclip_ratio:g} (the model's {fit.base_ratio:g})"
-                   if fit.changed else f"the model's own unclip ratio {fit.base_ratio:g} fits best")
-        self.stage("train", f"box outline fitted on {fit.images} train images in {fit.seconds:.0f} s: {verdict}; "
-                            f"det H-mean by ratio {table}")
+        verdict = (
+            f"boxes drawn with unclip ratio {fit.unclip_ratio:g} (the model's {fit.base_ratio:g})"
+            if fit.changed
+            else f"the model's own unclip ratio {fit.base_ratio:g} fits best"
+        )
+        self.stage(
+            "train",
+            f"box outline fitted on {fit.images} train images in {fit.seconds:.0f} s: {verdict}; "
+            f"det H-mean by ratio {table}",
+        )
         return fit
 
     def _train_det(self, export_dir: Path, base: ModelSet, out: Path, budget: float) -> dict:
@@ -370,9 +458,14 @@ class _Job:
         from labeler.train.rec_finetune import TrainingCancelled
 
         # Validation reads images with the base set's own detection settings, as prelabel would.
-        cfg = DetFinetuneConfig(**inference_fields(base.det.preprocess, base.det.postprocess), time_budget_s=budget,
-                                max_steps=self.job.max_steps, seed=self.job.seed, device=self.job.device,
-                                num_threads=self.job.threads)
+        cfg = DetFinetuneConfig(
+            **inference_fields(base.det.preprocess, base.det.postprocess),
+            time_budget_s=budget,
+            max_steps=self.job.max_steps,
+            seed=self.job.seed,
+            device=self.job.device,
+            num_threads=self.job.threads,
+        )
         self.stage("train", f"fine-tuning the detector of {base.name}, budget {budget / 60:.1f} min")
         self.check_cancel()
         try:
@@ -385,20 +478,36 @@ class _Job:
         return summary
 
     def _finish(self, record: project_models.ModelVersion, decision: GateDecision, staged: Path) -> JobOutcome:
-        self.stage("install", f"{'installing' if decision.accepted else 'recording'} {record.version}: "
-                              f"{decision.reason}")
+        self.stage(
+            "install", f"{'installing' if decision.accepted else 'recording'} {record.version}: {decision.reason}"
+        )
         model_dir = None
         if decision.accepted:
             model_dir = project_models.install_version(self.project_dir, staged, record)
         else:
             project_models.record_run(self.project_dir, record)
         base, tuned = record.metrics["base"], record.metrics["tuned"]
-        self.emit({"event": "result", "accepted": decision.accepted,
-                   "version": record.version if decision.accepted else None,
-                   "model_dir": str(model_dir) if model_dir else None, "reason": decision.reason,
-                   "base": base, "tuned": tuned})
-        return JobOutcome(decision.accepted, record.version if decision.accepted else None, model_dir,
-                          decision.reason, base, tuned, record, record.training)
+        self.emit(
+            {
+                "event": "result",
+                "accepted": decision.accepted,
+                "version": record.version if decision.accepted else None,
+                "model_dir": str(model_dir) if model_dir else None,
+                "reason": decision.reason,
+                "base": base,
+                "tuned": tuned,
+            }
+        )
+        return JobOutcome(
+            decision.accepted,
+            record.version if decision.accepted else None,
+            model_dir,
+            decision.reason,
+            base,
+            tuned,
+            record,
+            record.training,
+        )
 
 
 def _dictionary_of(base: ModelSet, run_dir: Path) -> Path:

@@ -64,17 +64,23 @@ def held_out_from_export(export_dir: str | Path) -> HeldOutSet | None:
     return None
 
 
-def held_out_from_label_file(label_file: str | Path, name: str = "test",
-                             keep: Callable[[str], bool] | None = None) -> HeldOutSet:
+def held_out_from_label_file(
+    label_file: str | Path, name: str = "test", keep: Callable[[str], bool] | None = None
+) -> HeldOutSet:
     """A Label.txt (PPOCRLabel det format, keys relative to its folder), optionally filtered by key."""
     path = Path(label_file)
     gt = {k: v for k, v in read_label_file(path).by_key().items() if keep is None or keep(k)}
     return HeldOutSet(name, path.parent, gt)
 
 
-def evaluate_model_set(model_set: ModelSet | str | Path, held_out: HeldOutSet, threads: int = 2,
-                       should_stop: Callable[[], bool] | None = None, predictions_file: Path | None = None,
-                       progress: Callable[[int, int], None] | None = None) -> Evaluation:
+def evaluate_model_set(
+    model_set: ModelSet | str | Path,
+    held_out: HeldOutSet,
+    threads: int = 2,
+    should_stop: Callable[[], bool] | None = None,
+    predictions_file: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Evaluation:
     """Run the pipeline over every held-out image and score it (labeler eval's matching and metrics).
 
     predictions_file: also write the predictions there as a PPOCRLabel file, so `labeler eval
@@ -104,5 +110,11 @@ def evaluate_model_set(model_set: ModelSet | str | Path, held_out: HeldOutSet, t
         predictions_file.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(predictions_file, "".join(format_label_line(k, v) + "\n" for k, v in predictions.items()))
     all_metrics = result.metrics()
-    return Evaluation({k: all_metrics[k] for k in REPORTED_METRICS}, all_metrics, result.counts(), len(keys),
-                      failed, time.perf_counter() - start)
+    return Evaluation(
+        {k: all_metrics[k] for k in REPORTED_METRICS},
+        all_metrics,
+        result.counts(),
+        len(keys),
+        failed,
+        time.perf_counter() - start,
+    )

@@ -76,19 +76,25 @@ def human_line(event: dict) -> str | None:
     """The stderr line for an event (None: nothing worth a line)."""
     kind = event.get("event")
     if kind == "start":
-        return (f"[start] {event.get('project')}: engine {event.get('engine')}, device {event.get('device')}, "
-                f"base {event.get('base_model')}, budget {_clock(event.get('time_budget_s'))}, "
-                f"{event.get('nproc', 1)} process(es)")
+        return (
+            f"[start] {event.get('project')}: engine {event.get('engine')}, device {event.get('device')}, "
+            f"base {event.get('base_model')}, budget {_clock(event.get('time_budget_s'))}, "
+            f"{event.get('nproc', 1)} process(es)"
+        )
     if kind == "stage":
         return f"[{event.get('stage')}] {event.get('message', '')}"
     if kind == "progress":
         total = event.get("total_steps")
-        return (f"[train] {event.get('model', 'rec')} epoch {event.get('epoch')} step {event.get('step')}"
-                f"{'/' + str(total) if total else ''} loss {_num(event.get('loss'))} "
-                f"val_acc {_num(event.get('val_acc'))} ETA {_clock(event.get('eta_s'))}")
+        return (
+            f"[train] {event.get('model', 'rec')} epoch {event.get('epoch')} step {event.get('step')}"
+            f"{'/' + str(total) if total else ''} loss {_num(event.get('loss'))} "
+            f"val_acc {_num(event.get('val_acc'))} ETA {_clock(event.get('eta_s'))}"
+        )
     if kind == "validate":
-        return (f"[validate] {event.get('model', 'rec')} epoch {event.get('epoch')} step {event.get('step')} "
-                f"val_loss {_num(event.get('val_loss'))} val_acc {_num(event.get('val_acc'))}")
+        return (
+            f"[validate] {event.get('model', 'rec')} epoch {event.get('epoch')} step {event.get('step')} "
+            f"val_loss {_num(event.get('val_loss'))} val_acc {_num(event.get('val_acc'))}"
+        )
     if kind == "metrics":
         m = event.get("metrics") or {}
         figures = " ".join(f"{k} {_num(m.get(k))}" for k in METRIC_KEYS if k in m)

@@ -21,11 +21,15 @@ class GateDecision:
 
 def decide(base: Evaluation | None, tuned: Evaluation | None, split: str, images: int) -> GateDecision:
     if base is None or tuned is None or images == 0:
-        return GateDecision(False, "no held-out images to prove a gain (confirm more images, or give the test "
-                                   "split a share with --split)")
+        return GateDecision(
+            False,
+            "no held-out images to prove a gain (confirm more images, or give the test split a share with --split)",
+        )
     b, t = base.metrics["zero_edit"], tuned.metrics["zero_edit"]
-    figures = (f"zero_edit {b:.3f} -> {t:.3f} ({t - b:+.3f}), rec_acc {base.metrics['rec_acc']:.3f} -> "
-               f"{tuned.metrics['rec_acc']:.3f} on {images} {split} image(s)")
+    figures = (
+        f"zero_edit {b:.3f} -> {t:.3f} ({t - b:+.3f}), rec_acc {base.metrics['rec_acc']:.3f} -> "
+        f"{tuned.metrics['rec_acc']:.3f} on {images} {split} image(s)"
+    )
     if t > b:
         return GateDecision(True, figures)
     return GateDecision(False, f"{figures}: not better than the base model, kept the base model")

@@ -34,8 +34,17 @@ from onnx import helper, numpy_helper
 from torch import nn
 
 # ONNX TensorProto data types -> torch dtypes (the ones Cast and initializers can carry here).
-_DTYPES = {1: torch.float32, 2: torch.uint8, 3: torch.int8, 6: torch.int32, 7: torch.int64, 9: torch.bool,
-           10: torch.float16, 11: torch.float64, 16: torch.bfloat16}
+_DTYPES = {
+    1: torch.float32,
+    2: torch.uint8,
+    3: torch.int8,
+    6: torch.int32,
+    7: torch.int64,
+    9: torch.bool,
+    10: torch.float16,
+    11: torch.float64,
+    16: torch.bfloat16,
+}
 
 
 CHANNELS_LAST_GROUPED = True  # grouped 2-D convolutions run channels-last when gradients flow (speed only)
@@ -277,8 +286,16 @@ def _conv_transpose(m, a, at):
     if pads[:nd] != pads[nd:]:
         raise UnsupportedGraph("ConvTranspose with asymmetric pads")
     fn = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[nd - 1]
-    return fn(x, w, b, at.get("strides", [1] * nd), pads[:nd], at.get("output_padding", [0] * nd),
-              at.get("group", 1), at.get("dilations", [1] * nd))
+    return fn(
+        x,
+        w,
+        b,
+        at.get("strides", [1] * nd),
+        pads[:nd],
+        at.get("output_padding", [0] * nd),
+        at.get("group", 1),
+        at.get("dilations", [1] * nd),
+    )
 
 
 def _batch_norm(m, a, at):
@@ -399,8 +416,11 @@ def _clip(m, a, at):
 
 def _resize(m, a, at):
     x = a[0]
-    how = (_s(at.get("mode", "nearest")), _s(at.get("coordinate_transformation_mode", "half_pixel")),
-           _s(at.get("nearest_mode", "round_prefer_floor")))
+    how = (
+        _s(at.get("mode", "nearest")),
+        _s(at.get("coordinate_transformation_mode", "half_pixel")),
+        _s(at.get("nearest_mode", "round_prefer_floor")),
+    )
     if how != ("nearest", "asymmetric", "floor"):
         raise UnsupportedGraph("Resize other than nearest / asymmetric / floor")
     scales = a[2] if len(a) > 2 and a[2] is not None and a[2].numel() else None
@@ -420,7 +440,7 @@ def _hard_sigmoid(m, a, at):
 
 
 def _shape(m, a, at):
-    shape = list(a[0].shape)[at.get("start", 0):at.get("end", None)]
+    shape = list(a[0].shape)[at.get("start", 0) : at.get("end", None)]
     return torch.tensor(shape, dtype=torch.int64)
 
 

@@ -81,8 +81,9 @@ def apply_tensors(model: onnx.ModelProto, tensors: Mapping[str, np.ndarray], str
     return changed
 
 
-def write_back(source: str | os.PathLike, tensors: Mapping[str, np.ndarray], dest: str | os.PathLike,
-               strict: bool = True) -> list[str]:
+def write_back(
+    source: str | os.PathLike, tensors: Mapping[str, np.ndarray], dest: str | os.PathLike, strict: bool = True
+) -> list[str]:
     """Copy the ONNX file `source` to `dest` with `tensors` (ONNX name -> array) written in; atomic.
 
     Refuses dest == source and anything inside the bundled models folder. Returns the changed names.

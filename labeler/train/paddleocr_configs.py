@@ -71,9 +71,18 @@ def rec_batches_per_epoch(samples_per_card: int, batch_size: int) -> int:
     return len(REC_SCALES) * max(1, math.ceil(samples_per_card / sum(sizes)))
 
 
-def make_settings(kind: str, export_dir: Path, run_dir: Path, train_samples: int, gpus: int, epochs: int,
-                  pretrained: Path | None, dict_path: Path | None = None, max_text_length: int = 25,
-                  num_workers: int = 4) -> TrainSettings:
+def make_settings(
+    kind: str,
+    export_dir: Path,
+    run_dir: Path,
+    train_samples: int,
+    gpus: int,
+    epochs: int,
+    pretrained: Path | None,
+    dict_path: Path | None = None,
+    max_text_length: int = 25,
+    num_workers: int = 4,
+) -> TrainSettings:
     """Settings for one model from the export's sample counts (rec crops or det images in the train split)."""
     if kind not in ("rec", "det"):
         raise ValueError(f"kind must be 'rec' or 'det', got {kind!r}")
@@ -145,8 +154,14 @@ def rec_config(s: TrainSettings) -> dict[str, Any]:
     keep = {"KeepKeys": {"keep_keys": ["image", "label_ctc", "label_gtc", "length", "valid_ratio"]}}
     decode = {"DecodeImage": {"img_mode": "BGR", "channel_first": False}}
     g = _global(s)
-    g.update({"character_dict_path": dict_path, "max_text_length": s.max_text_length, "infer_mode": False,
-              "use_space_char": s.use_space_char})
+    g.update(
+        {
+            "character_dict_path": dict_path,
+            "max_text_length": s.max_text_length,
+            "infer_mode": False,
+            "use_space_char": s.use_space_char,
+        }
+    )
     return {
         "Global": g,
         "Optimizer": _optimizer(s, warmup=5, l2=3.0e-05),
@@ -158,11 +173,19 @@ def rec_config(s: TrainSettings) -> dict[str, Any]:
             "Head": {
                 "name": "MultiHead",
                 "head_list": [
-                    {"CTCHead": {
-                        "Neck": {"name": "svtr", "dims": 120, "depth": 2, "hidden_dims": 120,
-                                 "kernel_size": [1, 3], "use_guide": True},
-                        "Head": {"fc_decay": 1.0e-05},
-                    }},
+                    {
+                        "CTCHead": {
+                            "Neck": {
+                                "name": "svtr",
+                                "dims": 120,
+                                "depth": 2,
+                                "hidden_dims": 120,
+                                "kernel_size": [1, 3],
+                                "use_guide": True,
+                            },
+                            "Head": {"fc_decay": 1.0e-05},
+                        }
+                    },
                     {"NRTRHead": {"nrtr_dim": 384, "max_text_length": s.max_text_length}},
                 ],
             },
@@ -179,8 +202,14 @@ def rec_config(s: TrainSettings) -> dict[str, Any]:
                 "label_file_list": [str(s.train_list)],
                 "transforms": [
                     decode,
-                    {"RecConAug": {"prob": 0.5, "ext_data_num": 2, "image_shape": [48, 320, 3],
-                                   "max_text_length": s.max_text_length}},
+                    {
+                        "RecConAug": {
+                            "prob": 0.5,
+                            "ext_data_num": 2,
+                            "image_shape": [48, 320, 3],
+                            "max_text_length": s.max_text_length,
+                        }
+                    },
                     {"RecAug": None},
                     {"MultiLabelEncode": {"gtc_encode": "NRTRLabelEncode"}},
                     keep,
@@ -194,8 +223,12 @@ def rec_config(s: TrainSettings) -> dict[str, Any]:
                 "divided_factor": [8, 16],
                 "is_training": True,
             },
-            "loader": {"shuffle": True, "batch_size_per_card": s.batch_size, "drop_last": True,
-                       "num_workers": s.num_workers},
+            "loader": {
+                "shuffle": True,
+                "batch_size_per_card": s.batch_size,
+                "drop_last": True,
+                "num_workers": s.num_workers,
+            },
         },
         "Eval": {
             "dataset": {
@@ -204,14 +237,24 @@ def rec_config(s: TrainSettings) -> dict[str, Any]:
                 "label_file_list": [str(s.eval_list)],
                 "transforms": [
                     decode,
-                    {"MultiLabelEncode": {"max_text_length": 100, "character_dict_path": dict_path,
-                                          "use_space_char": s.use_space_char, "gtc_encode": "NRTRLabelEncode"}},
+                    {
+                        "MultiLabelEncode": {
+                            "max_text_length": 100,
+                            "character_dict_path": dict_path,
+                            "use_space_char": s.use_space_char,
+                            "gtc_encode": "NRTRLabelEncode",
+                        }
+                    },
                     {"RecResizeImg": {"image_shape": [3, 48, 320], "eval_mode": True}},
                     keep,
                 ],
             },
-            "loader": {"shuffle": False, "drop_last": False, "batch_size_per_card": 16,
-                       "num_workers": min(2, s.num_workers)},
+            "loader": {
+                "shuffle": False,
+                "drop_last": False,
+                "batch_size_per_card": 16,
+                "num_workers": min(2, s.num_workers),
+            },
         },
     }
 
@@ -230,11 +273,22 @@ def det_config(s: TrainSettings) -> dict[str, Any]:
             "Neck": {"name": "RSEFPN", "out_channels": 96, "shortcut": True},
             "Head": {"name": "DBHead", "k": 50, "fix_nan": True},
         },
-        "Loss": {"name": "DBLoss", "balance_loss": True, "main_loss_type": "DiceLoss", "alpha": 5, "beta": 10,
-                 "ohem_ratio": 3},
+        "Loss": {
+            "name": "DBLoss",
+            "balance_loss": True,
+            "main_loss_type": "DiceLoss",
+            "alpha": 5,
+            "beta": 10,
+            "ohem_ratio": 3,
+        },
         "Optimizer": _optimizer(s, warmup=2, l2=5.0e-05),
-        "PostProcess": {"name": "DBPostProcess", "thresh": 0.3, "box_thresh": 0.6, "max_candidates": 1000,
-                        "unclip_ratio": 1.5},
+        "PostProcess": {
+            "name": "DBPostProcess",
+            "thresh": 0.3,
+            "box_thresh": 0.6,
+            "max_candidates": 1000,
+            "unclip_ratio": 1.5,
+        },
         "Metric": {"name": "DetMetric", "main_indicator": "hmean"},
         "Train": {
             "dataset": {
@@ -246,23 +300,40 @@ def det_config(s: TrainSettings) -> dict[str, Any]:
                     decode,
                     {"DetLabelEncode": None},
                     {"CopyPaste": None},
-                    {"IaaAugment": {"augmenter_args": [
-                        {"type": "Fliplr", "args": {"p": 0.5}},
-                        {"type": "Affine", "args": {"rotate": [-10, 10]}},
-                        {"type": "Resize", "args": {"size": [0.5, 3]}},
-                    ]}},
+                    {
+                        "IaaAugment": {
+                            "augmenter_args": [
+                                {"type": "Fliplr", "args": {"p": 0.5}},
+                                {"type": "Affine", "args": {"rotate": [-10, 10]}},
+                                {"type": "Resize", "args": {"size": [0.5, 3]}},
+                            ]
+                        }
+                    },
                     {"EastRandomCropData": {"size": [640, 640], "max_tries": 50, "keep_ratio": True}},
-                    {"MakeBorderMap": {"shrink_ratio": 0.4, "thresh_min": 0.3, "thresh_max": 0.7,
-                                       "total_epoch": s.epochs}},
+                    {
+                        "MakeBorderMap": {
+                            "shrink_ratio": 0.4,
+                            "thresh_min": 0.3,
+                            "thresh_max": 0.7,
+                            "total_epoch": s.epochs,
+                        }
+                    },
                     {"MakeShrinkMap": {"shrink_ratio": 0.4, "min_text_size": 8, "total_epoch": s.epochs}},
                     normalize,
                     {"ToCHWImage": None},
-                    {"KeepKeys": {"keep_keys": ["image", "threshold_map", "threshold_mask", "shrink_map",
-                                                "shrink_mask"]}},
+                    {
+                        "KeepKeys": {
+                            "keep_keys": ["image", "threshold_map", "threshold_mask", "shrink_map", "shrink_mask"]
+                        }
+                    },
                 ],
             },
-            "loader": {"shuffle": True, "drop_last": False, "batch_size_per_card": s.batch_size,
-                       "num_workers": s.num_workers},
+            "loader": {
+                "shuffle": True,
+                "drop_last": False,
+                "batch_size_per_card": s.batch_size,
+                "num_workers": s.num_workers,
+            },
         },
         "Eval": {
             "dataset": {
@@ -278,8 +349,12 @@ def det_config(s: TrainSettings) -> dict[str, Any]:
                     {"KeepKeys": {"keep_keys": ["image", "shape", "polys", "ignore_tags"]}},
                 ],
             },
-            "loader": {"shuffle": False, "drop_last": False, "batch_size_per_card": 1,
-                       "num_workers": min(2, s.num_workers)},
+            "loader": {
+                "shuffle": False,
+                "drop_last": False,
+                "batch_size_per_card": 1,
+                "num_workers": min(2, s.num_workers),
+            },
         },
         "profiler_options": None,
     }
@@ -306,8 +381,9 @@ _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0
 def _printable(c: str) -> bool:
     """YAML's printable set (PyYAML rejects the rest even inside quotes)."""
     o = ord(c)
-    return (0x20 <= o <= 0x7E or o == 0x85 or 0xA0 <= o <= 0xD7FF or 0xE000 <= o <= 0xFFFD
-            or 0x10000 <= o <= 0x10FFFF) and o != 0xFEFF
+    return (
+        0x20 <= o <= 0x7E or o == 0x85 or 0xA0 <= o <= 0xD7FF or 0xE000 <= o <= 0xFFFD or 0x10000 <= o <= 0x10FFFF
+    ) and o != 0xFEFF
 
 
 def _quote(text: str) -> str:
@@ -360,7 +436,8 @@ def _scalar(value: Any) -> str:
 def _is_flow(value: Any) -> bool:
     """Lists of scalars (or of such lists) go on one line: [320, 32]."""
     return isinstance(value, (list, tuple)) and all(
-        not isinstance(v, (Mapping, list, tuple)) or (isinstance(v, (list, tuple)) and _is_flow(v)) for v in value)
+        not isinstance(v, (Mapping, list, tuple)) or (isinstance(v, (list, tuple)) and _is_flow(v)) for v in value
+    )
 
 
 def _flow(value: Any) -> str:
@@ -398,7 +475,7 @@ def _block(value: Any, indent: int) -> list[str]:
             lines.append(f"{pad}- {one_line}")
         else:
             inner = _block(item, indent + 2)
-            lines.append(f"{pad}- {inner[0][indent + 2:]}")
+            lines.append(f"{pad}- {inner[0][indent + 2 :]}")
             lines += inner[1:]
     return lines
 

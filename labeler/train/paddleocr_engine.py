@@ -48,8 +48,19 @@ from labeler.train.paddleocr_process import (
     signals_to,
 )
 
-__all__ = ["CommandSpec", "PaddleOCRCheckoutError", "PaddleOCRRunError", "PaddleOCRSetupError", "RunLayout",
-           "parse_gpus", "parse_log_line", "plan_commands", "resolve_pretrained", "run", "validate_checkout"]
+__all__ = [
+    "CommandSpec",
+    "PaddleOCRCheckoutError",
+    "PaddleOCRRunError",
+    "PaddleOCRSetupError",
+    "RunLayout",
+    "parse_gpus",
+    "parse_log_line",
+    "plan_commands",
+    "resolve_pretrained",
+    "run",
+    "validate_checkout",
+]
 
 Emit = Callable[[dict], None]
 BASE_SET = "ppocrv4-mobile"  # the configs are PP-OCRv4 mobile: same architecture, dictionary and pre-processing
@@ -83,11 +94,14 @@ def validate_checkout(paddleocr_dir: str | os.PathLike) -> Path:
         raise PaddleOCRCheckoutError(root, "not a folder (give a git checkout of PaddleOCR)")
     for rel in REQUIRED_PATHS:
         if not (root / rel).exists():
-            raise PaddleOCRCheckoutError(root / rel, "missing: --paddleocr-dir must be a PaddleOCR git checkout "
-                                                     "(the pip wheel has no training code)")
+            raise PaddleOCRCheckoutError(
+                root / rel,
+                "missing: --paddleocr-dir must be a PaddleOCR git checkout (the pip wheel has no training code)",
+            )
     if not (root / PPOCRV4_MARKER).is_file():
-        raise PaddleOCRCheckoutError(root / PPOCRV4_MARKER, "missing: this checkout predates PP-OCRv4 (PaddleOCR "
-                                                            "2.7); check out a newer release")
+        raise PaddleOCRCheckoutError(
+            root / PPOCRV4_MARKER, "missing: this checkout predates PP-OCRv4 (PaddleOCR 2.7); check out a newer release"
+        )
     return root
 
 
@@ -185,9 +199,15 @@ class CommandSpec:
         return f"{cd}{env + ' ' if env else ''}{shlex.join(self.argv)}"
 
     def to_json(self) -> dict:
-        return {"name": self.name, "stage": self.stage, "model": self.model, "argv": list(self.argv),
-                "cwd": str(self.cwd) if self.cwd else None, "env": dict(self.env),
-                "produces": [str(p) for p in self.produces]}
+        return {
+            "name": self.name,
+            "stage": self.stage,
+            "model": self.model,
+            "argv": list(self.argv),
+            "cwd": str(self.cwd) if self.cwd else None,
+            "env": dict(self.env),
+            "produces": [str(p) for p in self.produces],
+        }
 
 
 def preflight_command(paddleocr_dir: Path, python: str) -> CommandSpec:
@@ -199,40 +219,84 @@ def train_command(kind: str, layout: RunLayout, paddleocr_dir: Path, gpus: Seque
     if len(gpus) == 1:
         argv, env = (python, *tail), {"CUDA_VISIBLE_DEVICES": str(gpus[0])}
     else:
-        launch = (python, "-m", "paddle.distributed.launch", "--gpus", ",".join(map(str, gpus)),
-                  "--log_dir", str(layout.launch_log / kind))
+        launch = (
+            python,
+            "-m",
+            "paddle.distributed.launch",
+            "--gpus",
+            ",".join(map(str, gpus)),
+            "--log_dir",
+            str(layout.launch_log / kind),
+        )
         argv, env = (*launch, *tail), {}
-    return CommandSpec(f"train-{kind}", "train", kind, argv, paddleocr_dir, env,
-                       (layout.save_model_dir(kind) / "best_accuracy.pdparams",))
+    return CommandSpec(
+        f"train-{kind}",
+        "train",
+        kind,
+        argv,
+        paddleocr_dir,
+        env,
+        (layout.save_model_dir(kind) / "best_accuracy.pdparams",),
+    )
 
 
-def export_command(kind: str, layout: RunLayout, paddleocr_dir: Path, gpus: Sequence[int], python: str,
-                   checkpoint: Path | None = None) -> CommandSpec:
+def export_command(
+    kind: str, layout: RunLayout, paddleocr_dir: Path, gpus: Sequence[int], python: str, checkpoint: Path | None = None
+) -> CommandSpec:
     weights = checkpoint or layout.save_model_dir(kind) / "best_accuracy"
     out = layout.inference_dir(kind)
-    argv = (python, "tools/export_model.py", "-c", str(layout.config(kind)), "-o",
-            f"Global.pretrained_model={weights}", f"Global.save_inference_dir={out}")
-    return CommandSpec(f"export-{kind}", "install", kind, argv, paddleocr_dir, {"CUDA_VISIBLE_DEVICES": str(gpus[0])},
-                       (out / "inference.pdmodel", out / "inference.pdiparams", out / "inference.yml"))
+    argv = (
+        python,
+        "tools/export_model.py",
+        "-c",
+        str(layout.config(kind)),
+        "-o",
+        f"Global.pretrained_model={weights}",
+        f"Global.save_inference_dir={out}",
+    )
+    return CommandSpec(
+        f"export-{kind}",
+        "install",
+        kind,
+        argv,
+        paddleocr_dir,
+        {"CUDA_VISIBLE_DEVICES": str(gpus[0])},
+        (out / "inference.pdmodel", out / "inference.pdiparams", out / "inference.yml"),
+    )
 
 
 def onnx_command(kind: str, layout: RunLayout, model_filename: str = "inference.pdmodel") -> CommandSpec:
     """paddle2onnx; model_filename is inference.json when the export wrote PIR (Global.export_with_pir)."""
-    argv = ("paddle2onnx", "--model_dir", str(layout.inference_dir(kind)), "--model_filename", model_filename,
-            "--params_filename", "inference.pdiparams", "--save_file", str(layout.onnx_file(kind)),
-            "--opset_version", "11", "--enable_onnx_checker", "True")
+    argv = (
+        "paddle2onnx",
+        "--model_dir",
+        str(layout.inference_dir(kind)),
+        "--model_filename",
+        model_filename,
+        "--params_filename",
+        "inference.pdiparams",
+        "--save_file",
+        str(layout.onnx_file(kind)),
+        "--opset_version",
+        "11",
+        "--enable_onnx_checker",
+        "True",
+    )
     return CommandSpec(f"onnx-{kind}", "install", kind, argv, None, {}, (layout.onnx_file(kind),))
 
 
-def plan_commands(layout: RunLayout, paddleocr_dir: Path, kinds: Sequence[str], gpus: Sequence[int],
-                  python: str = sys.executable) -> list[CommandSpec]:
+def plan_commands(
+    layout: RunLayout, paddleocr_dir: Path, kinds: Sequence[str], gpus: Sequence[int], python: str = sys.executable
+) -> list[CommandSpec]:
     """Every child process of a run, in order (pure: runs and checks nothing). run() re-makes the export and
     onnx commands once it knows which checkpoint and which model file the earlier step wrote."""
     commands = [preflight_command(paddleocr_dir, python)]
     for kind in kinds:
-        commands += [train_command(kind, layout, paddleocr_dir, gpus, python),
-                     export_command(kind, layout, paddleocr_dir, gpus, python),
-                     onnx_command(kind, layout)]
+        commands += [
+            train_command(kind, layout, paddleocr_dir, gpus, python),
+            export_command(kind, layout, paddleocr_dir, gpus, python),
+            onnx_command(kind, layout),
+        ]
     return commands
 
 
@@ -281,26 +345,32 @@ class _Runner:
 
         status, tail = run_child(spec, forward, self.stop, self.grace_s)
         if status != 0:
-            raise PaddleOCRRunError(f"{spec.name} failed with exit status {status}", spec.argv, str(spec.cwd or ""),
-                                    status, tail)
+            raise PaddleOCRRunError(
+                f"{spec.name} failed with exit status {status}", spec.argv, str(spec.cwd or ""), status, tail
+            )
         return tail
 
 
 def _preflight(run: _Runner, spec: CommandSpec, gpus: Sequence[int]) -> str:
     if shutil.which("paddle2onnx") is None:
-        raise PaddleOCRSetupError("paddle2onnx not found on PATH (pip install paddle2onnx in the environment "
-                                  "that runs labeler)")
+        raise PaddleOCRSetupError(
+            "paddle2onnx not found on PATH (pip install paddle2onnx in the environment that runs labeler)"
+        )
     try:
         tail = run(spec)
     except PaddleOCRRunError as exc:
-        raise PaddleOCRSetupError(f"{spec.argv[0]} cannot import paddle (install paddlepaddle-gpu for that "
-                                  f"interpreter, or pass its path): {' | '.join(exc.tail[-3:])}") from None
-    info = next((json.loads(t[len(PREFLIGHT_TAG):]) for t in tail if t.startswith(PREFLIGHT_TAG)), None)
+        raise PaddleOCRSetupError(
+            f"{spec.argv[0]} cannot import paddle (install paddlepaddle-gpu for that "
+            f"interpreter, or pass its path): {' | '.join(exc.tail[-3:])}"
+        ) from None
+    info = next((json.loads(t[len(PREFLIGHT_TAG) :]) for t in tail if t.startswith(PREFLIGHT_TAG)), None)
     if info is None:
         raise PaddleOCRSetupError(f"{spec.argv[0]}: the paddle check printed nothing")
     if not info["cuda"]:
-        raise PaddleOCRSetupError(f"paddle {info['version']} for {spec.argv[0]} is a CPU build; this engine trains "
-                                  "on GPUs (install paddlepaddle-gpu)")
+        raise PaddleOCRSetupError(
+            f"paddle {info['version']} for {spec.argv[0]} is a CPU build; this engine trains "
+            "on GPUs (install paddlepaddle-gpu)"
+        )
     if max(gpus) >= info["gpus"]:
         raise PaddleOCRSetupError(f"--gpus {','.join(map(str, gpus))}: paddle sees {info['gpus']} GPU(s)")
     return str(info["version"])
@@ -331,11 +401,25 @@ def _set_name(project: Path, layout: RunLayout) -> str:
     return name
 
 
-def run(project_dir: Path, paddleocr_dir: Path, gpus: str | None, pretrained: Path | None, det: bool, emit: Emit,
-        python: str = sys.executable, dry_run: bool = False, *, should_stop: Callable[[], bool] | None = None,
-        epochs: Mapping[str, int] | None = None, split: SplitRatios | None = None, seed: int = 0,
-        dict_path: Path | None = None, export_workers: int | None = None, grace_s: float = GRACE_S,
-        log: Callable[[str], None] | None = None) -> int:
+def run(
+    project_dir: Path,
+    paddleocr_dir: Path,
+    gpus: str | None,
+    pretrained: Path | None,
+    det: bool,
+    emit: Emit,
+    python: str = sys.executable,
+    dry_run: bool = False,
+    *,
+    should_stop: Callable[[], bool] | None = None,
+    epochs: Mapping[str, int] | None = None,
+    split: SplitRatios | None = None,
+    seed: int = 0,
+    dict_path: Path | None = None,
+    export_workers: int | None = None,
+    grace_s: float = GRACE_S,
+    log: Callable[[str], None] | None = None,
+) -> int:
     """The whole run; 0 done (or planned, with dry_run), 1 error (an error event says which command), 130 cancelled.
 
     dict_path: the recognizer dictionary (default: ppocrv4-mobile's, the one PP-OCRv4 weights were trained with;
@@ -346,9 +430,25 @@ def run(project_dir: Path, paddleocr_dir: Path, gpus: str | None, pretrained: Pa
     made: list[RunLayout] = []  # the run folder once made: deleted on cancel, named on failure
     try:
         with signals_to(stop):
-            return _run(Path(project_dir), paddleocr_dir, gpus, pretrained, det, emit, python, dry_run, stop,
-                        dict(DEFAULT_EPOCHS, **(epochs or {})), split, seed, dict_path, export_workers, grace_s, log,
-                        made)
+            return _run(
+                Path(project_dir),
+                paddleocr_dir,
+                gpus,
+                pretrained,
+                det,
+                emit,
+                python,
+                dry_run,
+                stop,
+                dict(DEFAULT_EPOCHS, **(epochs or {})),
+                split,
+                seed,
+                dict_path,
+                export_workers,
+                grace_s,
+                log,
+                made,
+            )
     except Cancelled:
         for layout in made:
             shutil.rmtree(layout.root, ignore_errors=True)
@@ -356,18 +456,41 @@ def run(project_dir: Path, paddleocr_dir: Path, gpus: str | None, pretrained: Pa
         return 130
     except PaddleOCRRunError as exc:
         where = f" (run folder kept: {made[0].root})" if made else ""
-        emit({"event": "error", "message": f"{exc}{where}", "command": exc.command, "cwd": exc.cwd,
-              "returncode": exc.returncode, "log_tail": exc.tail})
+        emit(
+            {
+                "event": "error",
+                "message": f"{exc}{where}",
+                "command": exc.command,
+                "cwd": exc.cwd,
+                "returncode": exc.returncode,
+                "log_tail": exc.tail,
+            }
+        )
         return 1
     except LabelerError as exc:
         emit({"event": "error", "message": str(exc)})
         return 1
 
 
-def _run(project: Path, paddleocr_dir: Path, gpus_spec: str | None, pretrained: Path | None, det: bool, emit: Emit,
-         python: str, dry_run: bool, stop: StopFlag, epochs: dict[str, int], split: SplitRatios | None, seed: int,
-         dict_path: Path | None, export_workers: int | None, grace_s: float, log: Callable[[str], None],
-         made: list[RunLayout]) -> int:
+def _run(
+    project: Path,
+    paddleocr_dir: Path,
+    gpus_spec: str | None,
+    pretrained: Path | None,
+    det: bool,
+    emit: Emit,
+    python: str,
+    dry_run: bool,
+    stop: StopFlag,
+    epochs: dict[str, int],
+    split: SplitRatios | None,
+    seed: int,
+    dict_path: Path | None,
+    export_workers: int | None,
+    grace_s: float,
+    log: Callable[[str], None],
+    made: list[RunLayout],
+) -> int:
     checkout = validate_checkout(paddleocr_dir)
     gpus = parse_gpus(gpus_spec)
     kinds = ("rec", "det") if det else ("rec",)
@@ -378,8 +501,17 @@ def _run(project: Path, paddleocr_dir: Path, gpus_spec: str | None, pretrained: 
     if not (project / "Label.txt").is_file():
         raise FileError(project / "Label.txt", "not found (is this a PPOCRLabel image folder?)")
     project = project.resolve()
-    emit({"event": "start", "project": str(project), "engine": "paddleocr", "device": "cuda", "base_model": BASE_SET,
-          "time_budget_s": None, "nproc": len(gpus)})
+    emit(
+        {
+            "event": "start",
+            "project": str(project),
+            "engine": "paddleocr",
+            "device": "cuda",
+            "base_model": BASE_SET,
+            "time_budget_s": None,
+            "nproc": len(gpus),
+        }
+    )
     runner = _Runner(emit, stop, grace_s, log)
     paddle_version = "not checked (dry run)"
     if not dry_run:  # before the export: a missing paddle / paddle2onnx should cost seconds, not an export
@@ -388,17 +520,26 @@ def _run(project: Path, paddleocr_dir: Path, gpus_spec: str | None, pretrained: 
     layout = _new_run_dir(project)
     made.append(layout)
 
-    emit({"event": "stage", "stage": "export", "message": f"exporting confirmed images to {layout.export_dir}",
-          "run_dir": str(layout.root)})
-    options = ExportOptions(split=split or SplitRatios(), seed=seed, dict_path=str(dictionary), images="link",
-                            workers=export_workers)
+    emit(
+        {
+            "event": "stage",
+            "stage": "export",
+            "message": f"exporting confirmed images to {layout.export_dir}",
+            "run_dir": str(layout.root),
+        }
+    )
+    options = ExportOptions(
+        split=split or SplitRatios(), seed=seed, dict_path=str(dictionary), images="link", workers=export_workers
+    )
     report = export_project(project, layout.export_dir, options, cancel=stop)
     if report.cancelled or stop():
         raise Cancelled()
     if report.missing_chars and report.missing_chars.missing:
         chars = "".join(list(report.missing_chars.missing)[:20])
-        log(f"[export] {report.missing_chars.texts_affected} texts use characters the dictionary lacks "
-            f"(PaddleOCR drops them from the labels): {chars}")
+        log(
+            f"[export] {report.missing_chars.texts_affected} texts use characters the dictionary lacks "
+            f"(PaddleOCR drops them from the labels): {chars}"
+        )
     settings = {}
     for kind in kinds:
         train_split, val_split = report.splits["train"], report.splits["val"]
@@ -406,46 +547,68 @@ def _run(project: Path, paddleocr_dir: Path, gpus_spec: str | None, pretrained: 
         val = val_split.rec_crops if kind == "rec" else val_split.images
         what = "rec crops" if kind == "rec" else "images"
         if count == 0 or val == 0:
-            raise PaddleOCRSetupError(f"{layout.export_dir}: {count} train and {val} val {what}; PaddleOCR needs "
-                                      "both (confirm more images or change --split)")
+            raise PaddleOCRSetupError(
+                f"{layout.export_dir}: {count} train and {val} val {what}; PaddleOCR needs "
+                "both (confirm more images or change --split)"
+            )
         if count < MIN_ADVISED[kind]:
             log(f"[export] only {count} train {what}; PaddleOCR's fine-tune guide advises {MIN_ADVISED[kind]}+")
         if weights[kind] is None:
             log(f"[export] no pretrained {kind} weights: {kind} trains from scratch (pass --pretrained)")
-        settings[kind] = make_settings(kind, layout.export_dir, layout.root, count, len(gpus), epochs[kind],
-                                       weights[kind], dictionary)
+        settings[kind] = make_settings(
+            kind, layout.export_dir, layout.root, count, len(gpus), epochs[kind], weights[kind], dictionary
+        )
         layout.config(kind).parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(layout.config(kind), config_text(settings[kind], [f"labeler train {project}"]))
-    emit({"event": "stage", "stage": "export",
-          "message": "configs written: " + ", ".join(str(layout.config(k)) for k in kinds)})
+    emit(
+        {
+            "event": "stage",
+            "stage": "export",
+            "message": "configs written: " + ", ".join(str(layout.config(k)) for k in kinds),
+        }
+    )
 
     plan = plan_commands(layout, checkout, kinds, gpus, python)
     atomic_write_text(layout.root / "commands.json", json.dumps([c.to_json() for c in plan], indent=1) + "\n")
     if dry_run:
-        emit({"event": "stage", "stage": "train", "message": f"dry run: {len(plan)} commands in "
-              f"{layout.root / 'commands.json'}, nothing run", "run_dir": str(layout.root),
-              "configs": {k: str(layout.config(k)) for k in kinds}, "commands": [c.to_json() for c in plan]})
+        emit(
+            {
+                "event": "stage",
+                "stage": "train",
+                "message": f"dry run: {len(plan)} commands in {layout.root / 'commands.json'}, nothing run",
+                "run_dir": str(layout.root),
+                "configs": {k: str(layout.config(k)) for k in kinds},
+                "commands": [c.to_json() for c in plan],
+            }
+        )
         for command in plan:
             log(command.shell_line())
         return 0
 
     best: dict[str, dict] = {}
     for kind in kinds:
-        emit({"event": "stage", "stage": "train", "message": f"training {kind} on GPU {','.join(map(str, gpus))} "
-                                                             f"(paddle {paddle_version})"})
+        emit(
+            {
+                "event": "stage",
+                "stage": "train",
+                "message": f"training {kind} on GPU {','.join(map(str, gpus))} (paddle {paddle_version})",
+            }
+        )
         events = LogEvents(kind, settings[kind].steps_per_epoch * settings[kind].epochs, emit)
         runner(train_command(kind, layout, checkout, gpus, python), events)
         best[kind] = events.best
         checkpoint = _checkpoint(layout.save_model_dir(kind))
         if checkpoint is None:
-            raise PaddleOCRRunError(f"train-{kind} wrote no best_accuracy or latest .pdparams in "
-                                    f"{layout.save_model_dir(kind)}")
+            raise PaddleOCRRunError(
+                f"train-{kind} wrote no best_accuracy or latest .pdparams in {layout.save_model_dir(kind)}"
+            )
         emit({"event": "stage", "stage": "install", "message": f"exporting {checkpoint} and converting to ONNX"})
         runner(export_command(kind, layout, checkout, gpus, python, checkpoint))
         model_filename = _model_filename(layout.inference_dir(kind))
         if model_filename is None:
-            raise PaddleOCRRunError(f"export-{kind} wrote no inference.json or inference.pdmodel in "
-                                    f"{layout.inference_dir(kind)}")
+            raise PaddleOCRRunError(
+                f"export-{kind} wrote no inference.json or inference.pdmodel in {layout.inference_dir(kind)}"
+            )
         layout.onnx_file(kind).parent.mkdir(parents=True, exist_ok=True)
         runner(onnx_command(kind, layout, model_filename))
         if not layout.onnx_file(kind).is_file():
@@ -457,7 +620,17 @@ def _run(project: Path, paddleocr_dir: Path, gpus_spec: str | None, pretrained: 
     manifest = _install(name, layout, kinds, dictionary, project)
     resolve_model_set(name)  # the set must load as `--models NAME` would
     emit({"event": "stage", "stage": "install", "message": f"registered model set '{name}': {manifest}"})
-    emit({"event": "result", "accepted": True, "version": name, "model_dir": str(manifest.parent),
-          "reason": f"registered as model set '{name}' (use --models {name}); not compared with the base model",
-          "base": {}, "tuned": {}, "paddleocr_best": best, "run_dir": str(layout.root)})
+    emit(
+        {
+            "event": "result",
+            "accepted": True,
+            "version": name,
+            "model_dir": str(manifest.parent),
+            "reason": f"registered as model set '{name}' (use --models {name}); not compared with the base model",
+            "base": {},
+            "tuned": {},
+            "paddleocr_best": best,
+            "run_dir": str(layout.root),
+        }
+    )
     return 0

@@ -25,8 +25,14 @@ GRACE_S = 10.0
 class PaddleOCRRunError(LabelerError):
     """A PaddleOCR step exited non-zero, could not start, or did not write what it should."""
 
-    def __init__(self, message: str, command: Sequence[str] = (), cwd: str = "", returncode: int | None = None,
-                 tail: Sequence[str] = ()):
+    def __init__(
+        self,
+        message: str,
+        command: Sequence[str] = (),
+        cwd: str = "",
+        returncode: int | None = None,
+        tail: Sequence[str] = (),
+    ):
         super().__init__(message)
         self.command, self.cwd, self.returncode, self.tail = list(command), cwd, returncode, list(tail)
 
@@ -59,8 +65,15 @@ def parse_log_line(line: str) -> dict | None:
         if eta:
             days, h, mi, s = (int(g or 0) for g in eta.groups())
             eta_s = float(((days * 24 + h) * 60 + mi) * 60 + s)
-        return {"kind": "train", "epoch": int(m.group(1)), "epochs": int(m.group(2)), "step": int(m.group(3)),
-                "loss": fields.get("loss"), "acc": fields.get("acc"), "eta_s": eta_s}
+        return {
+            "kind": "train",
+            "epoch": int(m.group(1)),
+            "epochs": int(m.group(2)),
+            "step": int(m.group(3)),
+            "loss": fields.get("loss"),
+            "acc": fields.get("acc"),
+            "eta_s": eta_s,
+        }
     if m := _EVAL_LINE.search(line):
         return {"kind": "eval", "metrics": {k: float(v) for k, v in _FIELD.findall(m.group(1))}}
     return None
@@ -82,9 +95,19 @@ class LogEvents:
             return
         if parsed["kind"] == "train":
             self.epoch, self.step = parsed["epoch"], parsed["step"]
-            self.emit({"event": "progress", "stage": "train", "model": self.kind, "epoch": self.epoch,
-                       "step": self.step, "total_steps": self.total, "loss": parsed["loss"], "val_acc": self.val,
-                       "eta_s": parsed["eta_s"]})
+            self.emit(
+                {
+                    "event": "progress",
+                    "stage": "train",
+                    "model": self.kind,
+                    "epoch": self.epoch,
+                    "step": self.step,
+                    "total_steps": self.total,
+                    "loss": parsed["loss"],
+                    "val_acc": self.val,
+                    "eta_s": parsed["eta_s"],
+                }
+            )
             return
         metrics = parsed["metrics"]
         main = metrics.get("acc" if self.kind == "rec" else "hmean")
@@ -93,8 +116,16 @@ class LogEvents:
         self.val = main
         if main >= self.best.get("main", -1.0):
             self.best = {"main": main, **metrics}
-        self.emit({"event": "validate", "model": self.kind, "epoch": self.epoch, "step": self.step,
-                   "val_loss": None, "val_acc": main})
+        self.emit(
+            {
+                "event": "validate",
+                "model": self.kind,
+                "epoch": self.epoch,
+                "step": self.step,
+                "val_loss": None,
+                "val_acc": main,
+            }
+        )
 
 
 # ------------------------------------------------------------------------------------------ child processes
@@ -130,6 +161,7 @@ def signals_to(stop: StopFlag) -> Iterator[None]:
 
 def _end_child(proc: subprocess.Popen, grace_s: float) -> None:
     """SIGTERM to the child's process group (launch starts one worker per GPU), SIGKILL after grace_s."""
+
     def send(sig: int) -> None:
         try:
             if os.name == "posix":
@@ -149,13 +181,21 @@ def _end_child(proc: subprocess.Popen, grace_s: float) -> None:
         send(signal.SIGKILL)  # workers that outlived their launcher
 
 
-def run_child(spec: ChildSpec, on_line: Callable[[str], None], stop: Callable[[], bool],
-              grace_s: float = GRACE_S) -> tuple[int, list[str]]:
+def run_child(
+    spec: ChildSpec, on_line: Callable[[str], None], stop: Callable[[], bool], grace_s: float = GRACE_S
+) -> tuple[int, list[str]]:
     """Run spec, passing each output line to on_line; (exit status, last lines). Raises _Cancelled on stop."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **spec.env}
     try:
-        proc = subprocess.Popen(list(spec.argv), cwd=spec.cwd, env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=os.name == "posix")
+        proc = subprocess.Popen(
+            list(spec.argv),
+            cwd=spec.cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=os.name == "posix",
+        )
     except OSError as exc:
         raise PaddleOCRRunError(f"{spec.name}: cannot start {spec.argv[0]} ({exc})", spec.argv, str(spec.cwd)) from None
     lines: queue.Queue[str | None] = queue.Queue()

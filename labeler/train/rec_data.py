@@ -77,8 +77,13 @@ def _resolve(rel: str, list_file: Path, data_dir: Path | None) -> Path | None:
     return None
 
 
-def read_rec_list(list_file: str | Path, charset: list[str], data_dir: str | Path | None = None,
-                  height: int = 48, max_width: int = 960) -> RecDataset:
+def read_rec_list(
+    list_file: str | Path,
+    charset: list[str],
+    data_dir: str | Path | None = None,
+    height: int = 48,
+    max_width: int = 960,
+) -> RecDataset:
     """Load `path<TAB>text` lines (PaddleOCR's rec format) with their crops.
 
     Samples the model cannot learn are skipped and counted by reason: a character outside the
@@ -175,9 +180,14 @@ def batch_width(images: Sequence[np.ndarray], height: int = 48, min_width: int =
     return min(max_width, max(min_width, int(math.ceil(height * widest))))
 
 
-def make_batch(samples: Sequence[RecSample], rng: np.random.Generator | None = None, height: int = 48,
-               min_width: int = 320, max_width: int = 960,
-               aug: AugmentParams | None = None) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+def make_batch(
+    samples: Sequence[RecSample],
+    rng: np.random.Generator | None = None,
+    height: int = 48,
+    min_width: int = 320,
+    max_width: int = 960,
+    aug: AugmentParams | None = None,
+) -> tuple[np.ndarray, list[tuple[int, ...]]]:
     """[N, 3, height, W] float32 input (augmented when rng and aug are given) and the label sequences."""
     images = [s.image for s in samples]
     if rng is not None and aug is not None:
@@ -189,11 +199,11 @@ def make_batch(samples: Sequence[RecSample], rng: np.random.Generator | None = N
 def training_batches(n: int, batch_size: int, rng: np.random.Generator) -> list[list[int]]:
     """Shuffled index batches for one epoch (the last one may be smaller)."""
     order = rng.permutation(n)
-    return [order[i:i + batch_size].tolist() for i in range(0, n, batch_size)]
+    return [order[i : i + batch_size].tolist() for i in range(0, n, batch_size)]
 
 
 def validation_batches(samples: Sequence[RecSample], batch_size: int) -> list[list[int]]:
     """Batches of similar aspect ratio, as labeler.ocr.rec reads crops (same padding, same results)."""
     ratios = [s.image.shape[1] / max(s.image.shape[0], 1) for s in samples]
     order = np.argsort(ratios, kind="stable").tolist()
-    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]

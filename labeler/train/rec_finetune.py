@@ -36,7 +36,6 @@ import torch.nn.functional as F
 from labeler.ocr.ctc import case_fold_columns, ctc_greedy_decode, fold_case
 from labeler.train.distributed import DistContext
 from labeler.train.onnx_module import OnnxModule, denormals_flushed
-from labeler.train.weight_blend import BlendTrial, blend_states, pick_blend
 from labeler.train.rec_data import (
     AugmentParams,
     RecSample,
@@ -45,6 +44,7 @@ from labeler.train.rec_data import (
     training_batches,
     validation_batches,
 )
+from labeler.train.weight_blend import BlendTrial, blend_states, pick_blend
 
 ProgressFn = Callable[[dict], None]
 CancelFn = Callable[[], bool]
@@ -112,6 +112,7 @@ class _Validation:
 @dataclass(frozen=True)
 class CaseFold:
     """Letters read as their partner in one case: log-probabilities summed, labels mapped."""
+
     columns: tuple[np.ndarray, np.ndarray]  # (from, to) class indices, labeler.ocr.ctc.case_fold_columns
     to_unique: torch.Tensor
     to_position: torch.Tensor  # for each `from` column, the index of its partner in to_unique
@@ -123,8 +124,12 @@ class CaseFold:
             return None
         src, dst = case_fold_columns(charset, text_case)
         unique, position = np.unique(dst, return_inverse=True)
-        return cls((src, dst), torch.from_numpy(unique), torch.from_numpy(position.astype(np.int64)),
-                   {int(a): int(b) for a, b in zip(src, dst)})
+        return cls(
+            (src, dst),
+            torch.from_numpy(unique),
+            torch.from_numpy(position.astype(np.int64)),
+            {int(a): int(b) for a, b in zip(src, dst)},
+        )
 
     def log_probs(self, lp: torch.Tensor) -> torch.Tensor:
         src = torch.from_numpy(self.columns[0]).to(lp.device)
@@ -166,12 +171,25 @@ def ctc_loss(log_probs: torch.Tensor, labels: Sequence[Sequence[int]], fold: Cas
     targets = torch.tensor([c for seq in labels for c in seq], dtype=torch.long)
     target_lengths = torch.tensor([len(seq) for seq in labels], dtype=torch.long)
     input_lengths = torch.full((n,), t, dtype=torch.long)
-    return F.ctc_loss(log_probs.permute(1, 0, 2).float(), targets, input_lengths, target_lengths,
-                      blank=0, reduction="mean", zero_infinity=True)
+    return F.ctc_loss(
+        log_probs.permute(1, 0, 2).float(),
+        targets,
+        input_lengths,
+        target_lengths,
+        blank=0,
+        reduction="mean",
+        zero_infinity=True,
+    )
 
 
-def training_loss(lp: torch.Tensor, labels: Sequence[Sequence[int]], x: torch.Tensor, cfg: RecFinetuneConfig,
-                  fold: CaseFold | None, base_model: OnnxModule | None) -> torch.Tensor:
+def training_loss(
+    lp: torch.Tensor,
+    labels: Sequence[Sequence[int]],
+    x: torch.Tensor,
+    cfg: RecFinetuneConfig,
+    fold: CaseFold | None,
+    base_model: OnnxModule | None,
+) -> torch.Tensor:
     """CTC loss of one batch, plus the case-split term when a frozen base model is given."""
     loss = ctc_loss(lp, labels, fold)
     if base_model is not None and fold is not None:
@@ -191,9 +209,14 @@ def _state_of(model: OnnxModule) -> dict[str, np.ndarray]:
     return {k: v.copy() for k, v in model.onnx_tensors().items()}
 
 
-def validate(model: OnnxModule, samples: Sequence[RecSample], charset: list[str],
-             cfg: RecFinetuneConfig, should_stop: CancelFn | None = None,
-             dist: DistContext | None = None) -> _Validation:
+def validate(
+    model: OnnxModule,
+    samples: Sequence[RecSample],
+    charset: list[str],
+    cfg: RecFinetuneConfig,
+    should_stop: CancelFn | None = None,
+    dist: DistContext | None = None,
+) -> _Validation:
     """Exact-match accuracy and mean CTC loss, reading crops as labeler.ocr.rec does (no augmentation).
 
     With `dist`, each rank reads every world-th batch and the counts are summed: the same figures as one process.
@@ -243,10 +266,18 @@ def planned_steps(n_train: int, cfg: RecFinetuneConfig, world: int = 1) -> int:
     return min(total, cfg.max_steps) if cfg.max_steps else total
 
 
-def backward_on_shard(model: OnnxModule, net: torch.nn.Module, samples: Sequence[RecSample], global_count: int,
-                      width: int, cfg: RecFinetuneConfig, dist: DistContext,
-                      rng: np.random.Generator | None, fold: CaseFold | None = None,
-                      base_model: OnnxModule | None = None) -> float:
+def backward_on_shard(
+    model: OnnxModule,
+    net: torch.nn.Module,
+    samples: Sequence[RecSample],
+    global_count: int,
+    width: int,
+    cfg: RecFinetuneConfig,
+    dist: DistContext,
+    rng: np.random.Generator | None,
+    fold: CaseFold | None = None,
+    base_model: OnnxModule | None = None,
+) -> float:
     """Forward + backward of this rank's share of one global batch; returns the global batch's mean loss.
 
     Every rank pads to the global batch's width (`width`) and weighs its mean loss by its share, so the
@@ -270,9 +301,16 @@ def backward_on_shard(model: OnnxModule, net: torch.nn.Module, samples: Sequence
     return total / global_count + cfg.case_split_weight * split_all
 
 
-def finetune_rec(onnx_path: str | Path, charset: list[str], train: Sequence[RecSample], val: Sequence[RecSample],
-                 cfg: RecFinetuneConfig = RecFinetuneConfig(), progress: ProgressFn | None = None,
-                 should_stop: CancelFn | None = None, dist: DistContext | None = None) -> RecFinetuneResult:
+def finetune_rec(
+    onnx_path: str | Path,
+    charset: list[str],
+    train: Sequence[RecSample],
+    val: Sequence[RecSample],
+    cfg: RecFinetuneConfig = RecFinetuneConfig(),
+    progress: ProgressFn | None = None,
+    should_stop: CancelFn | None = None,
+    dist: DistContext | None = None,
+) -> RecFinetuneResult:
     """Fine-tune the recognizer in `onnx_path` on `train`; returns the best weights by ONNX name.
 
     progress gets dicts {stage, epoch, step, loss, val_acc, eta_s}: "validate" before training and after
@@ -287,9 +325,16 @@ def finetune_rec(onnx_path: str | Path, charset: list[str], train: Sequence[RecS
         return _finetune_rec(onnx_path, charset, train, val, cfg, progress, should_stop, dist)
 
 
-def _finetune_rec(onnx_path: str | Path, charset: list[str], train: Sequence[RecSample], val: Sequence[RecSample],
-                  cfg: RecFinetuneConfig = RecFinetuneConfig(), progress: ProgressFn | None = None,
-                  should_stop: CancelFn | None = None, dist: DistContext | None = None) -> RecFinetuneResult:
+def _finetune_rec(
+    onnx_path: str | Path,
+    charset: list[str],
+    train: Sequence[RecSample],
+    val: Sequence[RecSample],
+    cfg: RecFinetuneConfig = RecFinetuneConfig(),
+    progress: ProgressFn | None = None,
+    should_stop: CancelFn | None = None,
+    dist: DistContext | None = None,
+) -> RecFinetuneResult:
     """finetune_rec itself, run with denormals flushed."""
     if not train:
         raise ValueError("no training samples")
@@ -388,16 +433,32 @@ def _finetune_rec(onnx_path: str | Path, charset: list[str], train: Sequence[Rec
             t0 = time.perf_counter()
             opt.zero_grad(set_to_none=True)
             if dist is None:
-                x, labels = make_batch([train[i] for i in idx], rng if cfg.augment else None,
-                                       cfg.height, cfg.min_width, cfg.max_width, cfg.augment)
+                x, labels = make_batch(
+                    [train[i] for i in idx],
+                    rng if cfg.augment else None,
+                    cfg.height,
+                    cfg.min_width,
+                    cfg.max_width,
+                    cfg.augment,
+                )
                 x_t = torch.from_numpy(x).to(cfg.device)
                 loss = training_loss(model_log_probs(model, x_t), labels, x_t, cfg, fold, base_model)
                 loss.backward()
                 step_loss = float(loss.detach())
             else:
                 width = batch_width([train[i].image for i in idx], cfg.height, cfg.min_width, cfg.max_width)
-                step_loss = backward_on_shard(model, net, [train[i] for i in dist.shard(idx)], len(idx), width,
-                                              cfg, dist, aug_rng, fold, base_model)
+                step_loss = backward_on_shard(
+                    model,
+                    net,
+                    [train[i] for i in dist.shard(idx)],
+                    len(idx),
+                    width,
+                    cfg,
+                    dist,
+                    aug_rng,
+                    fold,
+                    base_model,
+                )
             if cfg.grad_clip:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             opt.step()
@@ -419,8 +480,9 @@ def _finetune_rec(onnx_path: str | Path, charset: list[str], train: Sequence[Rec
     stopped = stopped or "max_epochs"
     blend_alpha, trials = 1.0, []
     if blends and best_epoch > 0:
-        chosen, trials = _choose_blend(model, base_state, best_state, best, blends, val, charset, cfg, should_stop,
-                                       dist, emit, epoch, step)
+        chosen, trials = _choose_blend(
+            model, base_state, best_state, best, blends, val, charset, cfg, should_stop, dist, emit, epoch, step
+        )
         if chosen.alpha < 1.0:
             blend_alpha, best = chosen.alpha, _Validation(chosen.val_acc, chosen.val_loss, 0.0)
             best_state = blend_states(base_state, best_state, chosen.alpha)
@@ -428,16 +490,38 @@ def _finetune_rec(onnx_path: str | Path, charset: list[str], train: Sequence[Rec
         best_state = {}
     seconds = time.perf_counter() - start
     emit(_event("done", epoch, step, history[-1]["train_loss"] if history else None, best.acc if best else None, 0.0))
-    return RecFinetuneResult(best_state, base.acc if base else None, best.acc if best else None,
-                             base.loss if base else None, best.loss if best else None, best_epoch,
-                             epoch, step, stopped, seconds, history, blend_alpha,
-                             [{"alpha": t.alpha, "val_acc": t.val_acc, "val_loss": t.val_loss} for t in trials])
+    return RecFinetuneResult(
+        best_state,
+        base.acc if base else None,
+        best.acc if best else None,
+        base.loss if base else None,
+        best.loss if best else None,
+        best_epoch,
+        epoch,
+        step,
+        stopped,
+        seconds,
+        history,
+        blend_alpha,
+        [{"alpha": t.alpha, "val_acc": t.val_acc, "val_loss": t.val_loss} for t in trials],
+    )
 
 
-def _choose_blend(model: OnnxModule, base_state: dict[str, np.ndarray], tuned_state: dict[str, np.ndarray],
-                  tuned_val: _Validation, alphas: Sequence[float], val: Sequence[RecSample], charset: list[str],
-                  cfg: RecFinetuneConfig, should_stop: CancelFn | None, dist: DistContext | None, emit: ProgressFn,
-                  epoch: int, step: int) -> tuple[BlendTrial, list[BlendTrial]]:
+def _choose_blend(
+    model: OnnxModule,
+    base_state: dict[str, np.ndarray],
+    tuned_state: dict[str, np.ndarray],
+    tuned_val: _Validation,
+    alphas: Sequence[float],
+    val: Sequence[RecSample],
+    charset: list[str],
+    cfg: RecFinetuneConfig,
+    should_stop: CancelFn | None,
+    dist: DistContext | None,
+    emit: ProgressFn,
+    epoch: int,
+    step: int,
+) -> tuple[BlendTrial, list[BlendTrial]]:
     """Validate each blend of base and tuned weights; the pick (weight_blend.pick_blend) and all trials."""
     trials = [BlendTrial(1.0, tuned_val.acc, tuned_val.loss)]
     for alpha in alphas:
@@ -480,4 +564,3 @@ def load_state(model: OnnxModule, state: dict[str, np.ndarray]) -> None:
     with torch.no_grad():
         for name, value in state.items():
             model.tensor(name).copy_(torch.from_numpy(value))
-

@@ -37,8 +37,15 @@ class TrainStepCancelled(Exception):
     """should_stop() returned True; the step stopped and wrote nothing usable."""
 
 
-def train_rec_inprocess(export_dir: Path, base_rec_onnx: Path, dict_path: Path, out_onnx: Path, cfg: Any,
-                        emit: Emit, should_stop: ShouldStop) -> dict:
+def train_rec_inprocess(
+    export_dir: Path,
+    base_rec_onnx: Path,
+    dict_path: Path,
+    out_onnx: Path,
+    cfg: Any,
+    emit: Emit,
+    should_stop: ShouldStop,
+) -> dict:
     """labeler.train.rec_worker.train_rec in this process; its cancel becomes TrainStepCancelled."""
     from labeler.train.rec_finetune import TrainingCancelled
     from labeler.train.rec_worker import train_rec
@@ -49,17 +56,50 @@ def train_rec_inprocess(export_dir: Path, base_rec_onnx: Path, dict_path: Path, 
         raise TrainStepCancelled() from None
 
 
-def torchrun_command(nproc: int, export_dir: Path, base_rec_onnx: Path, dict_path: Path, out_onnx: Path,
-                     cfg: Any, threads_per_process: int) -> list[str]:
+def torchrun_command(
+    nproc: int,
+    export_dir: Path,
+    base_rec_onnx: Path,
+    dict_path: Path,
+    out_onnx: Path,
+    cfg: Any,
+    threads_per_process: int,
+) -> list[str]:
     config = json.dumps(dataclasses.asdict(cfg))
-    return [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
-            "-m", "labeler.train.rec_worker", "--export", str(export_dir), "--base", str(base_rec_onnx),
-            "--dict", str(dict_path), "--out", str(out_onnx), "--config-json", config,
-            "--threads", str(threads_per_process)]
+    return [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc_per_node={nproc}",
+        "-m",
+        "labeler.train.rec_worker",
+        "--export",
+        str(export_dir),
+        "--base",
+        str(base_rec_onnx),
+        "--dict",
+        str(dict_path),
+        "--out",
+        str(out_onnx),
+        "--config-json",
+        config,
+        "--threads",
+        str(threads_per_process),
+    ]
 
 
-def train_rec_torchrun(nproc: int, export_dir: Path, base_rec_onnx: Path, dict_path: Path, out_onnx: Path, cfg: Any,
-                       emit: Emit, should_stop: ShouldStop, threads: int | None = None) -> dict:
+def train_rec_torchrun(
+    nproc: int,
+    export_dir: Path,
+    base_rec_onnx: Path,
+    dict_path: Path,
+    out_onnx: Path,
+    cfg: Any,
+    emit: Emit,
+    should_stop: ShouldStop,
+    threads: int | None = None,
+) -> dict:
     """Run the worker under torchrun and relay its protocol lines; returns the summary it reported."""
     per_process = max(1, (threads or cfg.num_threads or nproc) // nproc)  # N ranks share the cores, never oversubscribe
     cmd = torchrun_command(nproc, export_dir, base_rec_onnx, dict_path, out_onnx, cfg, per_process)

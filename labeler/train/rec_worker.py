@@ -97,15 +97,42 @@ def protocol_progress(model: str, total_steps: int, emit: EmitFn) -> Callable[[d
 
     def on_progress(e: dict) -> None:
         if e["stage"] == "train":
-            emit({"event": "progress", "stage": "train", "model": model, "epoch": e["epoch"], "step": e["step"],
-                  "total_steps": total_steps, "loss": e["loss"], "val_acc": e["val_acc"], "eta_s": e["eta_s"]})
+            emit(
+                {
+                    "event": "progress",
+                    "stage": "train",
+                    "model": model,
+                    "epoch": e["epoch"],
+                    "step": e["step"],
+                    "total_steps": total_steps,
+                    "loss": e["loss"],
+                    "val_acc": e["val_acc"],
+                    "eta_s": e["eta_s"],
+                }
+            )
         elif e["stage"] == "blend":
-            emit({"event": "stage", "stage": "train", "model": model, "alpha": e["alpha"], "val_acc": e["val_acc"],
-                  "message": f"{model} weights {e['alpha']:.2f} of the way from base to tuned: "
-                             f"val_acc {e['val_acc']:.3f}"})
+            emit(
+                {
+                    "event": "stage",
+                    "stage": "train",
+                    "model": model,
+                    "alpha": e["alpha"],
+                    "val_acc": e["val_acc"],
+                    "message": f"{model} weights {e['alpha']:.2f} of the way from base to tuned: "
+                    f"val_acc {e['val_acc']:.3f}",
+                }
+            )
         elif e["stage"] == "validate" and e["loss"] is not None:
-            emit({"event": "validate", "model": model, "epoch": e["epoch"], "step": e["step"],
-                  "val_loss": e["loss"], "val_acc": e["val_acc"]})
+            emit(
+                {
+                    "event": "validate",
+                    "model": model,
+                    "epoch": e["epoch"],
+                    "step": e["step"],
+                    "val_loss": e["loss"],
+                    "val_acc": e["val_acc"],
+                }
+            )
 
     return on_progress
 
@@ -115,19 +142,31 @@ def human_line(event: dict) -> str | None:
     if event.get("event") == "progress":
         val = "-" if event["val_acc"] is None else f"{event['val_acc']:.3f}"
         eta = "-" if event["eta_s"] is None else f"{int(event['eta_s']) // 60}:{int(event['eta_s']) % 60:02d}"
-        return (f"[train] {event['model']} epoch {event['epoch']} step {event['step']}/{event['total_steps']} "
-                f"loss {event['loss']:.3f} val_acc {val} ETA {eta}")
+        return (
+            f"[train] {event['model']} epoch {event['epoch']} step {event['step']}/{event['total_steps']} "
+            f"loss {event['loss']:.3f} val_acc {val} ETA {eta}"
+        )
     if event.get("event") == "validate":
-        return f"[validate] {event['model']} step {event['step']} val_acc {event['val_acc']:.3f} " \
-               f"val_loss {event['val_loss']:.3f}"
+        return (
+            f"[validate] {event['model']} step {event['step']} val_acc {event['val_acc']:.3f} "
+            f"val_loss {event['val_loss']:.3f}"
+        )
     return None
 
 
 # ---------------------------------------------------------------- the in-process job
 
 
-def train_rec(export_dir: Path, base_rec_onnx: Path, dict_path: Path, out_onnx: Path, cfg, emit: EmitFn,
-              should_stop: StopFn, dist=None) -> dict:
+def train_rec(
+    export_dir: Path,
+    base_rec_onnx: Path,
+    dict_path: Path,
+    out_onnx: Path,
+    cfg,
+    emit: EmitFn,
+    should_stop: StopFn,
+    dist=None,
+) -> dict:
     """Fine-tune `base_rec_onnx` on export_dir/rec/train.txt (validating on val.txt) and write the best
     weights into a copy of it at `out_onnx` (atomic). Returns a summary dict. TrainingCancelled when
     should_stop() turns true: nothing is written. With `dist`, only rank 0 writes and emits.
@@ -157,16 +196,27 @@ def train_rec(export_dir: Path, base_rec_onnx: Path, dict_path: Path, out_onnx: 
             raise TrainingCancelled()
         changed = write_back(base_rec_onnx, result.state, out_onnx)  # temp file + fsync + os.replace
     return {
-        "model": "rec", "out_onnx": str(out_onnx) if main else None,
-        "base_val_acc": result.base_val_acc, "best_val_acc": result.best_val_acc,
-        "base_val_loss": result.base_val_loss, "best_val_loss": result.best_val_loss,
-        "best_epoch": result.best_epoch, "improved": result.best_epoch > 0,
-        "epochs": result.epochs, "steps": result.steps, "stopped": result.stopped,
-        "seconds": time.perf_counter() - started, "train_seconds": result.seconds,
-        "train_samples": len(train), "val_samples": len(val_samples),
-        "train_skipped": train.skipped, "val_skipped": val.skipped if val is not None else {},
-        "changed_tensors": len(changed), "world_size": world,
-        "blend_alpha": result.blend_alpha, "blend_trials": result.blend_trials,
+        "model": "rec",
+        "out_onnx": str(out_onnx) if main else None,
+        "base_val_acc": result.base_val_acc,
+        "best_val_acc": result.best_val_acc,
+        "base_val_loss": result.base_val_loss,
+        "best_val_loss": result.best_val_loss,
+        "best_epoch": result.best_epoch,
+        "improved": result.best_epoch > 0,
+        "epochs": result.epochs,
+        "steps": result.steps,
+        "stopped": result.stopped,
+        "seconds": time.perf_counter() - started,
+        "train_seconds": result.seconds,
+        "train_samples": len(train),
+        "val_samples": len(val_samples),
+        "train_skipped": train.skipped,
+        "val_skipped": val.skipped if val is not None else {},
+        "changed_tensors": len(changed),
+        "world_size": world,
+        "blend_alpha": result.blend_alpha,
+        "blend_trials": result.blend_trials,
     }
 
 
@@ -182,15 +232,27 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--config-json", default="", help="config fields as a JSON object, or @FILE")
     p.add_argument("--model", choices=("rec", "det"), default="rec")
     p.add_argument("--threads", type=int, default=0, help="torch threads per process (default: cores / processes)")
-    p.add_argument("--nproc", type=int, default=1,
-                   help="data-parallel processes: runs itself under torch.distributed.run and exits 130 on cancel")
+    p.add_argument(
+        "--nproc",
+        type=int,
+        default=1,
+        help="data-parallel processes: runs itself under torch.distributed.run and exits 130 on cancel",
+    )
     return p
 
 
 def launch_command(nproc: int, worker_args: list[str]) -> list[str]:
     """The torch.distributed.run command line for `nproc` ranks of this worker."""
-    return [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
-            "-m", "labeler.train.rec_worker", *worker_args]
+    return [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc_per_node={nproc}",
+        "-m",
+        "labeler.train.rec_worker",
+        *worker_args,
+    ]
 
 
 def _without_nproc(argv: list[str]) -> list[str]:

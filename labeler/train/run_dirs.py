@@ -35,6 +35,7 @@ RUNS_DIR = Path(".labeler") / "runs"
 OWNER_NAME = "owner.json"
 _MB = 1_000_000
 
+
 def _lock(fd: int, wait: bool) -> bool:
     """The folder lock's OS lock (labeler.core.folder_lock); `wait`: until the holder lets go."""
     try:
@@ -72,15 +73,21 @@ class RunOwner:
         return f"process {self.pid}{prog} on {self.host}, since {when}"
 
     def to_bytes(self) -> bytes:
-        return json.dumps({"pid": self.pid, "host": self.host, "started": self.started, "program": self.program,
-                           "keep": self.keep}).encode("utf-8")
+        return json.dumps(
+            {"pid": self.pid, "host": self.host, "started": self.started, "program": self.program, "keep": self.keep}
+        ).encode("utf-8")
 
     @classmethod
     def from_bytes(cls, data: bytes) -> RunOwner | None:
         try:
             d = json.loads(data.decode("utf-8"))
-            return cls(int(d["pid"]), str(d["host"]), float(d["started"]), str(d.get("program", "")),
-                       bool(d.get("keep", False)))
+            return cls(
+                int(d["pid"]),
+                str(d["host"]),
+                float(d["started"]),
+                str(d.get("program", "")),
+                bool(d.get("keep", False)),
+            )
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
@@ -179,8 +186,10 @@ class CleanupReport:
             return None
         names = ", ".join(p.name for p in list(self.removed)[:3]) + (", ..." if len(self.removed) > 3 else "")
         n = len(self.removed)
-        line = (f"removed {n} work folder{'s' if n != 1 else ''} of killed runs ({self.freed_bytes / _MB:.1f} MB) "
-                f"from {self.runs_dir}" + (f": {names}" if names else ""))
+        line = (
+            f"removed {n} work folder{'s' if n != 1 else ''} of killed runs ({self.freed_bytes / _MB:.1f} MB) "
+            f"from {self.runs_dir}" + (f": {names}" if names else "")
+        )
         if self.failed:
             path, why = next(iter(self.failed.items()))
             line += f"; could not remove {len(self.failed)} ({path.name}: {why})"

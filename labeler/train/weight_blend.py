@@ -24,8 +24,9 @@ class BlendTrial:
     val_loss: float
 
 
-def blend_states(base: Mapping[str, np.ndarray], tuned: Mapping[str, np.ndarray],
-                 alpha: float) -> dict[str, np.ndarray]:
+def blend_states(
+    base: Mapping[str, np.ndarray], tuned: Mapping[str, np.ndarray], alpha: float
+) -> dict[str, np.ndarray]:
     """base + alpha * (tuned - base) for every floating tensor that training changed; the rest as tuned."""
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"blend alpha {alpha} is outside [0, 1]")

@@ -66,8 +66,9 @@ class BatchSignals(QObject):
     progress = pyqtSignal(int, int)  # done, total
 
 
-def auto_label_all(pipeline_factory: Callable[[], Any], items: tuple[BatchItem, ...], signals: BatchSignals,
-                   cancel: threading.Event) -> BatchSummary:
+def auto_label_all(
+    pipeline_factory: Callable[[], Any], items: tuple[BatchItem, ...], signals: BatchSignals, cancel: threading.Event
+) -> BatchSummary:
     """Label the items one after another; stops between images when `cancel` is set."""
     total = len(items)
     signals.progress.emit(0, total)
@@ -93,8 +94,14 @@ def auto_label_all(pipeline_factory: Callable[[], Any], items: tuple[BatchItem, 
     return BatchSummary(total, done, cancel.is_set())
 
 
-def recognize_all(pipeline_factory: Callable[[], Any], image_file: str, record_path: str, generation: int,
-                  polygons: tuple[tuple[tuple[float, float], ...], ...], cancel: threading.Event) -> RecognizeAllResult:
+def recognize_all(
+    pipeline_factory: Callable[[], Any],
+    image_file: str,
+    record_path: str,
+    generation: int,
+    polygons: tuple[tuple[tuple[float, float], ...], ...],
+    cancel: threading.Event,
+) -> RecognizeAllResult:
     image = read_image(image_file)
     if cancel.is_set():
         raise Cancelled
@@ -191,9 +198,11 @@ class BatchLabeler(QObject):
 
     def _if_current(self, job: Job, slot: Callable[..., Any]) -> Callable[..., None]:
         """`slot`, called only while `job` is this labeler's job (not after close_project ended it)."""
+
         def call(*args: Any) -> None:
             if job is self.job:
                 slot(*args)
+
         return call
 
     @staticmethod
@@ -222,8 +231,11 @@ class BatchLabeler(QObject):
         self.applied.append(rec.path)
 
     def _done(self, summary: BatchSummary) -> None:
-        text = tr("Stopped auto-labelling: {done} of {total} images labelled", CTX) if summary.cancelled else \
-            tr("Finished auto-labelling: {done} of {total} images labelled", CTX)
+        text = (
+            tr("Stopped auto-labelling: {done} of {total} images labelled", CTX)
+            if summary.cancelled
+            else tr("Finished auto-labelling: {done} of {total} images labelled", CTX)
+        )
         text = text.format(done=len(self.applied), total=summary.total)
         if self.skipped:
             text += tr(", {n} skipped (edited meanwhile)", CTX).format(n=len(self.skipped))
@@ -260,8 +272,14 @@ class Recognizer(QObject):
             ed.message.emit(tr("No regions to re-recognize", CTX))
             return None
         polygons = tuple(tuple((float(x), float(y)) for x, y in r.points) for r in rec.regions)
-        fn = partial(recognize_all, ed.pipeline, str(ed.project.image_path(rec)), rec.path,
-                     ed.generations.get(rec.path, 0), polygons)
+        fn = partial(
+            recognize_all,
+            ed.pipeline,
+            str(ed.project.image_path(rec)),
+            rec.path,
+            ed.generations.get(rec.path, 0),
+            polygons,
+        )
         job = Job(fn)
         job.signals.result.connect(self._apply)
         job.signals.error.connect(lambda text: ed.message.emit(tr("OCR failed: {error}", CTX).format(error=text)))

@@ -25,6 +25,7 @@ from PyQt5.QtWidgets import (
 )
 
 from labeler.core.model import TextRegion
+
 from labeler.ui.canvas_items import DRAWING, LOW_SCORE, NORMAL, SELECTED, RegionItem  # isort: skip
 from labeler.ui.canvas_items import drop_item, index_badge, vertex_handle
 from labeler.ui.i18n import tr
@@ -375,7 +376,9 @@ class Canvas(QGraphicsView):
     def _region_at(self, scene_pos: QPointF) -> int:
         if not self.boxes_visible:
             return -1
-        if 0 <= self._selected < len(self._items) and self._items[self._selected].polygon().containsPoint(scene_pos, Qt.OddEvenFill):
+        if 0 <= self._selected < len(self._items) and self._items[self._selected].polygon().containsPoint(
+            scene_pos, Qt.OddEvenFill
+        ):
             return self._selected  # keep the selection when regions overlap
         for item in reversed(self._items):
             if item.polygon().containsPoint(scene_pos, Qt.OddEvenFill):
@@ -515,8 +518,8 @@ class Canvas(QGraphicsView):
             self.drawing = False
             self._cancel_gestures()
             if rect.width() >= 2 and rect.height() >= 2:
-                l, t, r, b = rect.left(), rect.top(), rect.right(), rect.bottom()
-                self.rectangle_drawn.emit([(l, t), (r, t), (r, b), (l, b)])
+                left, top, right, bottom = rect.left(), rect.top(), rect.right(), rect.bottom()
+                self.rectangle_drawn.emit([(left, top), (right, top), (right, bottom), (left, bottom)])
             return
         if self._drag is not None:
             index, _ = self._drag

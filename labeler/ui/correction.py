@@ -56,8 +56,10 @@ def _natural_size(points: np.ndarray) -> tuple[float, float]:
     """About the (width, height) crop_polygon gives these points (exact for 4 points)."""
     if len(points) == 4:
         q = order_quad(points)
-        return (max(np.linalg.norm(q[0] - q[1]), np.linalg.norm(q[2] - q[3])),
-                max(np.linalg.norm(q[0] - q[3]), np.linalg.norm(q[1] - q[2])))
+        return (
+            max(np.linalg.norm(q[0] - q[1]), np.linalg.norm(q[2] - q[3])),
+            max(np.linalg.norm(q[0] - q[3]), np.linalg.norm(q[1] - q[2])),
+        )
     (_cx, _cy), (w, h), _angle = cv2.minAreaRect(points.reshape(-1, 1, 2))
     return max(w, h), min(w, h)  # text runs along the long side
 
@@ -208,11 +210,12 @@ class CorrectionPanel(QWidget):
 
     def _retranslate(self) -> None:
         self.text.setPlaceholderText(
-            tr("Select a region ({key}: next low-confidence region)", CTX).format(key=NEXT_LOW_KEY))
+            tr("Select a region ({key}: next low-confidence region)", CTX).format(key=NEXT_LOW_KEY)
+        )
         self._show_info(self.region())
         self.long_button.setText(tr("Edit full text...", CTX))
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+    def changeEvent(self, event) -> None:
         if event.type() == QEvent.LanguageChange:
             self._retranslate()
         super().changeEvent(event)
@@ -391,8 +394,14 @@ def install_correction_actions(window) -> None:
     edit = _menu(window, "edit_text", "&Edit")
     edit.addSeparator()
     _add(window, edit, "next_low", "Next &low-confidence region", lambda: window.correction.jump(1), NEXT_LOW_KEY)
-    _add(window, edit, "previous_low", "Previous low-confidence region", lambda: window.correction.jump(-1),
-         PREVIOUS_LOW_KEY)
+    _add(
+        window,
+        edit,
+        "previous_low",
+        "Previous low-confidence region",
+        lambda: window.correction.jump(-1),
+        PREVIOUS_LOW_KEY,
+    )
 
     window._escape_filter = _EscapeStopsBatch(window.batch, window)
     window.installEventFilter(window._escape_filter)

@@ -53,7 +53,7 @@ class CurvePlot(QWidget):
         self.setMinimumSize(220, 150)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt naming
+    def sizeHint(self) -> QSize:
         return QSize(320, 190)
 
     def add_series(self, name: str, color: str | None = None, markers: bool = False) -> Series:
@@ -93,7 +93,7 @@ class CurvePlot(QWidget):
             y0, y1 = 0.0, 1.0
         return x0, x1, y0, y1
 
-    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt naming
+    def paintEvent(self, _event) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.Antialiasing)
         painter.fillRect(self.rect(), self.palette().base())
@@ -109,8 +109,9 @@ class CurvePlot(QWidget):
         text_pen = QPen(self.palette().text().color())
 
         def to_screen(x: float, y: float) -> QPointF:
-            return QPointF(plot.left() + (x - x0) / (x1 - x0) * plot.width(),
-                           plot.bottom() - (y - y0) / (y1 - y0) * plot.height())
+            return QPointF(
+                plot.left() + (x - x0) / (x1 - x0) * plot.width(), plot.bottom() - (y - y0) / (y1 - y0) * plot.height()
+            )
 
         painter.setPen(text_pen)
         painter.drawText(QRectF(0, 0, self.width(), line_h + 4), Qt.AlignHCenter | Qt.AlignVCenter, self.title)
@@ -126,8 +127,9 @@ class CurvePlot(QWidget):
             painter.setPen(grid)
             painter.drawLine(QPointF(p.x(), plot.top()), QPointF(p.x(), plot.bottom()))
             painter.setPen(text_pen)
-            painter.drawText(QRectF(p.x() - 40, plot.bottom() + 2, 80, line_h), Qt.AlignHCenter | Qt.AlignTop,
-                             _label(t))
+            painter.drawText(
+                QRectF(p.x() - 40, plot.bottom() + 2, 80, line_h), Qt.AlignHCenter | Qt.AlignTop, _label(t)
+            )
         painter.setPen(QPen(self.palette().mid().color()))
         painter.drawRect(plot)
 

@@ -14,8 +14,9 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Callable, Mapping, NamedTuple
+from typing import NamedTuple
 
 from labeler.core.errors import LabelerError
 
@@ -100,8 +101,9 @@ def parse_ldd(text: str) -> list[MissingLibrary]:
     return list(found.values())
 
 
-def missing_libraries(plugin: Path, run: Callable[..., subprocess.CompletedProcess] = subprocess.run
-                      ) -> list[MissingLibrary]:
+def missing_libraries(
+    plugin: Path, run: Callable[..., subprocess.CompletedProcess] = subprocess.run
+) -> list[MissingLibrary]:
     """What keeps `plugin` from loading: `ldd` (all of them at once), else a test load (the first one)."""
     try:
         done = run(["ldd", str(plugin)], capture_output=True, text=True, timeout=20, check=False)
@@ -181,9 +183,7 @@ def install_hint(missing: list[MissingLibrary], family: str | None = None) -> st
 
 
 def describe_missing(what: str, missing: list[MissingLibrary], family: str | None = None) -> str:
-    listed = "\n".join(
-        f"  {m.soname}: {m.reason}" + (f" ({m.path})" if m.path else "") for m in missing
-    )
+    listed = "\n".join(f"  {m.soname}: {m.reason}" + (f" ({m.path})" if m.path else "") for m in missing)
     return f"{what} needs libraries that are missing or unusable:\n{listed}\nInstall them:\n" + install_hint(
         missing, family
     )
@@ -204,8 +204,7 @@ def headless_advice(folder: str | None) -> str:
     )
 
 
-def check_display(folder: str | None = None, env: Mapping[str, str] | None = None,
-                  platform: str | None = None) -> None:
+def check_display(folder: str | None = None, env: Mapping[str, str] | None = None, platform: str | None = None) -> None:
     """Raise DisplayError when a Linux session has no display for Qt and no QT_QPA_PLATFORM picks another."""
     env = os.environ if env is None else env
     platform = sys.platform if platform is None else platform
@@ -247,10 +246,15 @@ def explain_import_error(exc: ImportError) -> DisplayError | None:
     return DisplayError(f"labeler: the window cannot start: Qt ({exc})\n" + describe_missing("Qt", missing))
 
 
-def explain_qt_failure(fatal: str, earlier: list[str], folder: str | None = None,
-                       env: Mapping[str, str] | None = None, family: str | None = None,
-                       find_missing: Callable[[Path], list[MissingLibrary]] = missing_libraries,
-                       plugin: Path | None = None) -> str:
+def explain_qt_failure(
+    fatal: str,
+    earlier: list[str],
+    folder: str | None = None,
+    env: Mapping[str, str] | None = None,
+    family: str | None = None,
+    find_missing: Callable[[Path], list[MissingLibrary]] = missing_libraries,
+    plugin: Path | None = None,
+) -> str:
     """The text shown instead of Qt's abort: what failed, what is missing, what to try."""
     env = os.environ if env is None else env
     said = "\n".join(earlier + [fatal])
@@ -286,7 +290,7 @@ class QtFailureGuard:
         self.messages: list[str] = []
         self._previous = None
 
-    def __enter__(self) -> "QtFailureGuard":
+    def __enter__(self) -> QtFailureGuard:
         from PyQt5.QtCore import qInstallMessageHandler
 
         self._previous = qInstallMessageHandler(self._on_message)

@@ -71,7 +71,8 @@ class Editor(QObject):
         self.sync: FolderSync | None = None
         self._saved.connect(self._after_save)
         self._save_failed.connect(
-            lambda text: self.message.emit(tr("Autosave failed: {error}", CTX).format(error=text)))
+            lambda text: self.message.emit(tr("Autosave failed: {error}", CTX).format(error=text))
+        )
 
     # ------------------------------------------------------------------ project
 
@@ -89,8 +90,9 @@ class Editor(QObject):
         self.generations.clear()
         self.sync = FolderSync(project, self)
         self.sync.merged.connect(self._take_in)
-        self.sync.failed.connect(lambda text: self.message.emit(tr("Reading other writers' saves failed: {error}",
-                                                                   CTX).format(error=text)))
+        self.sync.failed.connect(
+            lambda text: self.message.emit(tr("Reading other writers' saves failed: {error}", CTX).format(error=text))
+        )
         self.project_opened.emit()
         self.message.emit(tr("Opened {folder} ({n} images)", CTX).format(folder=project.folder, n=len(project)))
         if project.records:
@@ -293,8 +295,9 @@ class Editor(QObject):
         if self.project is None or self.current is None:
             return None
         rec = self.current
-        fn = partial(auto_label, self.pipeline, str(self.project.image_path(rec)), rec.path,
-                     self.generations.get(rec.path, 0))
+        fn = partial(
+            auto_label, self.pipeline, str(self.project.image_path(rec)), rec.path, self.generations.get(rec.path, 0)
+        )
         self.message.emit(tr("Auto-labelling {path}...", CTX).format(path=rec.path))
         return self._start(fn, self._apply_auto_label)
 
@@ -318,8 +321,15 @@ class Editor(QObject):
             return None
         rec, index = self.current, self.selected
         points = tuple((float(x), float(y)) for x, y in rec.regions[index].points)
-        fn = partial(recognize_region, self.pipeline, str(self.project.image_path(rec)), rec.path,
-                     self.generations.get(rec.path, 0), index, points)
+        fn = partial(
+            recognize_region,
+            self.pipeline,
+            str(self.project.image_path(rec)),
+            rec.path,
+            self.generations.get(rec.path, 0),
+            index,
+            points,
+        )
         return self._start(fn, self._apply_recognition)
 
     def _apply_recognition(self, result: RecognizeResult) -> None:
@@ -329,10 +339,15 @@ class Editor(QObject):
         if self.generations.get(rec.path, 0) != result.generation:
             self.message.emit(tr("{path} was edited meanwhile: recognition not applied", CTX).format(path=rec.path))
             return
-        batch = Batch([SetText(result.index, result.text), SetField(result.index, "score", result.score)], label="re-recognize")
+        batch = Batch(
+            [SetText(result.index, result.text), SetField(result.index, "score", result.score)], label="re-recognize"
+        )
         self.push(batch, record=rec, merge=False)
-        self.message.emit(tr("Region {n}: {text!r} ({score:.2f})", CTX).format(
-            n=result.index + 1, text=result.text, score=result.score))
+        self.message.emit(
+            tr("Region {n}: {text!r} ({score:.2f})", CTX).format(
+                n=result.index + 1, text=result.text, score=result.score
+            )
+        )
 
 
 def _conflict_text(conflict: Conflict) -> str:

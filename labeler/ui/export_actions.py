@@ -69,7 +69,7 @@ class PathRow(QWidget):
     def text(self) -> str:
         return self.edit.text().strip()
 
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt naming
+    def setText(self, text: str) -> None:
         self.edit.setText(text)
 
     def browse(self) -> None:
@@ -123,8 +123,12 @@ class ExportDialog(QDialog):
     def values(self) -> tuple[str, ExportOptions]:
         """(output folder, options); raises LabelerError (SplitSpecError) for bad ratios."""
         ratios = SplitRatios(self.train.value(), self.val.value(), self.test.value())
-        options = ExportOptions(split=ratios, seed=self.seed.value(), crop_format=self.crop_format.currentText(),
-                                include_unconfirmed=self.include_unconfirmed.isChecked())
+        options = ExportOptions(
+            split=ratios,
+            seed=self.seed.value(),
+            crop_format=self.crop_format.currentText(),
+            include_unconfirmed=self.include_unconfirmed.isChecked(),
+        )
         return self.out.text(), options
 
 
@@ -137,10 +141,10 @@ class ConvertDialog(QDialog):
         self.src_fmt.addItems(READABLE)
         self.dst_fmt.addItems(WRITABLE)
         self.dst_fmt.setCurrentText("labelme")
-        self.src = PathRow(lambda: "open" if self.src_fmt.currentText() in FILE_FORMATS else "folder",
-                           tr("Input", CTX))
-        self.dst = PathRow(lambda: "save" if self.dst_fmt.currentText() in FILE_FORMATS else "folder",
-                           tr("Output", CTX))
+        self.src = PathRow(lambda: "open" if self.src_fmt.currentText() in FILE_FORMATS else "folder", tr("Input", CTX))
+        self.dst = PathRow(
+            lambda: "save" if self.dst_fmt.currentText() in FILE_FORMATS else "folder", tr("Output", CTX)
+        )
         self.image_dir = PathRow(lambda: "folder", tr("Image folder", CTX))
         self.image_dir.setText(image_dir)
         form.addRow(tr("From format", CTX), self.src_fmt)
@@ -151,8 +155,13 @@ class ConvertDialog(QDialog):
         form.addRow(_buttons(self))
 
     def values(self) -> tuple[str, str, str, str, str | None]:
-        return (self.src_fmt.currentText(), self.dst_fmt.currentText(), self.src.text(), self.dst.text(),
-                self.image_dir.text() or None)
+        return (
+            self.src_fmt.currentText(),
+            self.dst_fmt.currentText(),
+            self.src.text(),
+            self.dst.text(),
+            self.image_dir.text() or None,
+        )
 
 
 class ImportDialog(QDialog):
@@ -184,15 +193,19 @@ class ImportSummary:
     warnings: list[str] = field(default_factory=list)
 
     def text(self) -> str:
-        lines = [tr("Imported {n} images as pre-labels (Ctrl+Z on an image undoes its import).", CTX).format(
-            n=len(self.imported))]
+        lines = [
+            tr("Imported {n} images as pre-labels (Ctrl+Z on an image undoes its import).", CTX).format(
+                n=len(self.imported)
+            )
+        ]
         if self.skipped_confirmed:
             lines.append(tr("Left alone, already confirmed: {n}", CTX).format(n=len(self.skipped_confirmed)))
         if self.skipped_empty:
             lines.append(tr("No regions in the file: {n}", CTX).format(n=len(self.skipped_empty)))
         if self.unmatched:
-            lines.append(tr("Not in this folder: {n} (e.g. {first})", CTX).format(
-                n=len(self.unmatched), first=self.unmatched[0]))
+            lines.append(
+                tr("Not in this folder: {n} (e.g. {first})", CTX).format(n=len(self.unmatched), first=self.unmatched[0])
+            )
         if self.warnings:
             lines.append(tr("Warnings: {n} (first: {first})", CTX).format(n=len(self.warnings), first=self.warnings[0]))
         return "\n".join(lines)
@@ -209,11 +222,16 @@ def _convert(src_fmt: str, dst_fmt: str, src: str, dst: str, image_dir: str | No
 
 def export_summary(report: ExportReport) -> str:
     total = report.totals()
-    head = (tr("Exported {done} of {total} images to {folder}", CTX).format(
-                done=report.images_exported, total=report.images_in, folder=report.out_dir) + "\n"
-            + tr("{det} det boxes, {rec} rec crops", CTX).format(det=total.det_regions, rec=total.rec_crops)
-            + (tr(", {n} KIE regions", CTX).format(n=total.kie_regions) if total.kie_regions else "")
-            + tr(" in {seconds:.1f} s", CTX).format(seconds=report.seconds) + "\n\n")
+    head = (
+        tr("Exported {done} of {total} images to {folder}", CTX).format(
+            done=report.images_exported, total=report.images_in, folder=report.out_dir
+        )
+        + "\n"
+        + tr("{det} det boxes, {rec} rec crops", CTX).format(det=total.det_regions, rec=total.rec_crops)
+        + (tr(", {n} KIE regions", CTX).format(n=total.kie_regions) if total.kie_regions else "")
+        + tr(" in {seconds:.1f} s", CTX).format(seconds=report.seconds)
+        + "\n\n"
+    )
     return head + "\n".join(report.summary_lines(max_items=5))
 
 
@@ -243,7 +261,7 @@ class FileJobs(QObject):
     def busy(self) -> bool:
         return self.runner.busy
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt naming
+    def eventFilter(self, obj, event) -> bool:
         if obj is self.window and event.type() == QEvent.Close:
             self.shutdown()
         return False
@@ -270,8 +288,9 @@ class FileJobs(QObject):
         return job
 
     def _open_progress(self, title: str, job: Job | None) -> None:
-        dialog = QProgressDialog(tr("{title}...", CTX).format(title=title), tr("Cancel", CTX) if job else "", 0, 0,
-                                 self.window)
+        dialog = QProgressDialog(
+            tr("{title}...", CTX).format(title=title), tr("Cancel", CTX) if job else "", 0, 0, self.window
+        )
         dialog.setWindowTitle(title)
         dialog.setWindowModality(Qt.NonModal)  # the user may keep labelling meanwhile
         dialog.setMinimumDuration(300)
@@ -359,7 +378,8 @@ class FileJobs(QObject):
     def _converted(self, result: ConversionResult) -> None:
         self.last_conversion = result
         text = tr("Converted {images} images, {regions} regions.", CTX).format(
-            images=result.images, regions=result.regions)
+            images=result.images, regions=result.regions
+        )
         if result.warnings:
             warned = tr("{n} warnings:", CTX).format(n=len(result.warnings))
             text += f"\n{warned}\n" + "\n".join(result.warnings[:10])

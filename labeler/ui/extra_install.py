@@ -175,8 +175,9 @@ class ExtraInstallBox(QWidget):
 
     def _kill(self) -> None:
         if self.process is not None:
-            self.log_line.emit(_tr("pip did not stop within {seconds:g} s: killed").format(
-                seconds=self.kill_after_ms / 1000))
+            self.log_line.emit(
+                _tr("pip did not stop within {seconds:g} s: killed").format(seconds=self.kill_after_ms / 1000)
+            )
             self.process.kill()
 
     def _error_occurred(self, error) -> None:
@@ -201,7 +202,7 @@ class ExtraInstallBox(QWidget):
 
     # ------------------------------------------------------------------ showing
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+    def changeEvent(self, event) -> None:
         if event.type() == QEvent.LanguageChange:
             self._show()
         super().changeEvent(event)
@@ -217,8 +218,9 @@ class ExtraInstallBox(QWidget):
         self.cancel_button.setEnabled(st.running and not st.cancelled)
         self.progress.setVisible(st.running)
         if status is not None:
-            self.install_button.setToolTip(_tr("Runs: {command}").format(
-                command=shlex.join(self.argv_for(status, self.python))))
+            self.install_button.setToolTip(
+                _tr("Runs: {command}").format(command=shlex.join(self.argv_for(status, self.python)))
+            )
         style, text = "color: #9a6700;", ""
         if st.running:
             text = _tr("Installing {requirements} into this environment; pip's output is in the log below.")
@@ -233,21 +235,30 @@ class ExtraInstallBox(QWidget):
             style = "color: #c62828;"
             text = _tr("Install failed (exit status {code}); see the log. Retraining needs {requirements}.")
         elif missing:
-            text = _tr("Retraining needs the optional train extra ({requirements}), which this environment "
-                       "lacks (missing: {missing}). Install it here, or in a terminal: {command}")
+            text = _tr(
+                "Retraining needs the optional train extra ({requirements}), which this environment "
+                "lacks (missing: {missing}). Install it here, or in a terminal: {command}"
+            )
         self.message.setStyleSheet(style)
-        self.message.setText(text.format(
-            requirements=", ".join(status.requirements) if status else "", code=st.exit_code,
-            missing=", ".join(status.missing) if status else "",
-            command=shlex.join(status.hint_argv()) if status else ""))
+        self.message.setText(
+            text.format(
+                requirements=", ".join(status.requirements) if status else "",
+                code=st.exit_code,
+                missing=", ".join(status.missing) if status else "",
+                command=shlex.join(status.hint_argv()) if status else "",
+            )
+        )
 
     def _show_progress(self) -> None:
         st = self.state
         if st.download_size > 0:
             self.progress.setRange(0, 1000)
             self.progress.setValue(min(1000, st.downloaded * 1000 // st.download_size))
-            self.progress.setFormat(_tr("downloading: {done:.0f} of {total:.0f} MB").format(
-                done=st.downloaded / MB, total=st.download_size / MB))
+            self.progress.setFormat(
+                _tr("downloading: {done:.0f} of {total:.0f} MB").format(
+                    done=st.downloaded / MB, total=st.download_size / MB
+                )
+            )
         else:
             self.progress.setRange(0, 0)  # busy: resolving, or installing what was downloaded
             self.progress.setFormat(_tr("installing..."))

@@ -78,8 +78,7 @@ def set_language(language: str) -> None:
     if language == "en":
         return
     if not ts_path(language).is_file():  # a broken install: say so rather than fall back silently
-        print(f"labeler: translation file {ts_path(language)} not found; the window stays in English",
-              file=sys.stderr)
+        print(f"labeler: translation file {ts_path(language)} not found; the window stays in English", file=sys.stderr)
         return
     qt_own = QTranslator(app)
     if qt_own.load(f"qtbase_{language}", QLibraryInfo.location(QLibraryInfo.TranslationsPath)):

@@ -78,7 +78,7 @@ class ImageActions:
         def work() -> None:
             try:
                 prepared, error = prepare_rotation(path, clockwise), ""
-            except Exception as exc:  # noqa: BLE001 - any failure must come back, or `rotating` stays set
+            except Exception as exc:
                 prepared, error = None, str(exc) or type(exc).__name__
             try:
                 carrier.ready.emit((project, rec, prepared), error)
@@ -140,11 +140,16 @@ class ImageActions:
         ed = self.editor
         if ed.project is None or ed.current is None:
             return None
-        text = tr("Move {name} to {trash} and remove its labels from Label.txt, Cache.cach and fileState.txt?\n\n"
-                  "This cannot be undone with Ctrl+Z; the file and a copy of its labels stay in the trash folder.")
+        text = tr(
+            "Move {name} to {trash} and remove its labels from Label.txt, Cache.cach and fileState.txt?\n\n"
+            "This cannot be undone with Ctrl+Z; the file and a copy of its labels stay in the trash folder."
+        )
         answer = QMessageBox.question(
-            self.window, tr("Delete image"), text.format(name=ed.current.path, trash=".labeler/trash/"),
-            QMessageBox.Yes | QMessageBox.No, QMessageBox.No,
+            self.window,
+            tr("Delete image"),
+            text.format(name=ed.current.path, trash=".labeler/trash/"),
+            QMessageBox.Yes | QMessageBox.No,
+            QMessageBox.No,
         )
         if answer != QMessageBox.Yes:
             return None

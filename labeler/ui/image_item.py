@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import OrderedDict
 import time
+from collections import OrderedDict
 
 import numpy as np
 from PyQt5 import sip

@@ -133,7 +133,7 @@ class KiePanel(QWidget):
         self.classes_hint.setText(tr("Key classes (double-click: set for the selected region; Ctrl+X: choose)", CTX))
         self.show_selected(*self._shown)
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+    def changeEvent(self, event) -> None:
         if event.type() == QEvent.LanguageChange:
             self._retranslate()
         super().changeEvent(event)
@@ -205,8 +205,11 @@ class KieController(QObject):
         self.set_class_action.triggered.connect(lambda _checked=False: self.choose_key_class())
         self.load_action = QAction("&Load key class list...", self.window)
         self.load_action.triggered.connect(lambda _checked=False: self.load_dialog())
-        for name, action in (("kie_mode", self.mode_action), ("kie_set_class", self.set_class_action),
-                             ("kie_load_classes", self.load_action)):
+        for name, action in (
+            ("kie_mode", self.mode_action),
+            ("kie_set_class", self.set_class_action),
+            ("kie_load_classes", self.load_action),
+        ):
             menu.addAction(action)
             self.window.addAction(action)  # shortcuts work while the menu bar is hidden too
             self.window.actions_by_name[name] = action
@@ -246,8 +249,9 @@ class KieController(QObject):
         return names
 
     def load_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.window, tr("Key class list (one class per line)", CTX), "",
-                                              tr(TEXT_FILES, CTX))
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, tr("Key class list (one class per line)", CTX), "", tr(TEXT_FILES, CTX)
+        )
         if not path:
             return
         try:

@@ -67,8 +67,11 @@ class LongTextState:
         return self.original[page * PAGE_CHARS : (page + 1) * PAGE_CHARS]
 
     def _delta(self, before: int | None = None) -> int:
-        return sum(len(new) - len(self.original[p * PAGE_CHARS : (p + 1) * PAGE_CHARS])
-                   for p, new in self.edits.items() if before is None or p < before)
+        return sum(
+            len(new) - len(self.original[p * PAGE_CHARS : (p + 1) * PAGE_CHARS])
+            for p, new in self.edits.items()
+            if before is None or p < before
+        )
 
     def length(self) -> int:
         return len(self.original) + self._delta()
@@ -164,8 +167,9 @@ class LongTextDialog(QDialog):
         self.next.setEnabled(page < self.state.pages - 1)
         start = self.state.start(page)
         text = tr("{n} characters; characters {first} to {last} are shown here.", CTX)
-        self.info.setText(text.format(n=f"{self.state.length():,}", first=f"{start + 1:,}",
-                                      last=f"{start + len(page_text):,}"))
+        self.info.setText(
+            text.format(n=f"{self.state.length():,}", first=f"{start + 1:,}", last=f"{start + len(page_text):,}")
+        )
 
 
 def edit_long_text(parent: QWidget, text: str, title: str, on_done: Callable[[str], None]) -> LongTextDialog:

@@ -25,14 +25,14 @@ from labeler.core.errors import LabelerError
 from labeler.core.model import ImageRecord
 from labeler.core.problems import after_reread, late_problem, problems_by_record, project_problems
 from labeler.ui.canvas import Canvas
-from labeler.ui.editor import Editor
-from labeler.ui.edit_actions import install_edit_actions
 from labeler.ui.correction import install_correction_actions
+from labeler.ui.edit_actions import install_edit_actions
+from labeler.ui.editor import Editor
 from labeler.ui.export_actions import install_kie_export_actions
 from labeler.ui.i18n import tr
 from labeler.ui.image_loader import ImageLoader
-from labeler.ui.panels import ImagePanel, RegionTable, RegionTableModel, row_of, status_name
 from labeler.ui.notice_bar import NoticeBar
+from labeler.ui.panels import ImagePanel, RegionTable, RegionTableModel, row_of, status_name
 from labeler.ui.problems import ProblemsBar, image_mark
 from labeler.ui.retrain_panel import install_retrain_actions
 from labeler.ui.settings_dialog import install_settings_actions
@@ -56,7 +56,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.image_loader = ImageLoader(self.editor, self.canvas, self)  # before the panels: it shows the image first
         self.images = ImagePanel(self.editor.go_to)
-        self.region_model = RegionTableModel(self.editor.set_text, self.editor.set_difficult, lambda: self.editor.low_score, self)
+        self.region_model = RegionTableModel(
+            self.editor.set_text, self.editor.set_difficult, lambda: self.editor.low_score, self
+        )
         self.regions = RegionTable(self.region_model)
         self._dock("Images", self.images, Qt.LeftDockWidgetArea)
         self._dock("Regions", self.regions, Qt.RightDockWidgetArea)
@@ -244,7 +246,7 @@ class MainWindow(QMainWindow):
     def _show_zoom(self, zoom: float) -> None:
         self.zoom_label.setText(tr("Zoom {percent:.0f}%").format(percent=zoom * 100))
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+    def changeEvent(self, event) -> None:
         if event.type() == QEvent.LanguageChange:  # the status bar; menus and docks: i18n.retranslate
             self._update_counts(self.editor.current)
             if self.zoom_label.text():

@@ -54,12 +54,20 @@ class NoticeBar(QFrame):
         parts = []
         if self.shared:
             head = tr("This folder is also open in another window: {who}.", CTX).format(who="; ".join(self.shared))
-            parts.append(head + " " + tr("Both can edit: saves merge image by image; an image changed in both keeps "
-                                         "the newer edit and the other is saved in .labeler/conflicts/.", CTX))
+            parts.append(
+                head
+                + " "
+                + tr(
+                    "Both can edit: saves merge image by image; an image changed in both keeps "
+                    "the newer edit and the other is saved in .labeler/conflicts/.",
+                    CTX,
+                )
+            )
         shown = self.conflicts[-MAX_LINES:]
         if len(self.conflicts) > len(shown):
-            parts.append(tr("{n} earlier conflicts (see .labeler/conflicts/)", CTX).format(
-                n=len(self.conflicts) - len(shown)))
+            parts.append(
+                tr("{n} earlier conflicts (see .labeler/conflicts/)", CTX).format(n=len(self.conflicts) - len(shown))
+            )
         parts += shown
         self.label.setText("\n".join(parts))
         self.setVisible(bool(parts))

@@ -224,26 +224,36 @@ class ImagePanel(QWidget):
             return
         images = tr("{n} image", CTX) if n == 1 else tr("{n} images", CTX)
         states = tr("{confirmed} confirmed · {prelabelled} pre-labelled · {new} new", CTX).format(
-            confirmed=c[ImageStatus.CONFIRMED], prelabelled=c[ImageStatus.PRELABELLED], new=c[ImageStatus.NEW])
+            confirmed=c[ImageStatus.CONFIRMED], prelabelled=c[ImageStatus.PRELABELLED], new=c[ImageStatus.NEW]
+        )
         self.counts.setText(f"{images.format(n=n)}\n{states}")
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+    def changeEvent(self, event) -> None:
         if event.type() == QEvent.LanguageChange:
             self.update_counts()
         super().changeEvent(event)
 
 
 TABLE_CTX = "RegionTable"
-COLUMNS = (noop_tr("#", TABLE_CTX), noop_tr("Transcription", TABLE_CTX), noop_tr("Score", TABLE_CTX),
-           noop_tr("Difficult", TABLE_CTX))
+COLUMNS = (
+    noop_tr("#", TABLE_CTX),
+    noop_tr("Transcription", TABLE_CTX),
+    noop_tr("Score", TABLE_CTX),
+    noop_tr("Difficult", TABLE_CTX),
+)
 TEXT, SCORE, DIFFICULT = 1, 2, 3
 
 
 class RegionTableModel(QAbstractTableModel):
     """The current record's regions; edits go to `on_text(index, text)` / `on_difficult(index, bool)`."""
 
-    def __init__(self, on_text: Callable[[int, str], None], on_difficult: Callable[[int, bool], None],
-                 low_score: Callable[[], float], parent=None) -> None:
+    def __init__(
+        self,
+        on_text: Callable[[int, str], None],
+        on_difficult: Callable[[int, bool], None],
+        low_score: Callable[[], float],
+        parent=None,
+    ) -> None:
         super().__init__(parent)
         self.record: ImageRecord | None = None
         self._on_text = on_text
@@ -334,7 +344,9 @@ class RegionTable(QTableView):
         self.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.setSelectionMode(QAbstractItemView.SingleSelection)
         # No AnyKeyPressed: single-letter shortcuts (A, D, W) must mean the same wherever the focus is.
-        self.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed | QAbstractItemView.SelectedClicked)
+        self.setEditTriggers(
+            QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed | QAbstractItemView.SelectedClicked
+        )
         self.verticalHeader().hide()
         self._fit_columns()
         self.horizontalHeader().setSectionResizeMode(TEXT, QHeaderView.Stretch)
@@ -359,7 +371,7 @@ class RegionTable(QTableView):
             header.setSectionResizeMode(column, QHeaderView.Fixed)
             header.resizeSection(column, width(column))
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+    def changeEvent(self, event) -> None:
         if event.type() == QEvent.LanguageChange:
             self.model().headerDataChanged.emit(Qt.Horizontal, 0, len(COLUMNS) - 1)
             self._fit_columns()
@@ -383,10 +395,13 @@ class RegionTable(QTableView):
         self.setCurrentIndex(index)
         self.edit(index)
 
-    def edit(self, index, trigger=QAbstractItemView.AllEditTriggers, event=None):  # noqa: D102 - Qt's virtual
+    def edit(self, index, trigger=QAbstractItemView.AllEditTriggers, event=None):
         if index.isValid() and index.column() == TEXT and self.model().is_long(index.row()):
-            if trigger in (QAbstractItemView.AllEditTriggers, QAbstractItemView.DoubleClicked,
-                           QAbstractItemView.EditKeyPressed):
+            if trigger in (
+                QAbstractItemView.AllEditTriggers,
+                QAbstractItemView.DoubleClicked,
+                QAbstractItemView.EditKeyPressed,
+            ):
                 self.long_text_requested.emit(index.row())  # not a cell editor: laying out 50 MB froze the window
             return False
         return super().edit(index, trigger, event)

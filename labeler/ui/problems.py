@@ -76,8 +76,11 @@ def image_mark(problem: Problem) -> str:
     if problem.line is None:
         return tr("{file} could not be read: {reason}", CTX).format(file=problem.file_name, reason=problem.reason)
     if problem.late:
-        text = tr("label line {line} of {file} could not be read ({reason}); shown without regions, the line is "
-                  "kept as it is unless this image is edited", CTX)
+        text = tr(
+            "label line {line} of {file} could not be read ({reason}); shown without regions, the line is "
+            "kept as it is unless this image is edited",
+            CTX,
+        )
     else:
         text = tr("label line {line} of {file} could not be read ({reason}); kept as it is", CTX)
     return text.format(line=problem.line, file=problem.file_name, reason=problem.reason)
@@ -255,7 +258,7 @@ class ProblemsBar(QFrame):
         self.close_button.setToolTip(tr("Dismiss (View menu: show again)", CTX))
         self.model.retranslate()
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+    def changeEvent(self, event) -> None:
         if event.type() == QEvent.LanguageChange:
             self._retranslate()
         super().changeEvent(event)

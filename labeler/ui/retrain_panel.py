@@ -235,12 +235,12 @@ class RetrainPanel(QWidget):
         self._show_table_title()
         self._show_result()
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+    def changeEvent(self, event) -> None:
         if event.type() == QEvent.LanguageChange:
             self._retranslate()
         super().changeEvent(event)
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt naming
+    def showEvent(self, event) -> None:
         if not self.runner.running:
             self.extra_box.refresh()  # found, not imported: milliseconds; torch may have been installed meanwhile
         super().showEvent(event)
@@ -314,9 +314,13 @@ class RetrainPanel(QWidget):
         """One protocol object (protocol.md) -> state and widgets."""
         kind, st = obj.get("event"), self.state
         if kind == "start":
-            self.log(_tr("Base model: {model} · device {device} · budget {minutes:g} min").format(
-                model=obj.get("base_model", "?"), device=obj.get("device", "?"),
-                minutes=float(obj.get("time_budget_s") or 0) / 60))
+            self.log(
+                _tr("Base model: {model} · device {device} · budget {minutes:g} min").format(
+                    model=obj.get("base_model", "?"),
+                    device=obj.get("device", "?"),
+                    minutes=float(obj.get("time_budget_s") or 0) / 60,
+                )
+            )
         elif kind == "stage":
             st.stage, st.message = str(obj.get("stage", "")), str(obj.get("message", ""))
             self.stage_label.setText(f"{st.stage}: {st.message}" if st.message else st.stage)
@@ -352,8 +356,11 @@ class RetrainPanel(QWidget):
         model, step, total = obj.get("model", "rec"), int(obj.get("step", 0)), int(obj.get("total_steps") or 0)
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(min(step, max(total, 1)))
-        self.progress.setFormat(_tr("{model}: step {step}/{total} · ETA {eta}").format(
-            model=model, step=step, total=total, eta=format_eta(obj.get("eta_s"))))
+        self.progress.setFormat(
+            _tr("{model}: step {step}/{total} · ETA {eta}").format(
+                model=model, step=step, total=total, eta=format_eta(obj.get("eta_s"))
+            )
+        )
         self._add(self.loss_plot, f"{model} loss", step, obj.get("loss"))
 
     @staticmethod
@@ -381,8 +388,11 @@ class RetrainPanel(QWidget):
     def _switch(self, model_dir: str) -> None:
         project = self.editor.project
         if project is None or str(project.folder) != self.state.project_dir:
-            self.log(_tr("The model was installed in {folder}; it is used when that project is opened.").format(
-                folder=self.state.project_dir))
+            self.log(
+                _tr("The model was installed in {folder}; it is used when that project is opened.").format(
+                    folder=self.state.project_dir
+                )
+            )
             return
         if self.switch.use(model_dir):
             self.state.switched_to = model_dir
@@ -394,9 +404,12 @@ class RetrainPanel(QWidget):
             return False
         self.state.relabel_offered = count
         answer = QMessageBox.question(
-            self, _tr("Retrain"),
+            self,
+            _tr("Retrain"),
             _tr("Re-label the {n} images not yet confirmed with the new model?").format(n=count),
-            QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+            QMessageBox.Yes | QMessageBox.No,
+            QMessageBox.Yes,
+        )
         return answer == QMessageBox.Yes and self.relabel_unconfirmed()
 
     def relabel_unconfirmed(self) -> bool:
@@ -441,8 +454,9 @@ class RetrainPanel(QWidget):
     def _show_table_title(self) -> None:
         st = self.state
         if st.images is not None:
-            self.table_title.setText(_tr("Metrics on the {split} split ({n} images)").format(
-                split=st.split or "test", n=st.images))
+            self.table_title.setText(
+                _tr("Metrics on the {split} split ({n} images)").format(split=st.split or "test", n=st.images)
+            )
         else:
             self.table_title.setText(_tr("Metrics (before / after)"))
 
@@ -480,7 +494,8 @@ class RetrainPanel(QWidget):
         elif result is not None:
             style = "color: #9a6700;"
             text = _tr("Not accepted: {reason}. Pre-labelling keeps the current model.").format(
-                reason=result.get("reason") or "?")
+                reason=result.get("reason") or "?"
+            )
         label.setStyleSheet(style)
         label.setText(text)
         self._show_model()
@@ -530,4 +545,3 @@ def series_styles(model: str, plot: CurvePlot) -> list[tuple[str, str, bool]]:
 
 def _number(value) -> str:
     return f"{value:.3f}" if isinstance(value, (int, float)) else "-"
-

@@ -39,8 +39,9 @@ class TrainOptions:
     models: str | None = None  # the base set (the one pre-labelling now); None: the engine's choice
 
 
-def train_argv(project_dir: str | Path, options: TrainOptions = TrainOptions(),
-               python: str = sys.executable) -> list[str]:
+def train_argv(
+    project_dir: str | Path, options: TrainOptions = TrainOptions(), python: str = sys.executable
+) -> list[str]:
     """The argument list of `python -m labeler train PROJECT_DIR ...` (protocol.md), never a shell string."""
     argv = [python, "-m", "labeler", "train", str(project_dir), "--time-budget", f"{options.time_budget_min:g}"]
     if options.det:

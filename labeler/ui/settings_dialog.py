@@ -220,8 +220,9 @@ def _apply_kie(window, settings: Settings, keys) -> list[str]:
         try:
             kie.load_classes(settings.key_class_file)
         except (OSError, UnicodeDecodeError) as exc:
-            warnings.append(_tr("{file}: cannot read the key class list: {error}").format(
-                file=settings.key_class_file, error=exc))
+            warnings.append(
+                _tr("{file}: cannot read the key class list: {error}").format(file=settings.key_class_file, error=exc)
+            )
     if "kie_mode" in keys:
         kie.set_enabled(settings.kie_mode)
     return warnings

@@ -90,9 +90,7 @@ class ShortcutsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(tr("Keyboard shortcuts", CTX))
         self.table = QTableWidget(len(actions), 3, self)
-        self.table.setHorizontalHeaderLabels(
-            [tr("Action", CTX), tr("Name", CTX), tr("Keys", CTX)]
-        )
+        self.table.setHorizontalHeaderLabels([tr("Action", CTX), tr("Name", CTX), tr("Keys", CTX)])
         for row, (name, action) in enumerate(sorted(actions.items(), key=lambda kv: _plain(kv[1].text()).lower())):
             for col, text in enumerate((_plain(action.text()), name, ", ".join(keys_of(action)) or "-")):
                 item = QTableWidgetItem(text)

@@ -135,8 +135,9 @@ class RecognizeResult:
     score: float
 
 
-def auto_label(pipeline_factory: Callable[[], Any], image_file: str, record_path: str, generation: int,
-               cancel: threading.Event) -> AutoLabelResult:
+def auto_label(
+    pipeline_factory: Callable[[], Any], image_file: str, record_path: str, generation: int, cancel: threading.Event
+) -> AutoLabelResult:
     image = read_image(image_file)
     if cancel.is_set():
         raise Cancelled
@@ -148,8 +149,15 @@ def auto_label(pipeline_factory: Callable[[], Any], image_file: str, record_path
     return AutoLabelResult(record_path, generation, result.width, result.height, regions)
 
 
-def recognize_region(pipeline_factory: Callable[[], Any], image_file: str, record_path: str, generation: int,
-                     index: int, points: tuple[tuple[float, float], ...], cancel: threading.Event) -> RecognizeResult:
+def recognize_region(
+    pipeline_factory: Callable[[], Any],
+    image_file: str,
+    record_path: str,
+    generation: int,
+    index: int,
+    points: tuple[tuple[float, float], ...],
+    cancel: threading.Event,
+) -> RecognizeResult:
     image = read_image(image_file)
     if cancel.is_set():
         raise Cancelled

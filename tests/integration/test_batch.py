@@ -11,7 +11,10 @@ pytestmark = pytest.mark.models
 
 
 def test_two_workers_match_one_worker_in_order(tmp_path):
-    paths = [write_image(tmp_path / f"p{i}.png", render_lines([f"page {i} total {i * 7}"], size=(700, 120))) for i in range(5)]
+    paths = [
+        write_image(tmp_path / f"p{i}.png", render_lines([f"page {i} total {i * 7}"], size=(700, 120)))
+        for i in range(5)
+    ]
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\nbroken")
     paths.insert(2, bad)

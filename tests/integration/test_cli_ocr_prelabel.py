@@ -105,7 +105,9 @@ def test_interrupt_leaves_a_valid_cache_with_finished_images(tmp_path, sig):
     env = dict(os.environ, PYTHONPATH=str(REPO))
     proc = subprocess.Popen(
         [sys.executable, "-m", "labeler", "prelabel", str(folder), "--models", "light"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
     )
     cache = folder / "Cache.cach"
     deadline = time.time() + 120
@@ -134,7 +136,10 @@ def test_prelabel_show_prints_regions(tmp_path, capsys):
 
 def test_prelabel_after_folder_rename_replaces_old_lines(tmp_path):
     folder = _folder(tmp_path, 2)
-    (folder / "Cache.cach").write_text('old name/img1.png\t[{"transcription": "OLD", "points": [[0, 0], [9, 0], [9, 9], [0, 9]], "difficult": false}]\n', encoding="utf-8")
+    (folder / "Cache.cach").write_text(
+        'old name/img1.png\t[{"transcription": "OLD", "points": [[0, 0], [9, 0], [9, 9], [0, 9]], "difficult": false}]\n',
+        encoding="utf-8",
+    )
     assert main(["prelabel", str(folder), "--models", "light"]) == 0
     keys = [ln.key for ln in read_label_file(folder / "Cache.cach").lines]
     assert keys == ["old name/img1.png", "shop receipts 收据/img2.png"]  # img1 counted as cached, kept

@@ -15,8 +15,9 @@ from tests.conftest import REPO, render_lines, write_image
 
 def _run(*args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.run([sys.executable, "-m", "labeler", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "labeler", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def _folder(tmp_path: Path) -> Path:
@@ -25,8 +26,12 @@ def _folder(tmp_path: Path) -> Path:
     lines = []
     for name, score in (("a.png", 0.99), ("b.png", 0.55), ("c.png", 0.97)):
         write_image(folder / name, render_lines([f"text {name}"], size=(200, 60), scale=0.6))
-        region = {"transcription": f"text {name}", "points": [[0, 0], [9, 0], [9, 9], [0, 9]], "difficult": False,
-                  "score": score}
+        region = {
+            "transcription": f"text {name}",
+            "points": [[0, 0], [9, 0], [9, 9], [0, 9]],
+            "difficult": False,
+            "score": score,
+        }
         lines.append(f"scans/{name}\t{json.dumps([region])}\n")
     write_image(folder / "d.png", render_lines(["new"], size=(200, 60), scale=0.6))  # new: nothing to confirm
     (folder / "Cache.cach").write_text("".join(lines), encoding="utf-8")
@@ -43,8 +48,12 @@ def test_min_score_confirms_the_sure_ones_and_lists_the_rest(tmp_path: Path) -> 
     assert proc.returncode == 0, proc.stderr
     assert "confirmed 2 image(s) (2 regions)" in proc.stdout
     assert "b.png: a region scored 0.550 < --min-score 0.9" in proc.stdout
-    assert _statuses(folder) == {"a.png": ImageStatus.CONFIRMED, "b.png": ImageStatus.PRELABELLED,
-                                 "c.png": ImageStatus.CONFIRMED, "d.png": ImageStatus.NEW}
+    assert _statuses(folder) == {
+        "a.png": ImageStatus.CONFIRMED,
+        "b.png": ImageStatus.PRELABELLED,
+        "c.png": ImageStatus.CONFIRMED,
+        "d.png": ImageStatus.NEW,
+    }
     label = (folder / "Label.txt").read_text(encoding="utf-8")
     assert "scans/a.png\t" in label and "text a.png" in label and "b.png" not in label
     assert set((folder / "fileState.txt").read_text(encoding="utf-8").split()) >= {"scans/a.png", "scans/c.png"}

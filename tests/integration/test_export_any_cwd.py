@@ -25,8 +25,13 @@ def test_export_workers_ignore_a_labeler_folder_in_the_working_directory(tmp_pat
     for name in names:
         shutil.copy(REPO / "resources" / "demo" / name, proj / name)
     (proj / "Label.txt").write_text("".join(f"proj/{n}\t{json.dumps(region)}\n" for n in names), encoding="utf-8")
-    proc = subprocess.run([str(SCRIPT), "export", "proj", "--out", "out", "--workers", "2"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [str(SCRIPT), "export", "proj", "--out", "out", "--workers", "2"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
     assert len((tmp_path / "out" / "rec" / "rec_gt.txt").read_text(encoding="utf-8").splitlines()) == 2

@@ -89,8 +89,12 @@ def _config(out: Path, label_file: Path, transforms: list, dict_path: Path | Non
     if dict_path is not None:
         global_config["character_dict_path"] = str(dict_path)
     loader = {"shuffle": False, "drop_last": False, "batch_size_per_card": 1, "num_workers": 0}
-    dataset = {"name": "SimpleDataSet", "data_dir": str(out), "label_file_list": [str(label_file)],
-               "transforms": transforms}
+    dataset = {
+        "name": "SimpleDataSet",
+        "data_dir": str(out),
+        "label_file_list": [str(label_file)],
+        "transforms": transforms,
+    }
     return {"Global": global_config, "Eval": {"dataset": dataset, "loader": loader}}
 
 
@@ -161,8 +165,11 @@ def test_rec_lists_decode_in_paddleocr(export, which):
         assert decoded == "".join(c for c in text if c in known)
         assert image.shape[0] < image.shape[1], "crops are horizontal (the vertical one was turned)"
     if which == "export_dict":
-        assert all(line.split("\t")[1] in {"tilted ábc", "curved 中文", "VERTICAL", "tab here"} or
-                   line.split("\t")[1].startswith("Line ") for line in lines)
+        assert all(
+            line.split("\t")[1] in {"tilted ábc", "curved 中文", "VERTICAL", "tab here"}
+            or line.split("\t")[1].startswith("Line ")
+            for line in lines
+        )
     else:
         missing = set(report.missing_chars.missing) if report.missing_chars else set()
         texts = "".join(line.split("\t")[1] for line in lines)

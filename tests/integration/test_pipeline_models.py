@@ -135,9 +135,15 @@ def test_tight_boxes_with_crops_at_the_models_own_ratio():
     base = det_params(model_set)
     img = render_lines(LINES)
     plain = OcrPipeline(model_set, PipelineOptions(threads=1))(img)
-    tight = OcrPipeline(model_set, PipelineOptions(threads=1, det=replace(base, db=replace(base.db, unclip_ratio=1.1))))(img)
-    fitted = OcrPipeline(model_set, PipelineOptions(threads=1, det=replace(base, db=replace(
-        base.db, unclip_ratio=1.1, crop_unclip_ratio=base.db.unclip_ratio))))(img)
+    tight = OcrPipeline(
+        model_set, PipelineOptions(threads=1, det=replace(base, db=replace(base.db, unclip_ratio=1.1)))
+    )(img)
+    fitted = OcrPipeline(
+        model_set,
+        PipelineOptions(
+            threads=1, det=replace(base, db=replace(base.db, unclip_ratio=1.1, crop_unclip_ratio=base.db.unclip_ratio))
+        ),
+    )(img)
     assert [r.text for r in fitted.regions] == [r.text for r in plain.regions]
     assert len(fitted.regions) == len(tight.regions)
     for a, b in zip(fitted.regions, tight.regions):

@@ -21,8 +21,16 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[2]
 V4 = REPO / "models" / "ppocrv4-mobile"
 V4_REC, V4_DET, V4_DICT = V4 / "ch_PP-OCRv4_rec_infer.onnx", V4 / "ch_PP-OCRv4_det_infer.onnx", V4 / "dict.txt"
-FAKE_ENV = ("CUDA_VISIBLE_DEVICES", "FAKE_PIR", "FAKE_NO_BEST", "FAKE_TRAIN_FAIL", "FAKE_TRAIN_SLEEP",
-            "FAKE_IGNORE_TERM", "FAKE_CUDA", "FAKE_GPUS")
+FAKE_ENV = (
+    "CUDA_VISIBLE_DEVICES",
+    "FAKE_PIR",
+    "FAKE_NO_BEST",
+    "FAKE_TRAIN_FAIL",
+    "FAKE_TRAIN_SLEEP",
+    "FAKE_IGNORE_TERM",
+    "FAKE_CUDA",
+    "FAKE_GPUS",
+)
 
 
 def read_yaml(text):
@@ -43,7 +51,7 @@ def read_yaml(text):
                 c = s[i + 1]
                 if c in "xuU":
                     n = {"x": 2, "u": 4, "U": 8}[c]
-                    out.append(chr(int(s[i + 2:i + 2 + n], 16)))
+                    out.append(chr(int(s[i + 2 : i + 2 + n], 16)))
                     i += 2 + n
                     continue
                 out.append(escapes[c])
@@ -111,9 +119,9 @@ def read_yaml(text):
             if not m:
                 return None
             key, end = m.group(1), len(m.group(1))
-        if s[end:end + 1] != ":" or s[end + 1:end + 2] not in ("", " "):
+        if s[end : end + 1] != ":" or s[end + 1 : end + 2] not in ("", " "):
             return None
-        return key, s[end + 1:].strip()
+        return key, s[end + 1 :].strip()
 
     lines = []
     for raw in text.splitlines():
@@ -163,19 +171,23 @@ def write_file(path: Path, text: str = "") -> Path:
 
 def bare_checkout(root: Path) -> Path:
     """The files validate_checkout looks for, all empty."""
-    for rel in ("tools/train.py", "tools/export_model.py", "configs/rec/PP-OCRv4/ch_PP-OCRv4_rec.yml",
-                "ppocr/modeling/backbones/rec_lcnetv3.py"):
+    for rel in (
+        "tools/train.py",
+        "tools/export_model.py",
+        "configs/rec/PP-OCRv4/ch_PP-OCRv4_rec.yml",
+        "ppocr/modeling/backbones/rec_lcnetv3.py",
+    ):
         write_file(root / rel)
     return root
 
 
-RECORD = '''
+RECORD = """
 def record(entry):
     with open(os.environ["FAKE_RECORD"], "a", encoding="utf-8") as f:
         f.write(json.dumps(entry) + "\\n")
-'''
+"""
 
-FAKE_TRAIN = '''
+FAKE_TRAIN = """
 args = sys.argv[1:]
 cfg_path = args[args.index("-c") + 1]
 cfg = read_yaml(open(cfg_path, encoding="utf-8").read())
@@ -213,9 +225,9 @@ print("[2026/11/21 10:00:01] ppocr INFO: cur metric, %s, fps: 100.0" % metric, f
 os.makedirs(g["save_model_dir"], exist_ok=True)
 for prefix in ["latest"] if os.environ.get("FAKE_NO_BEST") == kind else ["best_accuracy", "latest"]:
     open(os.path.join(g["save_model_dir"], prefix + ".pdparams"), "wb").write(b"fake weights")
-'''
+"""
 
-FAKE_EXPORT = '''
+FAKE_EXPORT = """
 args = sys.argv[1:]
 opts = dict(o.split("=", 1) for o in args[args.index("-o") + 1:])
 record({"tool": "export", "argv": sys.argv, "cwd": os.getcwd(), "cuda": os.environ.get("CUDA_VISIBLE_DEVICES")})
@@ -227,26 +239,26 @@ os.makedirs(out, exist_ok=True)
 for name in ("inference.json" if os.environ.get("FAKE_PIR") else "inference.pdmodel", "inference.pdiparams",
              "inference.yml"):
     open(os.path.join(out, name), "w").write("fake")
-'''
+"""
 
-FAKE_PADDLE = '''
+FAKE_PADDLE = """
 import os, types
 __version__ = "3.3.1-fake"
 def is_compiled_with_cuda():
     return os.environ.get("FAKE_CUDA", "1") == "1"
 device = types.SimpleNamespace(cuda=types.SimpleNamespace(device_count=lambda: int(os.environ.get("FAKE_GPUS", "2"))))
-'''
+"""
 
-FAKE_LAUNCH = '''
+FAKE_LAUNCH = """
 args = sys.argv[1:]
 record({"tool": "launch", "argv": args, "cwd": os.getcwd()})
 gpus, log_dir = args[args.index("--gpus") + 1], args[args.index("--log_dir") + 1]
 os.makedirs(log_dir, exist_ok=True)
 sys.exit(subprocess.call([sys.executable, *args[args.index("--log_dir") + 2:]],
                          env=dict(os.environ, FAKE_LAUNCH_GPUS=gpus)))
-'''
+"""
 
-FAKE_PADDLE2ONNX = '''
+FAKE_PADDLE2ONNX = """
 args = sys.argv[1:]
 opts = {args[i]: args[i + 1] for i in range(0, len(args), 2)}
 record({"tool": "paddle2onnx", "argv": sys.argv[1:]})
@@ -256,7 +268,7 @@ for key in ("--model_filename", "--params_filename"):
         sys.exit(1)
 source = %r if os.path.basename(opts["--model_dir"]) == "det" else %r
 shutil.copyfile(source, opts["--save_file"])
-'''
+"""
 
 
 def _script(body: str, with_reader: bool = False) -> str:
@@ -273,8 +285,9 @@ def make_fake_checkout(root: Path, bin_dir: Path) -> Path:
     write_file(root / "paddle" / "__init__.py", FAKE_PADDLE)
     write_file(root / "paddle" / "distributed" / "__init__.py")
     write_file(root / "paddle" / "distributed" / "launch.py", _script(FAKE_LAUNCH))
-    tool = write_file(bin_dir / "paddle2onnx", f"#!{sys.executable}\n" + _script(FAKE_PADDLE2ONNX % (str(V4_DET),
-                                                                                                     str(V4_REC))))
+    tool = write_file(
+        bin_dir / "paddle2onnx", f"#!{sys.executable}\n" + _script(FAKE_PADDLE2ONNX % (str(V4_DET), str(V4_REC)))
+    )
     tool.chmod(0o755)
     return root
 
@@ -293,8 +306,10 @@ def make_project(tmp_path: Path, n: int = 10) -> Path:
         cv2.putText(img, f"TOTAL {i}", (10, 40), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (0, 0, 0), 2)
         cv2.putText(img, "CASH", (10, 95), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (0, 0, 0), 2)
         cv2.imwrite(str(folder / f"r{i}.png"), img)
-        regions = [{"transcription": f"TOTAL {i}", "points": [[5, 12], [200, 12], [200, 50], [5, 50]]},
-                   {"transcription": "CASH", "points": [[5, 68], [100, 68], [100, 105], [5, 105]]}]
+        regions = [
+            {"transcription": f"TOTAL {i}", "points": [[5, 12], [200, 12], [200, 50], [5, 50]]},
+            {"transcription": "CASH", "points": [[5, 68], [100, 68], [100, 105], [5, 105]]},
+        ]
         for region in regions:
             region["difficult"] = False
         lines.append(f"shop/r{i}.png\t{json.dumps(regions)}")

@@ -30,8 +30,10 @@ def labelled_like(root, keys, ratio):
     """Labels drawn the way the detector draws boxes at `ratio`: what a project with that convention holds."""
     params = DetParams()
     det = TextDetector(OrtSession(V6_DET, 1), replace(params, db=replace(params.db, unclip_ratio=ratio)))
-    return {k: [TextRegion([[float(x), float(y)] for x, y in box], "t") for box in det(cv2.imread(str(root / k))).boxes]
-            for k in keys}
+    return {
+        k: [TextRegion([[float(x), float(y)] for x, y in box], "t") for box in det(cv2.imread(str(root / k))).boxes]
+        for k in keys
+    }
 
 
 def test_tight_boxes_are_fitted_and_the_models_own_are_kept(tmp_path):
@@ -46,7 +48,6 @@ def test_tight_boxes_are_fitted_and_the_models_own_are_kept(tmp_path):
 
     own = fit_unclip_ratio(V6_DET, DetParams(), tmp_path, labelled_like(tmp_path, keys, 1.6), threads=1)
     assert own.unclip_ratio == 1.6 and not own.changed and own.mean_iou == pytest.approx(1.0, abs=1e-3)
-
 
 
 def test_a_missing_image_leaves_the_fit_only(tmp_path):

@@ -54,8 +54,9 @@ def _flat(grads: dict) -> np.ndarray:
 def test_two_process_gradient_equals_the_whole_batch_gradient(export, tmp_path, text_case):
     # 7 crops of different widths: shards of 4 and 3, each narrower than the whole batch.
     # "upper": the case-folded loss plus the case-split term, whose weight sum spans both shards.
-    torch.multiprocessing.spawn(ddp_gradient_rank, args=(2, _free_port(), str(export), str(tmp_path), text_case),
-                                nprocs=2)
+    torch.multiprocessing.spawn(
+        ddp_gradient_rank, args=(2, _free_port(), str(export), str(tmp_path), text_case), nprocs=2
+    )
     saved = np.load(tmp_path / "grads.npz")
     ddp = {k: saved[k] for k in saved.files if k != "loss"}
 
@@ -91,9 +92,27 @@ def test_two_process_gradient_equals_the_whole_batch_gradient(export, tmp_path, 
 def test_torch_distributed_run_two_ranks(export, tmp_path):
     cfg = RecFinetuneConfig(batch_size=8, max_steps=2, augment=None)
     out = tmp_path / "ddp" / "rec.onnx"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-           "-m", "labeler.train.rec_worker", "--export", str(export), "--base", str(V6_REC), "--dict", str(V6_DICT),
-           "--out", str(out), "--config-json", config_to_json(cfg), "--threads", "1"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        "-m",
+        "labeler.train.rec_worker",
+        "--export",
+        str(export),
+        "--base",
+        str(V6_REC),
+        "--dict",
+        str(V6_DICT),
+        "--out",
+        str(out),
+        "--config-json",
+        config_to_json(cfg),
+        "--threads",
+        "1",
+    ]
     env = {k: v for k, v in os.environ.items() if k not in ("WORLD_SIZE", "RANK", "LOCAL_RANK")}
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -115,8 +134,11 @@ def test_torch_distributed_run_two_ranks(export, tmp_path):
     assert single["best_val_acc"] == done[0]["summary"]["best_val_acc"]
 
     def weights(path):
-        return {t.name: numpy_helper.to_array(t) for t in onnx.load(str(path)).graph.initializer
-                if t.data_type == onnx.TensorProto.FLOAT}
+        return {
+            t.name: numpy_helper.to_array(t)
+            for t in onnx.load(str(path)).graph.initializer
+            if t.data_type == onnx.TensorProto.FLOAT
+        }
 
     a, b, base = weights(single_out), weights(out), weights(V6_REC)
     moved = sum(int((np.abs(a[k] - base[k]) > 1e-6).sum()) for k in a)

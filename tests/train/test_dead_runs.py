@@ -19,15 +19,23 @@ import pytest
 from labeler.train.run_dirs import OWNER_NAME, RUNS_DIR, RunOwner, claim_run_dir, clean_dead_runs, new_run_dir
 from tests.train.train_project import REPO, events_of, make_project, run_train, train_env
 
-HOLD = ("import sys; from pathlib import Path; from labeler.train.run_dirs import new_run_dir; "
-        "claim = new_run_dir(Path(sys.argv[1])); (claim.folder / 'data.bin').write_bytes(bytes(2_000_000)); "
-        "print(claim.folder, flush=True); sys.stdin.read()")
+HOLD = (
+    "import sys; from pathlib import Path; from labeler.train.run_dirs import new_run_dir; "
+    "claim = new_run_dir(Path(sys.argv[1])); (claim.folder / 'data.bin').write_bytes(bytes(2_000_000)); "
+    "print(claim.folder, flush=True); sys.stdin.read()"
+)
 
 
 def _holder(project: Path) -> tuple[subprocess.Popen, Path]:
     """A live process owning a run folder of `project` until its stdin closes or it is killed."""
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(project)], cwd=REPO, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True, env=train_env(project))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(project)],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=train_env(project),
+    )
     folder = Path(proc.stdout.readline().strip())
     assert folder.is_dir(), proc.poll()
     return proc, folder
@@ -37,8 +45,9 @@ def _kill_train_at(project: Path, stage: str, *args: str) -> tuple[Path, list[di
     """Start `labeler train`, SIGKILL it at the first `stage` event; (its run folder, the events seen)."""
     before = set((project / RUNS_DIR).glob("*")) if (project / RUNS_DIR).is_dir() else set()
     cmd = [sys.executable, "-m", "labeler", "train", str(project), "--threads", "1", "--max-steps", "1", *args]
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            env=train_env(project))
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=train_env(project)
+    )
     seen: list[dict] = []
     try:
         for line in proc.stdout:
@@ -122,8 +131,9 @@ def test_released_without_removing_is_dead_unless_kept(tmp_path):
     assert list(report.removed) == [dead.folder] and report.kept == [kept.folder]
     assert report.freed_bytes == 3000 + owner_bytes
     assert not dead.folder.exists() and kept.folder.is_dir() and (tmp_path / "image.png").is_file()
-    assert report.summary() == (f"removed 1 work folder of killed runs (0.0 MB) from {tmp_path / RUNS_DIR}: "
-                                f"{dead.folder.name}")
+    assert report.summary() == (
+        f"removed 1 work folder of killed runs (0.0 MB) from {tmp_path / RUNS_DIR}: {dead.folder.name}"
+    )
     again = clean_dead_runs(tmp_path)
     assert not again.removed and again.summary() is None
 

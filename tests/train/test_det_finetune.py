@@ -7,6 +7,7 @@ import tempfile
 import numpy as np
 import pytest
 
+from labeler.ocr.det import DetParams
 from labeler.train.det_data import (
     CropParams,
     DetSample,
@@ -16,7 +17,6 @@ from labeler.train.det_data import (
     shrink_polygon,
     shrink_targets,
 )
-from labeler.ocr.det import DetParams
 from tests.train.train_helpers import V4_DET, ort_session, write_det_export
 
 SMALL = {"limit_side_len": 320, "crop_size": 320, "batch_size": 2}  # tiny inputs keep each step ~1 s
@@ -41,8 +41,23 @@ def test_shrink_follows_the_db_rule(clockwise):
 
 def test_a_kernel_split_in_two_retries_with_a_smaller_offset():
     # Two 40 px squares joined by a 10 px bar: r = 0.4 cuts the bar, r = 0.8 keeps one kernel.
-    dumbbell = np.array([[0, 0], [40, 0], [40, 15], [80, 15], [80, 0], [120, 0], [120, 40], [80, 40], [80, 25],
-                         [40, 25], [40, 40], [0, 40]], np.float64)
+    dumbbell = np.array(
+        [
+            [0, 0],
+            [40, 0],
+            [40, 15],
+            [80, 15],
+            [80, 0],
+            [120, 0],
+            [120, 40],
+            [80, 40],
+            [80, 25],
+            [40, 25],
+            [40, 40],
+            [0, 40],
+        ],
+        np.float64,
+    )
     area, perimeter = polygon_area_perimeter(dumbbell)
     kernels = shrink_polygon(dumbbell, 0.4)
     assert len(kernels) == 1
@@ -181,8 +196,14 @@ def test_cancel_writes_nothing(tmp_path, monkeypatch):
 
     out_dir = tmp_path / "tuned"
     with pytest.raises(TrainingCancelled):
-        train_det(root, V4_DET, out_dir / "det.onnx", DetFinetuneConfig(max_steps=5, **SMALL), lambda e: None,
-                  stop_at_third_poll)
+        train_det(
+            root,
+            V4_DET,
+            out_dir / "det.onnx",
+            DetFinetuneConfig(max_steps=5, **SMALL),
+            lambda e: None,
+            stop_at_third_poll,
+        )
     assert not out_dir.exists()
     assert list(scratch.iterdir()) == []  # the validation copies are gone too
 
@@ -195,8 +216,9 @@ def test_inference_fields_come_from_the_manifest():
     from tests.train.train_helpers import REPO
 
     det = json.loads((REPO / "models" / "ppocrv4-mobile" / "manifest.json").read_text("utf-8"))["det"]
-    cfg = DetFinetuneConfig(**inference_fields({**det["preprocess"], "limit_side_len": 640},
-                                               {**det["postprocess"], "box_thresh": 0.6}))
+    cfg = DetFinetuneConfig(
+        **inference_fields({**det["preprocess"], "limit_side_len": 640}, {**det["postprocess"], "box_thresh": 0.6})
+    )
     params = cfg.det_params()
     assert (params.limit_side_len, params.limit_type, params.max_side_len) == (640, "min", 2000)
     assert (params.db.thresh, params.db.box_thresh, params.db.unclip_ratio) == (0.3, 0.6, 1.6)
@@ -222,9 +244,13 @@ def test_channels_last_grouped_conv_matches_nchw(monkeypatch):
 
     w = np.random.default_rng(0).normal(size=(8, 1, 7, 7)).astype(np.float32)
     conv = helper.make_node("Conv", ["x", "w"], ["y"], kernel_shape=[7, 7], group=8, pads=[3, 3, 3, 3])
-    graph = helper.make_graph([conv], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, None)],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
-                              [numpy_helper.from_array(w, "w")])
+    graph = helper.make_graph(
+        [conv],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, None)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(w, "w")],
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
     x = torch.from_numpy(np.random.default_rng(1).normal(size=(2, 8, 20, 24)).astype(np.float32))
     results = []

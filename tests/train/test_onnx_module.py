@@ -9,7 +9,6 @@ torch = pytest.importorskip("torch")
 onnx = pytest.importorskip("onnx")
 
 from labeler.train.onnx_module import OnnxModule, UnsupportedGraph  # noqa: E402
-
 from tests.train.train_helpers import REPO, V4_REC, V6_REC, ort_session  # noqa: E402
 
 pytestmark = pytest.mark.models
@@ -36,10 +35,13 @@ def test_v4_rec_matches_onnxruntime(width):
     assert _compare(V4_REC, (1, 3, 48, width)) < 1e-4
 
 
-@pytest.mark.parametrize("path", [
-    REPO / "models" / "ppocrv6-small" / "PP-OCRv6_det_small.onnx",
-    REPO / "models" / "ppocrv4-mobile" / "ch_PP-OCRv4_det_infer.onnx",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        REPO / "models" / "ppocrv6-small" / "PP-OCRv6_det_small.onnx",
+        REPO / "models" / "ppocrv4-mobile" / "ch_PP-OCRv4_det_infer.onnx",
+    ],
+)
 def test_det_matches_onnxruntime(path):
     assert _compare(path, (1, 3, 64, 96)) < 1e-4
 
@@ -53,8 +55,13 @@ def test_every_weight_is_a_parameter_named_after_the_graph(path):
     model = onnx.load(str(path))
     module = OnnxModule(model)
     weights = {t.name: t for t in model.graph.initializer if t.data_type == onnx.TensorProto.FLOAT}
-    weights.update({n.output[0]: n.attribute[0].t for n in model.graph.node
-                    if n.op_type == "Constant" and n.attribute[0].t.data_type == onnx.TensorProto.FLOAT})
+    weights.update(
+        {
+            n.output[0]: n.attribute[0].t
+            for n in model.graph.node
+            if n.op_type == "Constant" and n.attribute[0].t.data_type == onnx.TensorProto.FLOAT
+        }
+    )
     big = {name for name, t in weights.items() if int(np.prod(t.dims)) > 1}
     bn = {n.input[i] for n in model.graph.node if n.op_type == "BatchNormalization" for i in (3, 4)}
     assert set(module.parameter_names()) == big - bn
@@ -103,8 +110,12 @@ def test_unsupported_op_is_named():
     from onnx import TensorProto, helper
 
     node = helper.make_node("NonMaxSuppression", ["x"], ["y"], name="nms")
-    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])])
+    graph = helper.make_graph(
+        [node],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])],
+    )
     with pytest.raises(UnsupportedGraph, match="NonMaxSuppression"):
         OnnxModule(helper.make_model(graph))
 
@@ -115,9 +126,13 @@ def test_same_upper_padding_on_odd_sizes():
     w = np.random.default_rng(4).normal(size=(2, 3, 2, 2)).astype(np.float32)
     conv = helper.make_node("Conv", ["x", "w"], ["c"], kernel_shape=[2, 2], strides=[2, 2], auto_pad="SAME_UPPER")
     pool = helper.make_node("MaxPool", ["c"], ["y"], kernel_shape=[2, 2], strides=[1, 1], auto_pad="SAME_UPPER")
-    graph = helper.make_graph([conv, pool], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, None)],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
-                              [numpy_helper.from_array(w, "w")])
+    graph = helper.make_graph(
+        [conv, pool],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, None)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(w, "w")],
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
     model.ir_version = 7
     import onnxruntime as ort

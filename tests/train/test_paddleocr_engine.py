@@ -62,15 +62,42 @@ PY = sys.executable
 
 def test_yaml_round_trip_of_awkward_values():
     data = {
-        "yes_word": "yes", "Off": "Off", "sci_string": "1e-05", "small": 1e-05, "l2": 3.0e-05, "big": 1e20,
-        "neg": -0.5, "int": 7, "zero": 0, "path": "/tmp/a b/c: d #e", "chinese": "中文路径", "tab": "a\tb",
-        "quote": 'say "hi" \\ bye', "bell": "\x07", "emoji": "😀", "bom": "\ufeffx", "empty": "", "time": "12:30",
-        "hash": "#x", "dash": "-x", "flow": [1, 2.5, "x y", None, True], "nested": [[320, 32], [320, 48]],
-        "none": None, "t": True, "f": False, "empty_list": [], "empty_map": {},
-        "transforms": [{"DecodeImage": {"img_mode": "BGR", "channel_first": False}}, {"RecAug": None},
-                       {"KeepKeys": {"keep_keys": ["image", "label"]}}, {"A": 1, "B": [{"C": "d"}]}],
+        "yes_word": "yes",
+        "Off": "Off",
+        "sci_string": "1e-05",
+        "small": 1e-05,
+        "l2": 3.0e-05,
+        "big": 1e20,
+        "neg": -0.5,
+        "int": 7,
+        "zero": 0,
+        "path": "/tmp/a b/c: d #e",
+        "chinese": "中文路径",
+        "tab": "a\tb",
+        "quote": 'say "hi" \\ bye',
+        "bell": "\x07",
+        "emoji": "😀",
+        "bom": "\ufeffx",
+        "empty": "",
+        "time": "12:30",
+        "hash": "#x",
+        "dash": "-x",
+        "flow": [1, 2.5, "x y", None, True],
+        "nested": [[320, 32], [320, 48]],
+        "none": None,
+        "t": True,
+        "f": False,
+        "empty_list": [],
+        "empty_map": {},
+        "transforms": [
+            {"DecodeImage": {"img_mode": "BGR", "channel_first": False}},
+            {"RecAug": None},
+            {"KeepKeys": {"keep_keys": ["image", "label"]}},
+            {"A": 1, "B": [{"C": "d"}]},
+        ],
         "deep": {"a": {"b": {"c": [{"x": {"y": 1}}]}}},
-        "key with space": 1, "yes": "key that YAML would read as true",
+        "key with space": 1,
+        "yes": "key that YAML would read as true",
     }
     text = to_yaml(data, ["first comment", "second"])
     assert text.startswith("# first comment\n# second\n")
@@ -174,34 +201,69 @@ def test_plan_on_one_gpu(tmp_path):
     cfg = str(tmp_path / "run" / "configs" / "rec.yml")
     assert list(train.argv) == ["/env/bin/python", "tools/train.py", "-c", cfg, "-o", "Global.use_gpu=True"]
     assert train.cwd == checkout and dict(train.env) == {"CUDA_VISIBLE_DEVICES": "1"}
-    assert list(export.argv) == ["/env/bin/python", "tools/export_model.py", "-c", cfg, "-o",
-                                 f"Global.pretrained_model={tmp_path / 'run' / 'output' / 'rec' / 'best_accuracy'}",
-                                 f"Global.save_inference_dir={tmp_path / 'run' / 'inference' / 'rec'}"]
+    assert list(export.argv) == [
+        "/env/bin/python",
+        "tools/export_model.py",
+        "-c",
+        cfg,
+        "-o",
+        f"Global.pretrained_model={tmp_path / 'run' / 'output' / 'rec' / 'best_accuracy'}",
+        f"Global.save_inference_dir={tmp_path / 'run' / 'inference' / 'rec'}",
+    ]
     assert export.cwd == checkout and dict(export.env) == {"CUDA_VISIBLE_DEVICES": "1"}
-    assert list(onnx.argv) == ["paddle2onnx", "--model_dir", str(tmp_path / "run" / "inference" / "rec"),
-                               "--model_filename", "inference.pdmodel", "--params_filename", "inference.pdiparams",
-                               "--save_file", str(tmp_path / "run" / "onnx" / "rec.onnx"), "--opset_version", "11",
-                               "--enable_onnx_checker", "True"]
+    assert list(onnx.argv) == [
+        "paddle2onnx",
+        "--model_dir",
+        str(tmp_path / "run" / "inference" / "rec"),
+        "--model_filename",
+        "inference.pdmodel",
+        "--params_filename",
+        "inference.pdiparams",
+        "--save_file",
+        str(tmp_path / "run" / "onnx" / "rec.onnx"),
+        "--opset_version",
+        "11",
+        "--enable_onnx_checker",
+        "True",
+    ]
     assert onnx.produces == (tmp_path / "run" / "onnx" / "rec.onnx",)
-    assert train.shell_line() == (f"cd /opt/PaddleOCR && CUDA_VISIBLE_DEVICES=1 /env/bin/python tools/train.py "
-                                  f"-c {cfg} -o Global.use_gpu=True")
+    assert train.shell_line() == (
+        f"cd /opt/PaddleOCR && CUDA_VISIBLE_DEVICES=1 /env/bin/python tools/train.py -c {cfg} -o Global.use_gpu=True"
+    )
 
 
 def test_plan_on_two_gpus_with_det(tmp_path):
     layout, checkout = RunLayout(tmp_path / "run"), Path("/opt/PaddleOCR")
     plan = plan_commands(layout, checkout, ["rec", "det"], parse_gpus("0,1"), "python3")
-    assert [c.name for c in plan] == ["preflight", "train-rec", "export-rec", "onnx-rec", "train-det", "export-det",
-                                      "onnx-det"]
+    assert [c.name for c in plan] == [
+        "preflight",
+        "train-rec",
+        "export-rec",
+        "onnx-rec",
+        "train-det",
+        "export-det",
+        "onnx-det",
+    ]
     train_det = plan[4]
-    assert list(train_det.argv) == ["python3", "-m", "paddle.distributed.launch", "--gpus", "0,1", "--log_dir",
-                                    str(tmp_path / "run" / "launch-log" / "det"), "tools/train.py", "-c",
-                                    str(tmp_path / "run" / "configs" / "det.yml"), "-o", "Global.use_gpu=True"]
+    assert list(train_det.argv) == [
+        "python3",
+        "-m",
+        "paddle.distributed.launch",
+        "--gpus",
+        "0,1",
+        "--log_dir",
+        str(tmp_path / "run" / "launch-log" / "det"),
+        "tools/train.py",
+        "-c",
+        str(tmp_path / "run" / "configs" / "det.yml"),
+        "-o",
+        "Global.use_gpu=True",
+    ]
     assert dict(train_det.env) == {}  # launch picks the cards itself
     assert dict(plan[5].env) == {"CUDA_VISIBLE_DEVICES": "0"}  # the export needs one card
 
 
-@pytest.mark.parametrize("spec,expected", [(None, (0,)), ("", (0,)), ("3", (3,)), ("0,1", (0, 1)),
-                                           (" 2, 5 ", (2, 5))])
+@pytest.mark.parametrize("spec,expected", [(None, (0,)), ("", (0,)), ("3", (3,)), ("0,1", (0, 1)), (" 2, 5 ", (2, 5))])
 def test_parse_gpus(spec, expected):
     assert parse_gpus(spec) == expected
 
@@ -215,9 +277,9 @@ def test_parse_gpus_rejects(spec):
 # ------------------------------------------------------------------------------ checkout and weights
 
 
-
-@pytest.mark.parametrize("missing", ["tools/train.py", "tools/export_model.py", "configs",
-                                     "ppocr/modeling/backbones/rec_lcnetv3.py"])
+@pytest.mark.parametrize(
+    "missing", ["tools/train.py", "tools/export_model.py", "configs", "ppocr/modeling/backbones/rec_lcnetv3.py"]
+)
 def test_checkout_errors_name_what_is_missing(tmp_path, missing):
     root = bare_checkout(tmp_path / "PaddleOCR")
     assert validate_checkout(root) == root.resolve()
@@ -238,14 +300,18 @@ def test_checkout_errors_name_what_is_missing(tmp_path, missing):
 def test_pretrained_file_folder_and_errors(tmp_path):
     rec_file = write_file(tmp_path / "w1" / "my_rec.pdparams")
     assert resolve_pretrained(rec_file, ["rec"]) == {"rec": rec_file.with_suffix("")}
-    assert resolve_pretrained(rec_file.with_suffix(""), ["rec", "det"]) == {"rec": rec_file.with_suffix(""),
-                                                                             "det": None}
+    assert resolve_pretrained(rec_file.with_suffix(""), ["rec", "det"]) == {
+        "rec": rec_file.with_suffix(""),
+        "det": None,
+    }
     folder = tmp_path / "w2"
     student = write_file(folder / "ch_PP-OCRv4_rec_train" / "student.pdparams")
     write_file(folder / "ch_PP-OCRv4_rec_train" / "iter_epoch_3.pdparams")
     det_best = write_file(folder / "ch_PP-OCRv4_det_train" / "best_accuracy.pdparams")
-    assert resolve_pretrained(folder, ["rec", "det"]) == {"rec": student.with_suffix(""),
-                                                          "det": det_best.with_suffix("")}
+    assert resolve_pretrained(folder, ["rec", "det"]) == {
+        "rec": student.with_suffix(""),
+        "det": det_best.with_suffix(""),
+    }
     write_file(folder / "other_det" / "best_accuracy.pdparams")
     with pytest.raises(PaddleOCRSetupError, match="several det weights"):
         resolve_pretrained(folder, ["rec", "det"])
@@ -258,15 +324,26 @@ def test_pretrained_file_folder_and_errors(tmp_path):
 
 
 def test_log_lines_become_numbers():
-    train = ("[2026/11/21 10:00:00] ppocr INFO: epoch: [3/100], global_step: 140, lr: 0.000100, acc: 0.906250, "
-             "norm_edit_dis: 0.97, CTCLoss: 0.3, NRTRLoss: 0.9, loss: 1.234567, avg_reader_cost: 0.01 s, "
-             "avg_batch_cost: 0.2 s, avg_samples: 128.0, ips: 640.0 samples/s, eta: 1 day, 2:03:04, "
-             "max_mem_reserved: 1234 MB")
-    assert parse_log_line(train) == {"kind": "train", "epoch": 3, "epochs": 100, "step": 140, "loss": 1.234567,
-                                     "acc": 0.90625, "eta_s": 93784.0}
+    train = (
+        "[2026/11/21 10:00:00] ppocr INFO: epoch: [3/100], global_step: 140, lr: 0.000100, acc: 0.906250, "
+        "norm_edit_dis: 0.97, CTCLoss: 0.3, NRTRLoss: 0.9, loss: 1.234567, avg_reader_cost: 0.01 s, "
+        "avg_batch_cost: 0.2 s, avg_samples: 128.0, ips: 640.0 samples/s, eta: 1 day, 2:03:04, "
+        "max_mem_reserved: 1234 MB"
+    )
+    assert parse_log_line(train) == {
+        "kind": "train",
+        "epoch": 3,
+        "epochs": 100,
+        "step": 140,
+        "loss": 1.234567,
+        "acc": 0.90625,
+        "eta_s": 93784.0,
+    }
     det = "[2026/11/21] ppocr INFO: cur metric, precision: 0.8, recall: 0.6, hmean: 0.6857, fps: 12.5"
-    assert parse_log_line(det) == {"kind": "eval", "metrics": {"precision": 0.8, "recall": 0.6, "hmean": 0.6857,
-                                                                "fps": 12.5}}
+    assert parse_log_line(det) == {
+        "kind": "eval",
+        "metrics": {"precision": 0.8, "recall": 0.6, "hmean": 0.6857, "fps": 12.5},
+    }
     assert parse_log_line("ppocr INFO: save model in ./output/rec/latest") is None
 
 
@@ -316,8 +393,17 @@ def test_rec_run_on_one_gpu_registers_a_model_set(tmp_path, fake):
     assert events[0]["engine"] == "paddleocr" and events[0]["nproc"] == 1
     assert {e["stage"] for e in events if e["event"] == "stage"} == {"export", "train", "install"}
     progress = next(e for e in events if e["event"] == "progress")
-    assert progress == {"event": "progress", "stage": "train", "model": "rec", "epoch": 1, "step": 2,
-                        "total_steps": progress["total_steps"], "loss": 3.5, "val_acc": None, "eta_s": 5.0}
+    assert progress == {
+        "event": "progress",
+        "stage": "train",
+        "model": "rec",
+        "epoch": 1,
+        "step": 2,
+        "total_steps": progress["total_steps"],
+        "loss": 3.5,
+        "val_acc": None,
+        "eta_s": 5.0,
+    }
     assert progress["total_steps"] >= 2
     validate = next(e for e in events if e["event"] == "validate")
     assert validate["model"] == "rec" and validate["val_acc"] == 0.5
@@ -360,8 +446,9 @@ def test_det_run_on_two_gpus_with_pir_export_and_latest_checkpoint(tmp_path, fak
     run_dir = _only_run_dir(project)
     records = _records(tmp_path)
     launches = [r for r in records if r["tool"] == "launch"]
-    assert [r["argv"][:4] for r in launches] == [["--gpus", "0,1", "--log_dir", str(run_dir / "launch-log" / k)]
-                                                 for k in ("rec", "det")]
+    assert [r["argv"][:4] for r in launches] == [
+        ["--gpus", "0,1", "--log_dir", str(run_dir / "launch-log" / k)] for k in ("rec", "det")
+    ]
     trains = [r for r in records if r["tool"] == "train"]
     assert [r["launch_gpus"] for r in trains] == ["0,1", "0,1"] and [r["cuda"] for r in trains] == [None, None]
     exports = [r for r in records if r["tool"] == "export"]
@@ -392,8 +479,9 @@ def test_dry_run_writes_configs_and_runs_nothing(tmp_path, fake):
     assert planned["event"] == "stage" and planned["message"].startswith("dry run")
     expected = [c.to_json() for c in plan_commands(RunLayout(run_dir), fake.resolve(), ["rec", "det"], (0,), PY)]
     assert planned["commands"] == expected == json.loads((run_dir / "commands.json").read_text("utf-8"))
-    assert logs[-len(expected):] == [c.shell_line() for c in plan_commands(RunLayout(run_dir), fake.resolve(),
-                                                                           ["rec", "det"], (0,), PY)]
+    assert logs[-len(expected) :] == [
+        c.shell_line() for c in plan_commands(RunLayout(run_dir), fake.resolve(), ["rec", "det"], (0,), PY)
+    ]
     for kind in ("rec", "det"):
         cfg = read_yaml((run_dir / "configs" / f"{kind}.yml").read_text("utf-8"))
         train_list = Path(cfg["Train"]["dataset"]["label_file_list"][0])
@@ -410,15 +498,26 @@ def test_failed_step_reports_the_command_and_keeps_the_run(tmp_path, fake, monke
     error = events[-1]
     run_dir = _only_run_dir(project)
     assert error["event"] == "error" and error["returncode"] == 3
-    assert error["command"] == [PY, "tools/train.py", "-c", str(run_dir / "configs" / "rec.yml"), "-o",
-                                "Global.use_gpu=True"]
+    assert error["command"] == [
+        PY,
+        "tools/train.py",
+        "-c",
+        str(run_dir / "configs" / "rec.yml"),
+        "-o",
+        "Global.use_gpu=True",
+    ]
     assert error["log_tail"][-1] == "RuntimeError: boom" and str(run_dir) in error["message"]
     assert not user_models_dir().exists()
 
 
-@pytest.mark.parametrize("env,gpus,match", [({"FAKE_CUDA": "0"}, None, "CPU build"),
-                                            ({"FAKE_GPUS": "1"}, "0,1", "paddle sees 1 GPU"),
-                                            ({"PATH": ""}, None, "paddle2onnx not found")])
+@pytest.mark.parametrize(
+    "env,gpus,match",
+    [
+        ({"FAKE_CUDA": "0"}, None, "CPU build"),
+        ({"FAKE_GPUS": "1"}, "0,1", "paddle sees 1 GPU"),
+        ({"PATH": ""}, None, "paddle2onnx not found"),
+    ],
+)
 def test_preflight_stops_before_training(tmp_path, fake, monkeypatch, env, gpus, match):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -453,10 +552,12 @@ def test_cancel_ends_the_child_and_deletes_the_run(tmp_path, fake, monkeypatch, 
     if how == "should_stop":
         kw["should_stop"] = sleeping
     else:
+
         def send_term():
             while not sleeping():
                 time.sleep(0.05)
             os.kill(os.getpid(), signal.SIGTERM)
+
         threading.Thread(target=send_term, daemon=True).start()
     events: list[dict] = []
     started = time.monotonic()

@@ -15,9 +15,18 @@ from tests.train.train_project import make_project
 
 
 def _record(version: str, accepted: bool = True, base: float = 0.4, tuned: float = 0.6) -> pm.ModelVersion:
-    return pm.ModelVersion(version=version, created=pm.now_iso(), base_model="ppocrv4-mobile", engine="torch",
-                           accepted=accepted, metrics={"base": {"zero_edit": base}, "tuned": {"zero_edit": tuned}},
-                           train_images=8, test_images=1, seconds=12.5, reason="test")
+    return pm.ModelVersion(
+        version=version,
+        created=pm.now_iso(),
+        base_model="ppocrv4-mobile",
+        engine="torch",
+        accepted=accepted,
+        metrics={"base": {"zero_edit": base}, "tuned": {"zero_edit": tuned}},
+        train_images=8,
+        test_images=1,
+        seconds=12.5,
+        reason="test",
+    )
 
 
 def _stage(project: Path, name: str, set_name: str = "light") -> Path:

@@ -39,8 +39,12 @@ def test_encode_and_ctc_steps(charset):
 
 
 def test_read_export_list_resolves_paths_and_counts_skips(tmp_path, charset):
-    items = [("Hello", text_crop("Hello")), ("", text_crop("x")), ("bad\u0000", text_crop("bad")),
-             ("W" * 60, text_crop("W"))]
+    items = [
+        ("Hello", text_crop("Hello")),
+        ("", text_crop("x")),
+        ("bad\u0000", text_crop("bad")),
+        ("W" * 60, text_crop("W")),
+    ]
     list_file = write_rec_export(tmp_path, items)
     with open(list_file, "a", encoding="utf-8") as f:
         f.write("rec/crops/missing.png\tgone\n")

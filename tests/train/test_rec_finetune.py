@@ -117,8 +117,9 @@ def test_upper_case_project_validates_case_blind(data):
     index = {c: i for i, c in enumerate(charset)}
     upper = [dc_replace(s, text=s.text.upper(), labels=tuple(index[c] for c in s.text.upper())) for s in samples[:8]]
     plain = finetune_rec(V6_REC, charset, upper[:4], upper, RecFinetuneConfig(max_steps=1, augment=None))
-    folded = finetune_rec(V6_REC, charset, upper[:4], upper,
-                          RecFinetuneConfig(max_steps=1, augment=None, text_case="upper"))
+    folded = finetune_rec(
+        V6_REC, charset, upper[:4], upper, RecFinetuneConfig(max_steps=1, augment=None, text_case="upper")
+    )
     assert folded.base_val_acc > plain.base_val_acc  # "Hello", "qty 3" read right only case-blind
     assert folded.steps == 1 and np.isfinite(folded.history[0]["train_loss"])
 
@@ -146,8 +147,15 @@ def test_case_split_loss_pulls_the_split_back_to_the_base_models(data):
 def test_blends_toward_the_base_are_validated_and_the_smallest_good_one_is_kept(data, tmp_path):
     charset, samples = data
     events = []
-    cfg = RecFinetuneConfig(lr=5e-5, batch_size=8, max_epochs=2, augment=None, time_budget_s=600,
-                            blend_alphas=(0.5, 0.25), blend_tolerance=1.0)  # any blend validates "as well"
+    cfg = RecFinetuneConfig(
+        lr=5e-5,
+        batch_size=8,
+        max_epochs=2,
+        augment=None,
+        time_budget_s=600,
+        blend_alphas=(0.5, 0.25),
+        blend_tolerance=1.0,
+    )  # any blend validates "as well"
     result = finetune_rec(V6_REC, charset, samples, samples, cfg, progress=events.append)
     assert result.best_epoch >= 1
     blends = [e for e in events if e["stage"] == "blend"]
@@ -160,8 +168,13 @@ def test_blends_toward_the_base_are_validated_and_the_smallest_good_one_is_kept(
 
     base = OnnxModule(V6_REC).onnx_tensors()
     name = next(n for n, v in result.state.items() if v.dtype.kind == "f" and not np.array_equal(v, base[n]))
-    plain = finetune_rec(V6_REC, charset, samples, samples, RecFinetuneConfig(
-        lr=5e-5, batch_size=8, max_epochs=2, augment=None, time_budget_s=600))
+    plain = finetune_rec(
+        V6_REC,
+        charset,
+        samples,
+        samples,
+        RecFinetuneConfig(lr=5e-5, batch_size=8, max_epochs=2, augment=None, time_budget_s=600),
+    )
     assert plain.blend_alpha == 1.0 and plain.blend_trials == []
     np.testing.assert_allclose(result.state[name], base[name] + 0.25 * (plain.state[name] - base[name]), atol=1e-6)
     dest = tmp_path / "blend.onnx"
@@ -169,9 +182,21 @@ def test_blends_toward_the_base_are_validated_and_the_smallest_good_one_is_kept(
     out = TextRecognizer(OrtSession(dest, threads=1), charset)([s.image for s in samples])
     assert np.mean([a == s.text for a, s in zip(out.texts, samples)]) == pytest.approx(result.best_val_acc)
 
-    strict = finetune_rec(V6_REC, charset, samples, samples, RecFinetuneConfig(
-        lr=5e-5, batch_size=8, max_epochs=2, augment=None, time_budget_s=600, blend_alphas=(0.25,),
-        blend_tolerance=0.0))
+    strict = finetune_rec(
+        V6_REC,
+        charset,
+        samples,
+        samples,
+        RecFinetuneConfig(
+            lr=5e-5,
+            batch_size=8,
+            max_epochs=2,
+            augment=None,
+            time_budget_s=600,
+            blend_alphas=(0.25,),
+            blend_tolerance=0.0,
+        ),
+    )
     best = max(t["val_acc"] for t in strict.blend_trials)
     chosen = next(t for t in strict.blend_trials if t["alpha"] == strict.blend_alpha)
     assert chosen["val_acc"] == best and strict.best_val_acc == best

@@ -60,8 +60,15 @@ def test_cancel_writes_nothing(export, tmp_path):
 
     out = tmp_path / "rec.onnx"
     with pytest.raises(TrainingCancelled):
-        train_rec(export, V6_REC, V6_DICT, out, RecFinetuneConfig(batch_size=4, max_steps=3, augment=None),
-                  lambda e: None, stop_at_second_poll)
+        train_rec(
+            export,
+            V6_REC,
+            V6_DICT,
+            out,
+            RecFinetuneConfig(batch_size=4, max_steps=3, augment=None),
+            lambda e: None,
+            stop_at_second_poll,
+        )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -79,9 +86,26 @@ def test_cli_error_is_one_json_line(tmp_path):
 
     cv2.imwrite(str(crop), text_crop("x"))
     proc = subprocess.run(
-        [sys.executable, "-m", "labeler.train.rec_worker", "--export", str(tmp_path), "--base", str(V6_REC),
-         "--dict", str(V6_DICT), "--out", str(tmp_path / "o.onnx"), "--threads", "1"],
-        cwd=REPO, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "labeler.train.rec_worker",
+            "--export",
+            str(tmp_path),
+            "--base",
+            str(V6_REC),
+            "--dict",
+            str(V6_DICT),
+            "--out",
+            str(tmp_path / "o.onnx"),
+            "--threads",
+            "1",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1
     lines = proc.stdout.splitlines()
     assert len(lines) == 1 and json.loads(lines[0])["event"] == "error"

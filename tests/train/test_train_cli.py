@@ -35,8 +35,13 @@ def _check_run(proc: subprocess.CompletedProcess, split: str = "test") -> list[d
     kinds = [e["event"] for e in events]
     assert kinds[0] == "start" and kinds[-1] == "result"
     stages = [e["stage"] for e in events if e["event"] == "stage"]
-    assert [s for i, s in enumerate(stages) if s not in stages[:i]] == ["export", "baseline", "train", "evaluate",
-                                                                          "install"]
+    assert [s for i, s in enumerate(stages) if s not in stages[:i]] == [
+        "export",
+        "baseline",
+        "train",
+        "evaluate",
+        "install",
+    ]
     progress = [e for e in events if e["event"] == "progress"]
     assert progress and all(e["model"] == "rec" and e["total_steps"] == 2 for e in progress)
     assert [e["step"] for e in progress] == [1, 2]
@@ -106,12 +111,20 @@ def test_second_run_starts_from_v1_and_is_rejected(retrained):
 
 def test_history_and_rollback_without_torch(retrained):
     project = retrained[0]
-    code = ("import sys; from labeler.cli import main; rc = main(sys.argv[1:]); "
-            "assert 'torch' not in sys.modules, 'torch imported'; sys.exit(rc)")
+    code = (
+        "import sys; from labeler.cli import main; rc = main(sys.argv[1:]); "
+        "assert 'torch' not in sys.modules, 'torch imported'; sys.exit(rc)"
+    )
 
     def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-c", code, "train", str(project), *args], cwd=REPO,
-                              capture_output=True, text=True, timeout=60, env=train_env(project))
+        return subprocess.run(
+            [sys.executable, "-c", code, "train", str(project), *args],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=train_env(project),
+        )
 
     shown = cli("--history")
     assert shown.returncode == 0, shown.stderr
@@ -130,10 +143,22 @@ def test_history_and_rollback_without_torch(retrained):
 def test_sigterm_mid_training_exits_130_and_leaves_nothing(tmp_path, nproc):
     """SIGTERM (QProcess.terminate) after the first step; with --nproc 2 it is forwarded to the torchrun ranks."""
     project = make_project(tmp_path / "proj", n_images=10, gap=3)
-    cmd = [sys.executable, "-m", "labeler", "train", str(project), "--threads", str(nproc), "--max-steps", "500",
-           "--nproc", str(nproc)]
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=train_env(project))
+    cmd = [
+        sys.executable,
+        "-m",
+        "labeler",
+        "train",
+        str(project),
+        "--threads",
+        str(nproc),
+        "--max-steps",
+        "500",
+        "--nproc",
+        str(nproc),
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=train_env(project)
+    )
     seen = []
     try:
         deadline = time.monotonic() + 120
@@ -208,8 +233,9 @@ def test_ctrl_c_mid_training_exits_130_and_removes_its_run_folder(tmp_path):
     """SIGINT (Ctrl+C at a terminal) ends the run like SIGTERM: its work folder goes, nothing is installed."""
     project = make_project(tmp_path / "proj", n_images=4, gap=3)
     cmd = [sys.executable, "-m", "labeler", "train", str(project), "--threads", "1", "--max-steps", "500"]
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=train_env(project))
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=train_env(project)
+    )
     try:
         for line in proc.stdout:
             if json.loads(line)["event"] == "progress":

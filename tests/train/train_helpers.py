@@ -29,8 +29,11 @@ def text_crop(text: str, degrade: float = 1.0):
     img = np.full((h + base + 12, w + 16, 3), 255, np.uint8)
     cv2.putText(img, text, (8, h + 6), font, 1.0, (0, 0, 0), 1, cv2.LINE_AA)
     if degrade < 1.0:
-        small = cv2.resize(img, (max(1, int(img.shape[1] * degrade)), max(1, int(img.shape[0] * degrade))),
-                           interpolation=cv2.INTER_AREA)
+        small = cv2.resize(
+            img,
+            (max(1, int(img.shape[1] * degrade)), max(1, int(img.shape[0] * degrade))),
+            interpolation=cv2.INTER_AREA,
+        )
         img = cv2.resize(small, (img.shape[1], img.shape[0]), interpolation=cv2.INTER_LINEAR)
     return img
 

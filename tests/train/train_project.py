@@ -29,8 +29,9 @@ def _page_lines(i: int) -> list[str]:
     return lines
 
 
-def render_page(lines: list[str], gap: int | None = None, width: int = 640,
-                scale: float = 1.2) -> tuple[np.ndarray, list[TextRegion]]:
+def render_page(
+    lines: list[str], gap: int | None = None, width: int = 640, scale: float = 1.2
+) -> tuple[np.ndarray, list[TextRegion]]:
     """A white page with one text line per entry and its regions (boxes a few pixels around the ink).
 
     gap: pixels between words (None: the font's own space). At about 3 px the bundled recognizer reads
@@ -76,8 +77,7 @@ def make_project(folder: Path, n_images: int = 10, unconfirmed: int = 1, gap: in
 
 def run_train(project: Path, *args: str, timeout: float = 240, env: dict | None = None) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "labeler", "train", str(project), "--threads", "1", *args]
-    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout,
-                          env=train_env(project, env))
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=train_env(project, env))
 
 
 def train_env(project: Path, extra: dict | None = None) -> dict:

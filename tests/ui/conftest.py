@@ -25,8 +25,18 @@ def project_folder(tmp_path: Path) -> Path:
     write_image(folder / "img2.png", render_lines(["second page"]))
     write_image(folder / "img10.png", render_lines(["open sesame 7"]))
     cache = [
-        {"transcription": "hello world", "points": [[38, 50], [300, 50], [300, 92], [38, 92]], "difficult": False, "score": 0.99},
-        {"transcription": "Tota1: 42.5", "points": [[38, 130], [330, 130], [330, 172], [38, 172]], "difficult": False, "score": 0.61},
+        {
+            "transcription": "hello world",
+            "points": [[38, 50], [300, 50], [300, 92], [38, 92]],
+            "difficult": False,
+            "score": 0.99,
+        },
+        {
+            "transcription": "Tota1: 42.5",
+            "points": [[38, 130], [330, 130], [330, 172], [38, 172]],
+            "difficult": False,
+            "score": 0.61,
+        },
     ]
     label = [{"transcription": "second page", "points": [[38, 50], [320, 50], [320, 92], [38, 92]], "difficult": False}]
     (folder / "Cache.cach").write_text(_line(f"{FOLDER}/img1.png", cache), encoding="utf-8")

@@ -46,8 +46,17 @@ def check_stop() -> None:
 
 
 def progress(step: int, total: int, loss: float, split: bool = False) -> None:
-    obj = {"event": "progress", "stage": "train", "model": "rec", "epoch": 1, "step": step, "total_steps": total,
-           "loss": loss, "val_acc": None, "eta_s": (total - step) * 0.1}
+    obj = {
+        "event": "progress",
+        "stage": "train",
+        "model": "rec",
+        "epoch": 1,
+        "step": step,
+        "total_steps": total,
+        "loss": loss,
+        "val_acc": None,
+        "eta_s": (total - step) * 0.1,
+    }
     if split:
         line = json.dumps(obj) + "\n"
         sys.stdout.write(line[:25])
@@ -61,8 +70,17 @@ def progress(step: int, total: int, loss: float, split: bool = False) -> None:
 
 
 def full_run(project: str, model_dir: str | None) -> int:
-    emit({"event": "start", "project": project, "engine": "torch", "device": "cpu", "base_model": "ppocrv6-small",
-          "time_budget_s": 120.0, "nproc": 1})
+    emit(
+        {
+            "event": "start",
+            "project": project,
+            "engine": "torch",
+            "device": "cpu",
+            "base_model": "ppocrv6-small",
+            "time_budget_s": 120.0,
+            "nproc": 1,
+        }
+    )
     print("a stray line from a library", flush=True)  # not a protocol object: logged, not acted on
     for stage in ("export", "baseline"):
         emit({"event": "stage", "stage": stage, "message": f"{stage}ing"})
@@ -73,21 +91,47 @@ def full_run(project: str, model_dir: str | None) -> int:
         time.sleep(0.1)
         progress(step, TOTAL, loss, split=step == 2)
         if step % 3 == 0:
-            emit({"event": "validate", "model": "rec", "epoch": 1, "step": step, "val_loss": loss * 1.2,
-                  "val_acc": 0.5 + step * 0.05})
+            emit(
+                {
+                    "event": "validate",
+                    "model": "rec",
+                    "epoch": 1,
+                    "step": step,
+                    "val_loss": loss * 1.2,
+                    "val_acc": 0.5 + step * 0.05,
+                }
+            )
     emit({"event": "stage", "stage": "evaluate", "message": "scoring the tuned model"})
     emit({"event": "metrics", "which": "tuned", "split": "test", "images": 3, "metrics": TUNED})
     accepted = model_dir is not None
     if accepted:
         emit({"event": "stage", "stage": "install", "message": "installing v1"})
-    emit({"event": "result", "accepted": accepted, "version": "v1" if accepted else None, "model_dir": model_dir,
-          "reason": "rec_acc +0.250" if accepted else "no gain on the test split", "base": BASE, "tuned": TUNED})
+    emit(
+        {
+            "event": "result",
+            "accepted": accepted,
+            "version": "v1" if accepted else None,
+            "model_dir": model_dir,
+            "reason": "rec_acc +0.250" if accepted else "no gain on the test split",
+            "base": BASE,
+            "tuned": TUNED,
+        }
+    )
     return 0
 
 
 def slow_run(project: str) -> int:
-    emit({"event": "start", "project": project, "engine": "torch", "device": "cpu", "base_model": "ppocrv6-small",
-          "time_budget_s": 60.0, "nproc": 1})
+    emit(
+        {
+            "event": "start",
+            "project": project,
+            "engine": "torch",
+            "device": "cpu",
+            "base_model": "ppocrv6-small",
+            "time_budget_s": 60.0,
+            "nproc": 1,
+        }
+    )
     emit({"event": "stage", "stage": "train", "message": "fine-tuning the recognizer"})
     total = 600
     for step in range(1, total + 1):

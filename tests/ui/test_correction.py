@@ -108,8 +108,16 @@ def _page(width: int, height: int, grey: bool = False) -> np.ndarray:
     rng = np.random.default_rng(7)
     img = np.full((height, width, 3), 235, np.uint8) - rng.integers(0, 30, (height, width, 3), dtype=np.uint8)
     for i, y in enumerate(range(height // 6, height, height // 3)):
-        cv2.putText(img, f"line {i} of a page", (width // 20, y), cv2.FONT_HERSHEY_DUPLEX, height / 250, (0, 0, 0),
-                    max(2, height // 200), cv2.LINE_AA)
+        cv2.putText(
+            img,
+            f"line {i} of a page",
+            (width // 20, y),
+            cv2.FONT_HERSHEY_DUPLEX,
+            height / 250,
+            (0, 0, 0),
+            max(2, height // 200),
+            cv2.LINE_AA,
+        )
     return cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if grey else img
 
 
@@ -126,9 +134,11 @@ def _difference(a: np.ndarray, b: np.ndarray) -> float:
 @pytest.mark.parametrize("grey", [False, True])
 def test_preview_crop_of_a_small_region_is_the_rectified_crop_enlarged(grey):
     img = _page(900, 320, grey)
-    for points in ([[38, 30], [300, 30], [300, 92], [38, 92]],  # whole pixels: cut, not warped
-                   [[40.5, 35.2], [296.7, 28.1], [299.3, 90.6], [43.1, 97.4]],  # a tilted quad
-                   [[30, 40], [150, 20], [290, 40], [290, 100], [150, 80], [30, 100]]):  # curved (6 points)
+    for points in (
+        [[38, 30], [300, 30], [300, 92], [38, 92]],  # whole pixels: cut, not warped
+        [[40.5, 35.2], [296.7, 28.1], [299.3, 90.6], [43.1, 97.4]],  # a tilted quad
+        [[30, 40], [150, 20], [290, 40], [290, 100], [150, 80], [30, 100]],
+    ):  # curved (6 points)
         crop = crop_polygon(img, np.float32(points))
         expected = cv2.resize(crop, _fitted(crop), interpolation=cv2.INTER_CUBIC)
         got = preview_crop(img, points)
@@ -138,8 +148,10 @@ def test_preview_crop_of_a_small_region_is_the_rectified_crop_enlarged(grey):
 
 def test_preview_crop_of_a_large_region_is_area_averaged_to_the_preview_size():
     img = _page(6000, 1500)
-    for points in ([[200, 40], [5600, 40], [5600, 420], [200, 420]],
-                   [[210.3, 90.8], [5580.2, 20.4], [5610.7, 430.1], [190.6, 480.9]]):
+    for points in (
+        [[200, 40], [5600, 40], [5600, 420], [200, 420]],
+        [[210.3, 90.8], [5580.2, 20.4], [5610.7, 430.1], [190.6, 480.9]],
+    ):
         crop = crop_polygon(img, np.float32(points))  # 5400 x 380: eleven times the preview
         expected = cv2.resize(crop, _fitted(crop), interpolation=cv2.INTER_AREA)
         got = preview_crop(img, points)
@@ -147,8 +159,9 @@ def test_preview_crop_of_a_large_region_is_area_averaged_to_the_preview_size():
         assert abs(got.shape[0] - expected.shape[0]) <= 1
         got = cv2.resize(got, (expected.shape[1], expected.shape[0]), interpolation=cv2.INTER_AREA)
         assert _difference(got, expected) < 5, points  # thin strokes survive (point sampling: 8 to 9)
-        shifted = cv2.resize(crop_polygon(img, np.float32(points) + [0, 60]), expected.shape[1::-1],
-                             interpolation=cv2.INTER_AREA)
+        shifted = cv2.resize(
+            crop_polygon(img, np.float32(points) + [0, 60]), expected.shape[1::-1], interpolation=cv2.INTER_AREA
+        )
         assert _difference(got, shifted) > 3 * _difference(got, expected)  # and it is this region's crop
 
 
@@ -182,8 +195,9 @@ def _pixmap_array(pix) -> np.ndarray:
     return cv2.cvtColor(rows[:, : image.width() * 3].reshape(image.height(), image.width(), 3), cv2.COLOR_RGB2BGR)
 
 
-def test_crop_preview_uses_the_shown_image_without_reading_the_file_again(make_window, project_folder, qtbot,
-                                                                          monkeypatch):
+def test_crop_preview_uses_the_shown_image_without_reading_the_file_again(
+    make_window, project_folder, qtbot, monkeypatch
+):
     reads = _count_image_reads(monkeypatch)
     window = make_window(project_folder)
     ed, preview = window.editor, window.correction.preview

@@ -272,5 +272,17 @@ def test_no_two_actions_share_a_shortcut(make_window):
             text = key.toString()
             assert text not in seen, f"{text} is bound to both {seen[text]} and {name}"
             seen[text] = name
-    for text in ("Q", "Home", "P", "Ctrl+C", "Ctrl+T", "Ctrl+K", "Ctrl+B", "Ctrl+H", "Ctrl+A", "Ctrl+G", "Ctrl+Shift+F"):
+    for text in (
+        "Q",
+        "Home",
+        "P",
+        "Ctrl+C",
+        "Ctrl+T",
+        "Ctrl+K",
+        "Ctrl+B",
+        "Ctrl+H",
+        "Ctrl+A",
+        "Ctrl+G",
+        "Ctrl+Shift+F",
+    ):
         assert text in seen

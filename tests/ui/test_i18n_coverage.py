@@ -23,8 +23,23 @@ from labeler.ui.panels import FILTERS
 UI = Path(i18n.__file__).resolve().parent
 TR_FUNCTIONS = {"tr", "noop_tr"}
 LATIN = re.compile("[A-Za-z]")
-ENGLISH = ("image", "confirmed", "pre-labelled", "new", "All images", "Region", "score", "Transcription", "Score",
-           "Difficult", "px", "Zoom", "regions", "Loading", "Model")
+ENGLISH = (
+    "image",
+    "confirmed",
+    "pre-labelled",
+    "new",
+    "All images",
+    "Region",
+    "score",
+    "Transcription",
+    "Score",
+    "Difficult",
+    "px",
+    "Zoom",
+    "regions",
+    "Loading",
+    "Model",
+)
 
 
 def has_cjk(text: str) -> bool:
@@ -43,8 +58,11 @@ def collect_tr_calls(source: str, filename: str = "<source>") -> dict[tuple[str,
     constants = {
         node.targets[0].id: node.value.value
         for node in tree.body
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-        and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+        if isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
     }
 
     def context_of(node) -> str:
@@ -70,8 +88,11 @@ def collect_tr_calls(source: str, filename: str = "<source>") -> dict[tuple[str,
             continue  # a variable: its literal is marked with noop_tr where it is defined
         name = _func_name(node.func)
         if name in TR_FUNCTIONS:
-            given = node.args[1] if len(node.args) > 1 else next(
-                (k.value for k in node.keywords if k.arg == "context"), None)
+            given = (
+                node.args[1]
+                if len(node.args) > 1
+                else next((k.value for k in node.keywords if k.arg == "context"), None)
+            )
             context = i18n.CONTEXT if given is None else context_of(given)
         elif name in wrappers:
             context = wrappers[name]
@@ -90,8 +111,9 @@ def ui_tr_calls() -> dict[tuple[str, str], str]:
 
 
 def missing_translations(found: dict[tuple[str, str], str], table: dict) -> list[str]:
-    return sorted(f"{where}: [{context}] {text!r}" for (context, text), where in found.items()
-                  if (context, text) not in table)
+    return sorted(
+        f"{where}: [{context}] {text!r}" for (context, text), where in found.items() if (context, text) not in table
+    )
 
 
 @pytest.fixture(scope="module")
@@ -102,9 +124,16 @@ def zh_table() -> dict[tuple[str, str], str]:
 def test_every_tr_text_in_the_ui_has_a_chinese_translation(zh_table):
     found = ui_tr_calls()
     # the collector reads the real modules: a few texts it must see, from each way of marking them
-    for key in [("ImagePanel", "{n} images"), ("ImagePanel", "All images ({n})"), ("RegionTable", "Transcription"),
-                ("CorrectionPanel", "Region {n}"), ("MainWindow", "Zoom {percent:.0f}%"),
-                ("ImageLoader", "Loading..."), ("SettingsDialog", "Language"), ("RetrainPanel", "Start retraining")]:
+    for key in [
+        ("ImagePanel", "{n} images"),
+        ("ImagePanel", "All images ({n})"),
+        ("RegionTable", "Transcription"),
+        ("CorrectionPanel", "Region {n}"),
+        ("MainWindow", "Zoom {percent:.0f}%"),
+        ("ImageLoader", "Loading..."),
+        ("SettingsDialog", "Language"),
+        ("RetrainPanel", "Start retraining"),
+    ]:
         assert key in found, key
     assert len(found) > 200
     assert missing_translations(found, zh_table) == []
@@ -112,7 +141,7 @@ def test_every_tr_text_in_the_ui_has_a_chinese_translation(zh_table):
 
 
 def test_the_catalogue_check_reports_a_text_without_translation(zh_table):
-    source = '''
+    source = """
 CTX = "ImagePanel"
 def _tr(text):
     return tr(text, CTX)
@@ -122,19 +151,27 @@ b = _tr("A text nobody translated")
 c = i18n.tr("Open image folder")
 d = tr("Also untranslated", context="Editor")
 e = tr(some_variable, CTX)
-'''
+"""
     found = collect_tr_calls(source, "sample.py")
-    assert set(found) == {("ImagePanel", "new"), ("ImagePanel", "{n} images"), ("MainWindow", "Open image folder"),
-                          ("ImagePanel", "A text nobody translated"), ("Editor", "Also untranslated")}
+    assert set(found) == {
+        ("ImagePanel", "new"),
+        ("ImagePanel", "{n} images"),
+        ("MainWindow", "Open image folder"),
+        ("ImagePanel", "A text nobody translated"),
+        ("Editor", "Also untranslated"),
+    }
     assert missing_translations(found, zh_table) == [
-        "sample.py:7: [ImagePanel] 'A text nobody translated'", "sample.py:9: [Editor] 'Also untranslated'"]
+        "sample.py:7: [ImagePanel] 'A text nobody translated'",
+        "sample.py:9: [Editor] 'Also untranslated'",
+    ]
     with pytest.raises(AssertionError, match="not a literal"):
         collect_tr_calls("x = tr('Saved', make_context())")
 
 
 def _fields(text: str) -> list[tuple]:
-    return sorted((name, conversion, spec) for _lit, name, spec, conversion in string.Formatter().parse(text)
-                  if name is not None)
+    return sorted(
+        (name, conversion, spec) for _lit, name, spec, conversion in string.Formatter().parse(text) if name is not None
+    )
 
 
 def test_translations_keep_the_placeholders_and_menu_texts_map_back(zh_table):
@@ -196,7 +233,11 @@ def test_switching_to_chinese_translates_lists_tables_and_status_bar(make_window
     assert english["counts"] == "3 images\n1 confirmed · 1 pre-labelled · 1 new"
     assert english["correction"] == "Region 2 · score 0.61 · low confidence"
     assert [english[f"filter {i}"] for i in range(len(FILTERS))] == [
-        "All images (3)", "New (1)", "Pre-labelled (1)", "Confirmed (1)"]
+        "All images (3)",
+        "New (1)",
+        "Pre-labelled (1)",
+        "Confirmed (1)",
+    ]
 
     settings_dialog.save_and_apply(window, window.user_settings.with_changes(language="zh_CN"))
     qtbot.waitUntil(lambda: has_cjk(window.images.counts.text()))  # LanguageChange is a posted event

@@ -175,8 +175,12 @@ def test_box_numbers_toggle_and_ctrl_j_leaves_drawing(make_window, project_folde
 def test_new_actions_are_listed_in_the_shortcut_help(make_window):
     window = make_window()
     actions = window.actions_by_name
-    wanted = {"rotate_image_ccw": "Ctrl+Alt+L", "rotate_image_cw": "Ctrl+Alt+R", "delete_image": "Ctrl+Shift+D",
-              "edit_mode": "Ctrl+J"}
+    wanted = {
+        "rotate_image_ccw": "Ctrl+Alt+L",
+        "rotate_image_cw": "Ctrl+Alt+R",
+        "delete_image": "Ctrl+Shift+D",
+        "edit_mode": "Ctrl+J",
+    }
     assert {name: keys_of(actions[name]) for name in wanted} == {name: [k] for name, k in wanted.items()}
     rows = ShortcutsDialog(actions, window).rows()
     assert ("Rotate image clockwise", "rotate_image_cw", "Ctrl+Alt+R") in rows

@@ -72,8 +72,9 @@ def test_a_decode_for_an_image_the_user_left_is_dropped(threaded_window, project
     assert loader.array_for(ed.current) is canvas.image_array
 
 
-def test_a_decode_still_running_when_the_user_moves_on_is_not_shown(threaded_window, project_folder, qtbot,
-                                                                    monkeypatch):
+def test_a_decode_still_running_when_the_user_moves_on_is_not_shown(
+    threaded_window, project_folder, qtbot, monkeypatch
+):
     window, _threads, shown = threaded_window
     ed, canvas, loader = window.editor, window.canvas, window.image_loader
     release, reading = threading.Event(), threading.Event()

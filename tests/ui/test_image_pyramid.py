@@ -43,8 +43,10 @@ def test_halve_is_a_two_by_two_mean_and_odd_edges_pair_with_themselves():
     img = _picture(64, 48)
     assert np.array_equal(image_item.halve(img), cv2.resize(img, (32, 24), interpolation=cv2.INTER_AREA))
     odd = np.arange(5 * 3, dtype=np.uint8).reshape(3, 5) * 10  # grey, 3 rows x 5 columns
-    expected = [[(0 + 10 + 50 + 60 + 2) // 4, (20 + 30 + 70 + 80 + 2) // 4, (40 + 40 + 90 + 90 + 2) // 4],
-                [(100 + 110 + 100 + 110 + 2) // 4, (120 + 130 + 120 + 130 + 2) // 4, (140 + 140 + 140 + 140 + 2) // 4]]
+    expected = [
+        [(0 + 10 + 50 + 60 + 2) // 4, (20 + 30 + 70 + 80 + 2) // 4, (40 + 40 + 90 + 90 + 2) // 4],
+        [(100 + 110 + 100 + 110 + 2) // 4, (120 + 130 + 120 + 130 + 2) // 4, (140 + 140 + 140 + 140 + 2) // 4],
+    ]
     assert image_item.halve(odd).tolist() == expected
 
 

@@ -101,8 +101,15 @@ def test_import_labelme_as_prelabels_one_undo_step_per_image(make_window, projec
     labelme.mkdir()
     shape = {"label": "imported", "points": [[10, 10], [200, 10], [200, 60], [10, 60]], "shape_type": "polygon"}
     for name in ("img2", "img10", "nothere"):
-        doc = {"version": "5.0.1", "shapes": [shape], "imagePath": f"{name}.png", "imageHeight": 320,
-               "imageWidth": 900, "imageData": None, "flags": {}}
+        doc = {
+            "version": "5.0.1",
+            "shapes": [shape],
+            "imagePath": f"{name}.png",
+            "imageHeight": 320,
+            "imageWidth": 900,
+            "imageData": None,
+            "flags": {},
+        }
         (labelme / f"{name}.json").write_text(json.dumps(doc), "utf-8")
     dialog = ImportDialog()
     qtbot.addWidget(dialog)

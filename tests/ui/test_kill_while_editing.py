@@ -45,8 +45,12 @@ CHILD = textwrap.dedent(
 def test_sigkill_while_editing_loses_at_most_one_second(project_folder: Path, tmp_path: Path, run: int):
     log = tmp_path / "edits.log"
     env = dict(os.environ, PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen")
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(project_folder), str(log)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(project_folder), str(log)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.time() + 60
     while (not log.exists() or log.stat().st_size == 0) and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)

@@ -192,4 +192,5 @@ def test_problems_follow_the_files_when_another_writer_saves_them(make_window, b
     assert [p.where for p in bar.problems] == ["Cache.cach:1", "Label.txt:3"]
     tip = window.images.model.index(_row(window, "img2.png")).data(Qt.ToolTipRole)
     assert tip == "img2.png: confirmed" and window.editor.project.record("img2.png").regions[0].transcription == (
-        "page 2 fixed by hand")
+        "page 2 fixed by hand"
+    )

@@ -30,7 +30,6 @@ def _view_point(canvas, x: float, y: float) -> QPoint:
     return canvas.mapFromScene(QPointF(x, y))
 
 
-
 def test_opens_folder_and_shows_first_image(make_window, project_folder):
     window = make_window(project_folder)
     ed = window.editor

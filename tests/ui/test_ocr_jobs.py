@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from PyQt5.QtCore import QTimer, Qt
+from PyQt5.QtCore import Qt, QTimer
 
 from labeler.core.model import ImageStatus
 
@@ -27,7 +27,7 @@ class StallMeter:
         self.longest = max(self.longest, now - self._last)
         self._last = now
 
-    def __enter__(self) -> "StallMeter":
+    def __enter__(self) -> StallMeter:
         self._last = time.perf_counter()
         self.timer.start()
         return self

@@ -27,7 +27,8 @@ def test_app_exit_mid_prelabelling_stops_the_jobs_and_saves(tmp_path: Path) -> N
     for image in (REPO / "resources" / "demo").glob("*.png"):
         shutil.copy(image, folder / image.name)
     env = dict(os.environ, PYTHONPATH=str(REPO), XDG_CONFIG_HOME=str(tmp_path / "config"), QT_QPA_PLATFORM="offscreen")
-    proc = subprocess.run([sys.executable, "-c", CODE, str(folder)], capture_output=True, text=True, env=env,
-                          timeout=180)
+    proc = subprocess.run(
+        [sys.executable, "-c", CODE, str(folder)], capture_output=True, text=True, env=env, timeout=180
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]  # was -6: a job signalled into deleted objects
     assert "Traceback" not in proc.stderr

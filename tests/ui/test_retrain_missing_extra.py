@@ -22,7 +22,7 @@ from labeler.ui import extra_install
 from labeler.ui.extra_install import install_argv
 from tests.isolated_env import run_without
 
-PIP_LIKE = r'''
+PIP_LIKE = r"""
 import pathlib, sys, time
 print("args:", " ".join(sys.argv[1:]), flush=True)
 print("Collecting torch==2.13.0", flush=True)
@@ -39,7 +39,7 @@ if "{outcome}" == "fail":
 if "{outcome}" == "ok":
     pathlib.Path(r"{marker}").touch()
 print("Successfully installed onnx-1.15.0 torch-2.13.0", end="", flush=True)
-'''
+"""
 
 
 @pytest.fixture
@@ -74,12 +74,13 @@ def test_the_install_command_is_pip_in_this_interpreter_with_the_extras_requirem
     status = extra_status(TRAIN)
     argv = install_argv(status)
     assert argv[:4] == [sys.executable, "-m", "pip", "install"]
-    assert argv[-len(status.requirements):] == list(status.requirements) == ["torch==2.13.0", "onnx>=1.15"]
-    assert all(a.startswith("--") or a == "raw" for a in argv[4:-len(status.requirements)])  # options only
+    assert argv[-len(status.requirements) :] == list(status.requirements) == ["torch==2.13.0", "onnx>=1.15"]
+    assert all(a.startswith("--") or a == "raw" for a in argv[4 : -len(status.requirements)])  # options only
 
 
 def test_missing_extra_is_offered_installed_with_streamed_output_and_checked_again(
-        make_window, project_folder, qtbot, missing_until):
+    make_window, project_folder, qtbot, missing_until
+):
     marker, checks = missing_until
     window = make_window(project_folder)
     panel = open_panel(window)
@@ -110,10 +111,12 @@ def test_missing_extra_is_offered_installed_with_streamed_output_and_checked_aga
     assert panel.start_button.isEnabled() and not box.install_button.isVisible()
 
 
-@pytest.mark.parametrize("outcome, expected", [("fail", "Install failed (exit status 1)"),
-                                               ("nothing", "restart labeler")])
+@pytest.mark.parametrize(
+    "outcome, expected", [("fail", "Install failed (exit status 1)"), ("nothing", "restart labeler")]
+)
 def test_an_install_that_fails_or_is_not_found_afterwards_says_so(
-        make_window, project_folder, qtbot, missing_until, outcome, expected):
+    make_window, project_folder, qtbot, missing_until, outcome, expected
+):
     marker, _checks = missing_until
     panel = open_panel(make_window(project_folder))
     box = panel.extra_box

@@ -50,7 +50,7 @@ class TickCounter:
         while not self._stop.wait(0.010):
             self.reference_ticks += 1
 
-    def __enter__(self) -> "TickCounter":
+    def __enter__(self) -> TickCounter:
         self._last = time.perf_counter()
         self.timer.start()
         self._reference.start()
@@ -93,11 +93,29 @@ def english():
 def test_train_argv_is_an_argument_list_with_the_chosen_options():
     options = TrainOptions(time_budget_min=5, det=True, nproc=2, device="cuda", max_steps=3)
     argv = train_argv("/data/my project", options, python="/usr/bin/python3")
-    assert argv == ["/usr/bin/python3", "-m", "labeler", "train", "/data/my project", "--time-budget", "5", "--det",
-                    "--nproc", "2", "--device", "cuda", "--max-steps", "3"]
+    assert argv == [
+        "/usr/bin/python3",
+        "-m",
+        "labeler",
+        "train",
+        "/data/my project",
+        "--time-budget",
+        "5",
+        "--det",
+        "--nproc",
+        "2",
+        "--device",
+        "cuda",
+        "--max-steps",
+        "3",
+    ]
     assert train_argv("p")[4:] == ["p", "--time-budget", "20", "--device", "cpu"]  # the defaults stay short
     assert train_argv("p", TrainOptions(models="/p/.labeler/models/v2", threads=1))[-4:] == [
-        "--threads", "1", "--models", "/p/.labeler/models/v2"]
+        "--threads",
+        "1",
+        "--models",
+        "/p/.labeler/models/v2",
+    ]
     with pytest.raises(ValueError):
         train_argv("p", TrainOptions(device="tpu"))
     if importlib.util.find_spec("labeler.commands.train") is not None:  # the real parser accepts what we send
@@ -130,8 +148,9 @@ def test_panel_follows_a_scripted_training_run_and_switches_the_model(make_windo
     feed = LineBuffer.feed
     monkeypatch.setattr(LineBuffer, "feed", lambda self, chunk: chunks.append(chunk) or feed(self, chunk))
     questions: list[str] = []
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda _parent, _title, text, *_a: questions.append(text) or QMessageBox.Yes)
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda _parent, _title, text, *_a: questions.append(text) or QMessageBox.Yes
+    )
     panel.argv_for = scripted("accept", str(model_dir))
     messages: list[str] = []
     ed.message.connect(messages.append)
@@ -150,7 +169,11 @@ def test_panel_follows_a_scripted_training_run_and_switches_the_model(make_windo
     # The child sleeps ~1.5 s in steps; the GUI thread kept ticking all along (elapsed / 10 ms ticks on an idle
     # machine; under load, at least half of what a plain thread's 10 ms wake-ups got meanwhile).
     assert ticks.ticks >= 0.5 * min(elapsed / 0.010, ticks.reference_ticks) and ticks.longest < 0.25, (
-        ticks.ticks, ticks.reference_ticks, elapsed, ticks.longest)
+        ticks.ticks,
+        ticks.reference_ticks,
+        elapsed,
+        ticks.longest,
+    )
     assert any(not c.endswith(b"\n") for c in chunks)  # a line did arrive in pieces, and still parsed:
     kinds = [e["event"] for e in panel.runner.events]
     assert kinds.count("progress") == 6 and kinds[-1] == "result"
@@ -158,8 +181,9 @@ def test_panel_follows_a_scripted_training_run_and_switches_the_model(make_windo
     assert panel.loss_plot.points("rec loss") == [(float(s), loss) for s, loss in enumerate(losses, 1)]
     assert panel.acc_plot.points("rec val acc") == [(3.0, 0.65), (6.0, 0.8)]
     assert "rec: step 2/6" in seen_progress[1] and "ETA 0:00" in seen_progress[1]
-    table = {panel.table.verticalHeaderItem(r).text(): [panel.table.item(r, c).text() for c in range(3)]
-             for r in range(6)}
+    table = {
+        panel.table.verticalHeaderItem(r).text(): [panel.table.item(r, c).text() for c in range(3)] for r in range(6)
+    }
     assert table["rec_acc"] == ["0.500", "0.750", "+0.250"] and table["zero_edit"] == ["0.450", "0.400", "-0.050"]
     assert table["det_H"][2] == "+0.000"
     log = panel.log_view.toPlainText()
@@ -180,6 +204,7 @@ def test_panel_follows_a_scripted_training_run_and_switches_the_model(make_windo
     # The labels are the new model's own reading of the page ("Tota1" was the old pre-label); whether the
     # light model reads the gap after "Total:" as a space differs between opencv/onnxruntime releases.
     from labeler.ocr.pipeline import OcrPipeline
+
     direct = OcrPipeline(str(model_dir))(cv2.imread(str(project_folder / "img1.png")))
     relabelled = [r.transcription.strip() for r in img1.regions]
     assert relabelled == [r.text.strip() for r in direct.regions]
@@ -199,8 +224,9 @@ def test_not_accepted_keeps_the_model_and_says_why(make_window, project_folder, 
         pass
     assert finished.args == [0]
     assert ed.model_set == "light" and window.model_switch.label.text() == "Model: light"
-    assert panel.result_label.text() == ("Not accepted: no gain on the test split. "
-                                         "Pre-labelling keeps the current model.")
+    assert panel.result_label.text() == (
+        "Not accepted: no gain on the test split. Pre-labelling keeps the current model."
+    )
     assert panel.state.switched_to is None and panel.state.relabel_offered is None
     assert panel.table.item(1, 1).text() == "0.750"  # the tuned numbers are still shown
 
@@ -280,16 +306,31 @@ def test_panel_and_action_in_chinese(make_window, english, qtbot):
 
 # ------------------------------------------------------------------ a project's own tuned model
 
-needs_model_store = pytest.mark.skipif(importlib.util.find_spec("labeler.ocr.project_models") is None,
-                                       reason="waiting for labeler.ocr.project_models (train engine, helper A1)")
+needs_model_store = pytest.mark.skipif(
+    importlib.util.find_spec("labeler.ocr.project_models") is None,
+    reason="waiting for labeler.ocr.project_models (train engine, helper A1)",
+)
 
 
 @needs_model_store
 def test_opening_a_project_with_an_active_tuned_model_uses_it(make_window, project_folder, tmp_path):
     model_dir = install_model_copy(project_folder, "v1")
-    history = {"active": "v1", "versions": [{"version": "v1", "created": "2026-11-30T10:00:00", "base_model": "light",
-                                             "engine": "torch", "accepted": True, "metrics": {"base": {}, "tuned": {}},
-                                             "train_images": 1, "test_images": 1, "seconds": 1.0}]}
+    history = {
+        "active": "v1",
+        "versions": [
+            {
+                "version": "v1",
+                "created": "2026-11-30T10:00:00",
+                "base_model": "light",
+                "engine": "torch",
+                "accepted": True,
+                "metrics": {"base": {}, "tuned": {}},
+                "train_images": 1,
+                "test_images": 1,
+                "seconds": 1.0,
+            }
+        ],
+    }
     (model_dir.parent / "history.json").write_text(json.dumps(history), encoding="utf-8")
     window = make_window(project_folder)
     assert Path(window.editor.model_set).resolve() == model_dir.resolve()
@@ -303,11 +344,25 @@ def test_opening_a_project_with_an_active_tuned_model_uses_it(make_window, proje
 
 # ------------------------------------------------------------------ the round trip with the real `labeler train`
 
-needs_train_cli = pytest.mark.skipif(importlib.util.find_spec("labeler.commands.train") is None,
-                                     reason="waiting for `labeler train` (labeler/commands/train.py, helper A1)")
+needs_train_cli = pytest.mark.skipif(
+    importlib.util.find_spec("labeler.commands.train") is None,
+    reason="waiting for `labeler train` (labeler/commands/train.py, helper A1)",
+)
 
-WORDS = ["invoice 2041", "total 18.50", "paid cash", "date 03/11", "table 7", "thank you", "coffee 3.20",
-         "tea 2.80", "cake 4.10", "tax 1.33", "change 0.50", "card 5512"]
+WORDS = [
+    "invoice 2041",
+    "total 18.50",
+    "paid cash",
+    "date 03/11",
+    "table 7",
+    "thank you",
+    "coffee 3.20",
+    "tea 2.80",
+    "cake 4.10",
+    "tax 1.33",
+    "change 0.50",
+    "card 5512",
+]
 
 
 def confirmed_project(folder: Path, count: int = 12) -> Path:
@@ -366,4 +421,5 @@ def test_round_trip_with_labeler_train(make_window, tmp_path, qtbot, monkeypatch
         assert ed.model_set == before and questions == []
         assert panel.result_label.text().startswith("Not accepted: ")
         assert not (folder / ".labeler" / "models").is_dir() or not any(
-            p.is_dir() for p in (folder / ".labeler" / "models").iterdir())
+            p.is_dir() for p in (folder / ".labeler" / "models").iterdir()
+        )

@@ -52,8 +52,10 @@ def test_conflict_is_announced_and_the_loser_kept(make_window, project_folder, q
 
 
 def test_second_window_is_told_another_one_is_open(make_window, project_folder, qtbot):
-    code = ("import sys,time;from labeler.core.presence import WindowPresence;"
-            "WindowPresence(sys.argv[1]).enter();print('in',flush=True);time.sleep(60)")
+    code = (
+        "import sys,time;from labeler.core.presence import WindowPresence;"
+        "WindowPresence(sys.argv[1]).enter();print('in',flush=True);time.sleep(60)"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code, str(project_folder)], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "in"
@@ -86,8 +88,13 @@ def test_prelabel_command_beside_the_open_window(make_window, project_folder, qt
     editor.go_to(editor.project.records.index(editor.project.record("img2.png")))
     editor.set_text(0, "confirmed page, edited while prelabel runs")
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    proc = subprocess.run([sys.executable, "-m", "labeler", "prelabel", str(project_folder), "--models", "light"],
-                          capture_output=True, text=True, env=env, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "labeler", "prelabel", str(project_folder), "--models", "light"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     img10 = editor.project.record("img10.png")
     qtbot.waitUntil(lambda: img10.status is ImageStatus.PRELABELLED, timeout=5000)

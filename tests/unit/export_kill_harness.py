@@ -97,8 +97,14 @@ class Zygote:
 
     def __init__(self) -> None:
         env = dict(os.environ, PYTHONPATH=str(REPO))
-        self.proc = subprocess.Popen([sys.executable, __file__, "--zygote"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True, env=env, cwd=str(REPO))
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--zygote"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=str(REPO),
+        )
         assert self._read() == {"ready": True}
 
     def _read(self) -> dict:
@@ -111,10 +117,19 @@ class Zygote:
         self.proc.stdin.write(json.dumps(message) + "\n")
         self.proc.stdin.flush()
 
-    def start(self, project: Path, out: Path, workers: int = 1, seed: int = 5, exchange: bool = True,
-              hook: str | None = None) -> int:
-        self._send({"project": str(project), "out": str(out), "workers": workers, "seed": seed,
-                    "exchange": exchange, "hook": hook})
+    def start(
+        self, project: Path, out: Path, workers: int = 1, seed: int = 5, exchange: bool = True, hook: str | None = None
+    ) -> int:
+        self._send(
+            {
+                "project": str(project),
+                "out": str(out),
+                "workers": workers,
+                "seed": seed,
+                "exchange": exchange,
+                "hook": hook,
+            }
+        )
         return self._read()["pid"]
 
     def finish(self) -> int:
@@ -133,11 +148,23 @@ class Cli:
     def __init__(self) -> None:
         self.proc: subprocess.Popen | None = None
 
-    def start(self, project: Path, out: Path, workers: int = 1, seed: int = 5, exchange: bool = True,
-              hook: str | None = None) -> int:
+    def start(
+        self, project: Path, out: Path, workers: int = 1, seed: int = 5, exchange: bool = True, hook: str | None = None
+    ) -> int:
         assert exchange and hook is None, "the CLI runs the export as shipped"
-        cmd = [sys.executable, "-m", "labeler", "export", str(project), "--out", str(out), "--seed", str(seed),
-               "--workers", str(workers)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "labeler",
+            "export",
+            str(project),
+            "--out",
+            str(out),
+            "--seed",
+            str(seed),
+            "--workers",
+            str(workers),
+        ]
         self.proc = subprocess.Popen(cmd, cwd=str(REPO), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         return self.proc.pid
 
@@ -232,8 +259,9 @@ def _gone(procs: list, deadline_s: float) -> tuple[float, int]:
         time.sleep(0.01)
 
 
-def run_rounds(setup: Setup, runner, rounds: int, seed: int = 0, pool_every: int = 5, full_every: int = 10,
-               fallback_every: int = 2) -> Rounds:
+def run_rounds(
+    setup: Setup, runner, rounds: int, seed: int = 0, pool_every: int = 5, full_every: int = 10, fallback_every: int = 2
+) -> Rounds:
     """Kill `rounds` v2 exports over v1 at random moments; see the module docstring."""
     rng = random.Random(seed)
     result = Rounds()
@@ -333,8 +361,7 @@ def _child(request: dict) -> None:
             return done
 
         swap._exchange = exchange
-    export_project(request["project"], request["out"], ExportOptions(workers=request["workers"],
-                                                                     seed=request["seed"]))
+    export_project(request["project"], request["out"], ExportOptions(workers=request["workers"], seed=request["seed"]))
 
 
 def _zygote() -> None:
@@ -350,7 +377,7 @@ def _zygote() -> None:
                 sys.stdin.close()
                 os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
                 _child(request)
-            except BaseException:  # noqa: BLE001 - report any failure as the exit code
+            except BaseException:
                 import traceback
 
                 traceback.print_exc()

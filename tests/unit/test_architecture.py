@@ -22,9 +22,7 @@ def _imports(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("sub", ["core", "ocr", "train", "commands"])
 def test_no_qt_outside_ui(sub):
-    offenders = [
-        str(p.relative_to(PACKAGE)) for p in (PACKAGE / sub).rglob("*.py") if _imports(p) & set(QT_MODULES)
-    ]
+    offenders = [str(p.relative_to(PACKAGE)) for p in (PACKAGE / sub).rglob("*.py") if _imports(p) & set(QT_MODULES)]
     assert offenders == []
 
 
@@ -33,11 +31,19 @@ def test_core_does_not_import_ocr_or_ui():
     for p in (PACKAGE / "core").rglob("*.py"):
         tree = ast.parse(p.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(("labeler.ocr", "labeler.ui", "labeler.train")):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith(("labeler.ocr", "labeler.ui", "labeler.train"))
+            ):
                 offenders.append(f"{p.name}: {node.module}")
     assert offenders == []
 
 
 def test_modules_stay_small():
-    big = [f"{p.relative_to(PACKAGE)}: {n}" for p in PACKAGE.rglob("*.py") if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600]
+    big = [
+        f"{p.relative_to(PACKAGE)}: {n}"
+        for p in PACKAGE.rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600
+    ]
     assert big == []

@@ -102,8 +102,7 @@ def run_labeler(args: list[str], config: str, **kwargs) -> subprocess.CompletedP
     env = dict(os.environ, PYTHONPATH=str(REPO), XDG_CONFIG_HOME=config)
     env.pop("LABELER_MODELS", None)
     kwargs.setdefault("capture_output", True)
-    return subprocess.run([sys.executable, "-m", "labeler", *args], text=True, env=env, timeout=180, cwd=REPO,
-                          **kwargs)
+    return subprocess.run([sys.executable, "-m", "labeler", *args], text=True, env=env, timeout=180, cwd=REPO, **kwargs)
 
 
 ROWS = doc_rows()
@@ -138,8 +137,9 @@ def _closed_early(args: list[str], tmp_path: Path) -> subprocess.CompletedProces
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        return run_labeler(args, str(tmp_path / "config"), stdout=write_end, stderr=subprocess.PIPE,
-                           capture_output=False)
+        return run_labeler(
+            args, str(tmp_path / "config"), stdout=write_end, stderr=subprocess.PIPE, capture_output=False
+        )
     finally:
         os.close(write_end)
 

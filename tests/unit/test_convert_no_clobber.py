@@ -121,8 +121,9 @@ def test_ppocrlabel_write_waits_for_the_folder_lock(tmp_path):
     result: dict[str, subprocess.CompletedProcess] = {}
     with FolderLock(project):
         worker = threading.Thread(
-            target=lambda: result.setdefault("done", run_convert("--from", "labelme", "--to", "ppocrlabel", src,
-                                                                 project, "--force"))
+            target=lambda: result.setdefault(
+                "done", run_convert("--from", "labelme", "--to", "ppocrlabel", src, project, "--force")
+            )
         )
         worker.start()
         time.sleep(2.5)  # ample for the process to start and reach the lock (about 0.5 s here)
@@ -215,8 +216,10 @@ def test_unwritable_target_writes_nothing(tmp_path):
 def test_replace_failing_midway_puts_everything_back(tmp_path, monkeypatch):
     (tmp_path / "one.txt").write_bytes(b"old one\n")
     (tmp_path / "two.txt").write_bytes(b"old two\n")
-    plan = OutputPlan([PlannedFile(tmp_path / n, lambda n=n: f"new {n}".encode()) for n in
-                       ("one.txt", "new.txt", "two.txt")], tmp_path)
+    plan = OutputPlan(
+        [PlannedFile(tmp_path / n, lambda n=n: f"new {n}".encode()) for n in ("one.txt", "new.txt", "two.txt")],
+        tmp_path,
+    )
     real_replace = os.replace
 
     def failing_replace(src, dst):

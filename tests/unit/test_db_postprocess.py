@@ -136,8 +136,9 @@ def test_crops_can_grow_by_another_ratio_than_the_boxes():
     prob[40:60, 50:150] = 0.9
     prob[75:85, 20:60] = 0.9
     tight = DBParams(unclip_ratio=1.1)
-    boxes, scores, crops = boxes_and_crops_from_probability_map(prob, 200, 100, DBParams(unclip_ratio=1.1,
-                                                                                        crop_unclip_ratio=1.6))
+    boxes, scores, crops = boxes_and_crops_from_probability_map(
+        prob, 200, 100, DBParams(unclip_ratio=1.1, crop_unclip_ratio=1.6)
+    )
     np.testing.assert_array_equal(boxes, boxes_from_probability_map(prob, 200, 100, tight)[0])
     np.testing.assert_array_equal(crops, boxes_from_probability_map(prob, 200, 100)[0])  # the default 1.6
     assert len(boxes) == len(crops) == len(scores) == 2

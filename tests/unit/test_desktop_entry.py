@@ -21,8 +21,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _labeler(args: list[str], data: Path, cwd: Path = REPO) -> subprocess.CompletedProcess:
     env = dict(os.environ, XDG_DATA_HOME=str(data))
-    return subprocess.run([sys.executable, "-m", "labeler", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "labeler", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def _read_entry(path: Path) -> dict[str, str]:
@@ -54,8 +55,9 @@ def test_install_writes_a_valid_entry_and_the_icon_and_uninstall_removes_them(tm
     assert argv[1:-1] in ([], ["-m", "labeler"])
 
     # The entry's command really starts labeler, from any folder (a launcher's is not the checkout).
-    started = subprocess.run([*argv[:-1], "--version"], cwd=entry.get("Path", str(tmp_path)),
-                             capture_output=True, text=True, timeout=120)
+    started = subprocess.run(
+        [*argv[:-1], "--version"], cwd=entry.get("Path", str(tmp_path)), capture_output=True, text=True, timeout=120
+    )
     assert started.returncode == 0 and started.stdout.startswith("labeler "), started.stderr
 
     again = _labeler(["--install-desktop"], data)  # a second install replaces both, no error
@@ -76,8 +78,9 @@ def test_entry_passes_desktop_file_validate(tmp_path):
         pytest.skip("desktop-file-validate (Debian: desktop-file-utils) is not installed")
     data = tmp_path / "data with space"
     assert _labeler(["--install-desktop"], data).returncode == 0
-    checked = subprocess.run([validator, str(data / "applications" / "labeler.desktop")], capture_output=True,
-                             text=True, timeout=60)
+    checked = subprocess.run(
+        [validator, str(data / "applications" / "labeler.desktop")], capture_output=True, text=True, timeout=60
+    )
     # Errors fail it; the hint that three main categories may list labeler in three menus is expected.
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "error" not in checked.stdout.lower()

@@ -41,8 +41,9 @@ NO_DISPLAY_VARS = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "LD_LIBRARY_
 def _run_labeler(folder: Path, tmp_path: Path, **extra: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in NO_DISPLAY_VARS}
     env.update(XDG_CONFIG_HOME=str(tmp_path / "config"), **extra)
-    return subprocess.run([sys.executable, "-m", "labeler", str(folder)], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "labeler", str(folder)], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def _free_display() -> str:
@@ -122,8 +123,7 @@ def test_parse_captured_ldd_of_the_plugin_without_three_xcb_packages():
 
 def test_parse_captured_ldd_with_a_damaged_library_and_with_nothing_missing():
     shadowed = parse_ldd((DATA / "ldd_libqxcb_shadowed_randr.txt").read_text(encoding="utf-8"))
-    assert shadowed == [MissingLibrary("libxcb-randr.so.0", "invalid ELF header",
-                                       "/tmp/dexp/shadow/libxcb-randr.so.0")]
+    assert shadowed == [MissingLibrary("libxcb-randr.so.0", "invalid ELF header", "/tmp/dexp/shadow/libxcb-randr.so.0")]
     assert "sudo apt-get install --reinstall libxcb-randr0" in install_hint(shadowed, "debian")
     assert parse_ldd((DATA / "ldd_libqxcb_complete.txt").read_text(encoding="utf-8")) == []
 
@@ -152,11 +152,25 @@ def test_live_ldd_of_the_real_plugin_agrees_with_the_loader():
 
 def test_soname_to_debian_package_mapping():
     packages, unknown = debian_packages(
-        ["libxcb-icccm.so.4", "libxcb-keysyms.so.1", "libxcb-xinerama.so.0", "libxkbcommon-x11.so.0",
-         "libgthread-2.0.so.0", "libglib-2.0.so.0", "libGL.so.1", "libnothing.so.7"]
+        [
+            "libxcb-icccm.so.4",
+            "libxcb-keysyms.so.1",
+            "libxcb-xinerama.so.0",
+            "libxkbcommon-x11.so.0",
+            "libgthread-2.0.so.0",
+            "libglib-2.0.so.0",
+            "libGL.so.1",
+            "libnothing.so.7",
+        ]
     )
-    assert packages == ["libxcb-icccm4", "libxcb-keysyms1", "libxcb-xinerama0", "libxkbcommon-x11-0",
-                        "libglib2.0-0", "libgl1"]
+    assert packages == [
+        "libxcb-icccm4",
+        "libxcb-keysyms1",
+        "libxcb-xinerama0",
+        "libxkbcommon-x11-0",
+        "libglib2.0-0",
+        "libgl1",
+    ]
     assert unknown == ["libnothing.so.7"]
 
 
@@ -176,7 +190,7 @@ def test_install_hints_per_system():
 def test_os_family_from_os_release():
     assert os_family('PRETTY_NAME="Debian GNU/Linux 12"\nID=debian\n') == "debian"
     assert os_family("ID=ubuntu\nID_LIKE=debian\n") == "debian"
-    assert os_family("ID=linuxmint\nID_LIKE=\"ubuntu debian\"\n") == "debian"
+    assert os_family('ID=linuxmint\nID_LIKE="ubuntu debian"\n') == "debian"
     assert os_family("ID=fedora\n") == "fedora"
     assert os_family('ID="rocky"\nID_LIKE="rhel centos fedora"\n') == "fedora"
     assert os_family("ID=arch\n") == ""
@@ -209,20 +223,44 @@ def test_import_error_of_a_missing_system_library_is_explained():
 
 
 def test_other_qt_failures_keep_qt_words_and_add_hints():
-    fatal = ("This application failed to start because no Qt platform plugin could be initialized.\n\n"
-             "Available platform plugins are: offscreen, xcb.\n")
-    earlier = ["qt.qpa.xcb: could not connect to display :9", 'qt.qpa.plugin: Could not load the Qt platform '
-               'plugin "xcb" in "" even though it was found.']
-    text = explain_qt_failure(fatal, earlier, "d", env={"DISPLAY": ":9"}, family="debian",
-                              find_missing=lambda plugin: [], plugin=Path("/p/libqxcb.so"))
+    fatal = (
+        "This application failed to start because no Qt platform plugin could be initialized.\n\n"
+        "Available platform plugins are: offscreen, xcb.\n"
+    )
+    earlier = [
+        "qt.qpa.xcb: could not connect to display :9",
+        'qt.qpa.plugin: Could not load the Qt platform plugin "xcb" in "" even though it was found.',
+    ]
+    text = explain_qt_failure(
+        fatal,
+        earlier,
+        "d",
+        env={"DISPLAY": ":9"},
+        family="debian",
+        find_missing=lambda plugin: [],
+        plugin=Path("/p/libqxcb.so"),
+    )
     assert "Qt: Available platform plugins are: offscreen, xcb." in text
     assert "DISPLAY=:9 reaches no X server" in text and "xvfb-run labeler d" in text
-    wayland = explain_qt_failure(fatal, earlier[1:], "d", env={"WAYLAND_DISPLAY": "wayland-0"}, family="debian",
-                                 find_missing=lambda plugin: [], plugin=Path("/p/libqxcb.so"))
+    wayland = explain_qt_failure(
+        fatal,
+        earlier[1:],
+        "d",
+        env={"WAYLAND_DISPLAY": "wayland-0"},
+        family="debian",
+        find_missing=lambda plugin: [],
+        plugin=Path("/p/libqxcb.so"),
+    )
     assert "QT_QPA_PLATFORM=wayland" in wayland and "reaches no X server" not in wayland
-    libs = explain_qt_failure(fatal, earlier[1:], "d", env={"DISPLAY": ":9"}, family="debian",
-                              find_missing=lambda plugin: [MissingLibrary("libxcb-icccm.so.4", "not found")],
-                              plugin=Path("/p/libqxcb.so"))
+    libs = explain_qt_failure(
+        fatal,
+        earlier[1:],
+        "d",
+        env={"DISPLAY": ":9"},
+        family="debian",
+        find_missing=lambda plugin: [MissingLibrary("libxcb-icccm.so.4", "not found")],
+        plugin=Path("/p/libqxcb.so"),
+    )
     assert "sudo apt-get install libxcb-icccm4" in libs and "/p/libqxcb.so" in libs
 
 

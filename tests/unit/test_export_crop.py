@@ -67,8 +67,9 @@ def test_integer_axis_aligned_quad_is_an_exact_slice():
     image = rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)
     quad = np.array([[10, 5], [50, 5], [50, 25], [10, 25]], np.float32)
     dst = np.array([[0, 0], [40, 0], [40, 20], [0, 20]], np.float32)
-    warped = cv2.warpPerspective(image, cv2.getPerspectiveTransform(quad, dst), (40, 20), flags=cv2.INTER_CUBIC,
-                                 borderMode=cv2.BORDER_REPLICATE)
+    warped = cv2.warpPerspective(
+        image, cv2.getPerspectiveTransform(quad, dst), (40, 20), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+    )
     assert np.array_equal(crop_quad(image, quad), warped)
     assert np.array_equal(crop_quad(image, quad), image[5:25, 10:50])
 
@@ -110,8 +111,11 @@ def test_curved_polygon_is_rectified_not_min_area_cut():
 def test_curved_polygon_drawn_from_another_end_gives_the_same_crop(variant):
     image, points, _ = _arc_scene()
     n = len(points) // 2
-    ring = {"reversed": points[::-1], "starts_on_bottom": np.roll(points, -n, axis=0),
-            "reversed_and_bottom": np.roll(points[::-1], -n, axis=0)}[variant]
+    ring = {
+        "reversed": points[::-1],
+        "starts_on_bottom": np.roll(points, -n, axis=0),
+        "reversed_and_bottom": np.roll(points[::-1], -n, axis=0),
+    }[variant]
     top, bottom = split_curved_polygon(ring)
     assert np.allclose(top, points[:n]) and np.allclose(bottom, points[n:][::-1])
     assert crop_polygon(image, ring).shape == crop_polygon(image, points).shape

@@ -106,8 +106,17 @@ def _rec(out: Path, split: str) -> dict[str, str]:
 
 def test_layout_counts_and_report(exported):
     out, report = exported
-    for rel in ("det/train.txt", "det/val.txt", "det/test.txt", "det/det_gt.txt", "rec/rec_gt.txt", "rec/dict.txt",
-                "kie/train.txt", "kie/class_list.txt", "report.json"):
+    for rel in (
+        "det/train.txt",
+        "det/val.txt",
+        "det/test.txt",
+        "det/det_gt.txt",
+        "rec/rec_gt.txt",
+        "rec/dict.txt",
+        "kie/train.txt",
+        "kie/class_list.txt",
+        "report.json",
+    ):
         assert (out / rel).is_file(), rel
     assert report.images_exported == 12 and not report.skipped_images
     counts = {name: s.images for name, s in report.splits.items()}
@@ -183,8 +192,10 @@ def test_same_seed_same_lists_other_seed_other_split(project, exported, tmp_path
         assert (out / rel).read_bytes() == (tmp_path / "again" / rel).read_bytes(), rel
     assert again.splits["val"].images == 1
     other = export_project(project, tmp_path / "other", ExportOptions(seed=5, workers=1))
-    assert _det(tmp_path / "other", "val").keys() != _det(out, "val").keys() or \
-        _det(tmp_path / "other", "test").keys() != _det(out, "test").keys()
+    assert (
+        _det(tmp_path / "other", "val").keys() != _det(out, "val").keys()
+        or _det(tmp_path / "other", "test").keys() != _det(out, "test").keys()
+    )
     assert other.totals().images == 12
 
 
@@ -198,8 +209,12 @@ def test_dictionary_file(exported):
 
 def test_kie_labels(exported):
     out, report = exported
-    line = next(line for sp in ("train", "val", "test") for line in _lines(out / "kie" / f"{sp}.txt")
-                if line.startswith("images/mixed.png"))
+    line = next(
+        line
+        for sp in ("train", "val", "test")
+        for line in _lines(out / "kie" / f"{sp}.txt")
+        if line.startswith("images/mixed.png")
+    )
     entries = json.loads(line.split("\t")[1])
     assert [e["transcription"] for e in entries] == ["AB", "tab\there", "hard", "", "x" * 30]
     assert entries[0]["label"] == "question" and entries[0]["id"] == 1 and entries[0]["linking"] == [[1, 2]]
@@ -282,8 +297,22 @@ def test_cli_export(project, tmp_path, capsys):
     dictionary = tmp_path / "dict.txt"
     dictionary.write_text("A\nB\n", encoding="utf-8")
     out = tmp_path / "cli-out"
-    rc = main(["export", str(project), "--out", str(out), "--split", "8:1:1", "--seed", "2", "--dict", str(dictionary),
-               "--workers", "1"])
+    rc = main(
+        [
+            "export",
+            str(project),
+            "--out",
+            str(out),
+            "--split",
+            "8:1:1",
+            "--seed",
+            "2",
+            "--dict",
+            str(dictionary),
+            "--workers",
+            "1",
+        ]
+    )
     assert rc == 0
     printed = capsys.readouterr().out
     assert "train" in printed and "dont_care 1" in printed and "missing from" in printed

@@ -74,7 +74,7 @@ def test_format_dict_sorted_one_per_line_space_left_to_use_space_char():
 
 def test_missing_chars_against_a_dictionary(tmp_path):
     d = tmp_path / "dict.txt"
-    d.write_bytes("a\nb\r\n中\n\n".encode("utf-8"))
+    d.write_bytes("a\nb\r\n中\n\n".encode())
     assert read_dict(d) == {"a", "b", "中", " "}
     report = missing_chars(["ab 中", "abx", "xyy"], d)
     assert report.missing == {"y": 2, "x": 2}

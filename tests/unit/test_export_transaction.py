@@ -90,8 +90,7 @@ def _mount_tmpfs(folder: Path, size: str) -> bool:
     if os.geteuid() != 0 or not shutil.which("mount"):
         return False
     folder.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
-                          capture_output=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True)
     return done.returncode == 0
 
 
@@ -177,8 +176,10 @@ def test_workers_die_with_a_killed_export(tmp_path):
             time.sleep(0.02)
             alive = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
         seconds = time.monotonic() - killed
-        print(f"\n{len(family)} child processes (workers, forkserver, resource tracker) gone "
-              f"{seconds:.2f} s after SIGKILL")
+        print(
+            f"\n{len(family)} child processes (workers, forkserver, resource tracker) gone "
+            f"{seconds:.2f} s after SIGKILL"
+        )
         assert alive == [], f"still running {seconds:.0f} s after the export was killed: {alive}"
         assert seconds < 5
     finally:

@@ -25,7 +25,7 @@ def _records() -> list[ImageRecord]:
             800,
             ImageStatus.CONFIRMED,
             [
-                TextRegion([(10, 20), (110, 20), (110, 50), (10, 50)], 'x < y & "z" > \'w\'', False, "header", 0.8),
+                TextRegion([(10, 20), (110, 20), (110, 50), (10, 50)], "x < y & \"z\" > 'w'", False, "header", 0.8),
                 TextRegion([(5.5, 60), (60, 55), (120, 62), (118, 90), (60, 84), (4, 92)], "مرحبا 😀", True),
                 TextRegion([(1, 100), (9, 100), (9, 110), (1, 110)], "", key_cls="header"),
                 TextRegion([(1, 120), (9, 120), (9, 130), (1, 130)], "line\nbreak\ttab"),
@@ -46,7 +46,7 @@ def test_export_structure_and_escaping(tmp_path):
     blocks = page.findall("a:PrintSpace/a:TextBlock", NS)
     assert len(blocks) == 4
     strings = [b.find("a:TextLine/a:String", NS) for b in blocks]
-    assert [s.get("CONTENT") for s in strings] == ['x < y & "z" > \'w\'', "مرحبا 😀", "", "line\nbreak\ttab"]
+    assert [s.get("CONTENT") for s in strings] == ["x < y & \"z\" > 'w'", "مرحبا 😀", "", "line\nbreak\ttab"]
     second = blocks[1].find("a:TextLine", NS)
     assert second.find("a:Shape/a:Polygon", NS).get("POINTS") == "5.5,60 60,55 120,62 118,90 60,84 4,92"
     assert [second.get(k) for k in ("HPOS", "VPOS", "WIDTH", "HEIGHT")] == ["4", "55", "116", "37"]

@@ -15,7 +15,7 @@ from labeler.core.ppocrlabel_format import format_label_line
 
 REGIONS = {
     "a.jpg": [
-        TextRegion([(10, 10), (60, 10), (60, 30), (10, 30)], "Total, 12 € <ok> & \"x\""),
+        TextRegion([(10, 10), (60, 10), (60, 30), (10, 30)], 'Total, 12 € <ok> & "x"'),
         TextRegion([(5, 40), (70, 42), (68, 60), (4, 58)], "مرحبا 😀"),
     ],
     "b.png": [TextRegion([(1, 1), (20, 1), (20, 8), (1, 8)], "###", difficult=False)],
@@ -85,7 +85,7 @@ def test_unknown_format_and_missing_input(tmp_path, capsys):
 
 def test_malformed_input_names_file_and_line(project, tmp_path, capsys):
     label = project / "Label.txt"
-    label.write_text(label.read_text(encoding="utf-8") + "imgs/c.jpg\t[{\"points\": oops}]\n", encoding="utf-8")
+    label.write_text(label.read_text(encoding="utf-8") + 'imgs/c.jpg\t[{"points": oops}]\n', encoding="utf-8")
     # A malformed input is a failure (1), not a usage error (2): issue 12, item 7.
     assert main(["convert", "--from", "ppocrlabel", "--to", "labelme", str(label), str(tmp_path / "o")]) == 1
     assert f"{label}:3:" in capsys.readouterr().err

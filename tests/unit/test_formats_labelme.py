@@ -24,8 +24,13 @@ LABELME_FILE = {
             "mask": None,
             "attributes": {"colour": "red"},
         },
-        {"label": "poly", "points": [[0, 0], [10, 0], [12, 5], [10, 10], [0, 10]], "group_id": None,
-         "shape_type": "polygon", "flags": {}},
+        {
+            "label": "poly",
+            "points": [[0, 0], [10, 0], [12, 5], [10, 10], [0, 10]],
+            "group_id": None,
+            "shape_type": "polygon",
+            "flags": {},
+        },
         {"label": "c", "points": [[5, 5], [8, 8]], "shape_type": "circle", "flags": {}},
         {"label": "l", "points": [[5, 5], [8, 8]], "shape_type": "line", "flags": {}},
     ],
@@ -68,8 +73,9 @@ def test_unknown_keys_flags_and_description_are_written_back(tmp_path):
 
 
 def test_kie_fields_travel_as_extra_shape_keys(tmp_path):
-    region = TextRegion([(1, 1), (9, 2), (9, 6), (1, 5)], "Name:", key_cls="question", id=1, linking=[[1, 2]],
-                        score=0.5, locked=True)
+    region = TextRegion(
+        [(1, 1), (9, 2), (9, 6), (1, 5)], "Name:", key_cls="question", id=1, linking=[[1, 2]], score=0.5, locked=True
+    )
     write_labelme([ImageRecord("sub/a.png", 20, 10, ImageStatus.CONFIRMED, [region])], tmp_path)
     data = json.loads((tmp_path / "sub" / "a.json").read_text(encoding="utf-8"))
     shape = data["shapes"][0]
@@ -87,12 +93,16 @@ def test_kie_fields_travel_as_extra_shape_keys(tmp_path):
         ({"shapes": []}, "'imagePath'"),
         ({"shapes": [], "imagePath": "a.jpg", "imageWidth": -1}, "'imageWidth'"),
         ({"shapes": ["x"], "imagePath": "a.jpg"}, "shapes[0]: expected an object"),
-        ({"shapes": [{"label": "t", "points": [[0, 0], [1, 1]], "shape_type": "polygon"}], "imagePath": "a.jpg"},
-         "shapes[0] polygon: needs a list of at least 3"),
+        (
+            {"shapes": [{"label": "t", "points": [[0, 0], [1, 1]], "shape_type": "polygon"}], "imagePath": "a.jpg"},
+            "shapes[0] polygon: needs a list of at least 3",
+        ),
         ({"shapes": [{"label": 5, "points": [[0, 0], [1, 1], [2, 2]]}], "imagePath": "a.jpg"}, "'label'"),
         ({"shapes": [{"label": "t", "points": [[0, 0], [1, None], [2, 2]]}], "imagePath": "a.jpg"}, "bad point"),
-        ({"shapes": [{"label": "t", "points": [[0, 0], [1, 1], [2, 2]], "group_id": "x"}], "imagePath": "a.jpg"},
-         "'group_id'"),
+        (
+            {"shapes": [{"label": "t", "points": [[0, 0], [1, 1], [2, 2]], "group_id": "x"}], "imagePath": "a.jpg"},
+            "'group_id'",
+        ),
     ],
 )
 def test_malformed_files_name_file_and_field(tmp_path, data, message):

@@ -47,16 +47,24 @@ TASKS = [
                     _result("a1", "textarea", {**RECT, "text": ["Total: 12,50 €"]}, "transcription"),
                     _result("b2", "polygon", POLY, "poly", meta={"difficult": True, "note": "blurry"}),
                     _result("b2", "textarea", {**POLY, "text": ["two", "lines"]}, "transcription"),
-                    _result("c3", "rectanglelabels", {"x": 0, "y": 0, "width": 50, "height": 50, "rotation": 0,
-                                                      "rectanglelabels": ["Text"]}, "label"),
+                    _result(
+                        "c3",
+                        "rectanglelabels",
+                        {"x": 0, "y": 0, "width": 50, "height": 50, "rotation": 0, "rectanglelabels": ["Text"]},
+                        "label",
+                    ),
                     {"id": "rel", "type": "relation", "from_id": "a1", "to_id": "b2", "direction": "right"},
                 ],
             },
         ],
         "predictions": [{"result": [_result("p", "rectangle", RECT, "bbox")]}],
     },
-    {"data": {"image": "https://example.com/a/b/img.png?sig=1"}, "predictions": [{"result": [
-        _result("q", "rectangle", {"x": 50, "y": 50, "width": 10, "height": 10}, "bbox", score=0.42)]}]},
+    {
+        "data": {"image": "https://example.com/a/b/img.png?sig=1"},
+        "predictions": [
+            {"result": [_result("q", "rectangle", {"x": 50, "y": 50, "width": 10, "height": 10}, "bbox", score=0.42)]}
+        ],
+    },
     {"data": {"image": "/data/upload/3/1a2b3c4d-scan.jpg"}},
 ]
 
@@ -133,19 +141,26 @@ def test_path_from_url():
 @pytest.mark.parametrize(
     "content, message",
     [
-        ("[{\"data\": ", "invalid JSON"),
+        ('[{"data": ', "invalid JSON"),
         ('"just a string"', "list of Label Studio tasks"),
         ("[1]", "task 0: expected an object"),
         ('[{"annotations": []}]', "no 'data' object"),
         ('[{"data": {"a": "x", "b": "y"}}]', "which 'data' field"),
-        ('[{"data": {"ocr": "x.jpg"}, "annotations": [{"result": [{"id": "a", "type": "rectangle", '
-         '"value": {"x": 1, "y": 1, "width": 1, "height": 1}}]}]}]', "original_width/original_height needed"),
-        ('[{"data": {"ocr": "x.jpg"}, "annotations": [{"result": [{"id": "a", "type": "polygon", '
-         '"original_width": 10, "original_height": 10, "value": {"points": [[1, 1], [2, "x"], [3, 3]]}}]}]}]',
-         "bad point"),
-        ('[{"data": {"ocr": "x.jpg"}, "annotations": [{"result": [{"id": "a", "type": "rectangle", '
-         '"original_width": 10, "original_height": 10, "value": {"x": "1", "y": 1, "width": 1, "height": 1}}]}]}]',
-         "expected a number"),
+        (
+            '[{"data": {"ocr": "x.jpg"}, "annotations": [{"result": [{"id": "a", "type": "rectangle", '
+            '"value": {"x": 1, "y": 1, "width": 1, "height": 1}}]}]}]',
+            "original_width/original_height needed",
+        ),
+        (
+            '[{"data": {"ocr": "x.jpg"}, "annotations": [{"result": [{"id": "a", "type": "polygon", '
+            '"original_width": 10, "original_height": 10, "value": {"points": [[1, 1], [2, "x"], [3, 3]]}}]}]}]',
+            "bad point",
+        ),
+        (
+            '[{"data": {"ocr": "x.jpg"}, "annotations": [{"result": [{"id": "a", "type": "rectangle", '
+            '"original_width": 10, "original_height": 10, "value": {"x": "1", "y": 1, "width": 1, "height": 1}}]}]}]',
+            "expected a number",
+        ),
         ('[{"data": {"ocr": "x.jpg"}, "annotations": [{"result": [{"type": "textarea"}]}]}]', "'value' object"),
     ],
 )

@@ -22,7 +22,7 @@ def _record() -> ImageRecord:
         600,
         ImageStatus.CONFIRMED,
         [
-            TextRegion([(10, 10), (200, 10), (200, 40), (10, 40)], '<b>Fish & "Chips"</b> \'n\' ]]>', score=0.97),
+            TextRegion([(10, 10), (200, 10), (200, 40), (10, 40)], "<b>Fish & \"Chips\"</b> 'n' ]]>", score=0.97),
             TextRegion([(10.4, 50.6), (90, 52), (120, 70), (95, 88), (12, 85)], "عربى 😀", difficult=True),
             TextRegion([(-3, 100), (50, 100), (50, 120), (-3, 120)], "clamped", False, "answer", None, 2, [[1, 2]]),
             TextRegion([(1, 1), (2, 1), (2, 2), (1, 2)], "bad\x00char\x1b"),
@@ -54,7 +54,7 @@ def test_export_structure(tmp_path):
 def test_xml_special_characters_round_trip(tmp_path):
     write_page_xml([_record()], tmp_path)
     (rec,) = read_page_xml(tmp_path)
-    assert rec.regions[0].transcription == '<b>Fish & "Chips"</b> \'n\' ]]>'
+    assert rec.regions[0].transcription == "<b>Fish & \"Chips\"</b> 'n' ]]>"
     assert rec.regions[3].transcription == "bad\ufffdchar\ufffd"
     assert (rec.regions[2].key_cls, rec.regions[2].id, rec.regions[2].linking) == ("answer", 2, [[1, 2]])
 
@@ -158,11 +158,17 @@ def test_not_page_and_missing_parts(tmp_path):
     page = '<Page imageFilename="a.jpg" imageWidth="10" imageHeight="10">'
     err = _bad(tmp_path, head + page + '\n<TextRegion id="r1"><TextLine id="l9"/></TextRegion></Page></PcGts>')
     assert "TextLine id='l9' has no Coords" in err.reason and err.line == 2
-    err = _bad(tmp_path, head + page + '<TextRegion id="r1"><Coords points="1,1 x,2 3,3"/>'
-               "<TextEquiv><Unicode>t</Unicode></TextEquiv></TextRegion></Page></PcGts>")
+    err = _bad(
+        tmp_path,
+        head + page + '<TextRegion id="r1"><Coords points="1,1 x,2 3,3"/>'
+        "<TextEquiv><Unicode>t</Unicode></TextEquiv></TextRegion></Page></PcGts>",
+    )
     assert "bad Coords points" in err.reason
-    err = _bad(tmp_path, head + page + '<TextRegion id="r1"><Coords points="1,1 2,2"/>'
-               "<TextEquiv><Unicode>t</Unicode></TextEquiv></TextRegion></Page></PcGts>")
+    err = _bad(
+        tmp_path,
+        head + page + '<TextRegion id="r1"><Coords points="1,1 2,2"/>'
+        "<TextEquiv><Unicode>t</Unicode></TextEquiv></TextRegion></Page></PcGts>",
+    )
     assert "at least 3 points" in err.reason
 
 

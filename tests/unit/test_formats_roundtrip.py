@@ -15,7 +15,7 @@ from labeler.core.model import ImageRecord, ImageStatus, TextRegion
 TRICKY_TEXTS = [
     "Hello, world",
     "a,b,,c,",
-    '<tag> & "quoted" \'apos\' ]]> &amp;',
+    "<tag> & \"quoted\" 'apos' ]]> &amp;",
     "مرحبا بالعالم",  # right-to-left
     "שלום 123 עולם",
     "emoji 😀👍🏽 🇫🇷",

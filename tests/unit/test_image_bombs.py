@@ -13,8 +13,9 @@ import struct
 import subprocess
 import sys
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -258,8 +259,11 @@ def test_bomb_is_refused_from_its_header_never_decoded(tmp_path, monkeypatch, ca
         assert_refused_for_its_size(info, path, bomb)
 
 
-@pytest.mark.parametrize("marker", [0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF],
-                         ids=lambda m: f"SOF{m - 0xC0}")
+@pytest.mark.parametrize(
+    "marker",
+    [0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF],
+    ids=lambda m: f"SOF{m - 0xC0}",
+)
 def test_every_jpeg_frame_type_is_sized(tmp_path, monkeypatch, marker):
     path = tmp_path / "frame.gif"
     path.write_bytes(jpeg_sof(marker, 40000, 9000))
@@ -298,8 +302,10 @@ UNSIZABLE = {
     "pgm without size": (b"P5\n# only a comment\n", "no size"),
     "hdr without size": (b"#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n\0\0\0\0", "no resolution line"),
     "jp2 without codestream": (b"\x00\x00\x00\x0cjP  \r\n\x87\n\x00\x00\x00\x0cjunk\0\0\0\0", "no codestream"),
-    "j2k with 5 components": (b"\xff\x4f\xff\x51\x00\x2f\x00\x00" + struct.pack(">8IH", 9, 9, 0, 0, 9, 9, 0, 0, 5)
-                              + b"\x07\x01\x01" * 5, "5 components"),  # fmt: skip
+    "j2k with 5 components": (
+        b"\xff\x4f\xff\x51\x00\x2f\x00\x00" + struct.pack(">8IH", 9, 9, 0, 0, 9, 9, 0, 0, 5) + b"\x07\x01\x01" * 5,
+        "5 components",
+    ),  # fmt: skip
     "tiff without width": (tiff(4, 3)[:8] + struct.pack("<H", 0) + b"\0" * 8, "ImageWidth"),
     "gif unknown version": (b"GIF90a" + b"\0" * 30, "unknown version"),
     "raw webp bitstream": (encode(".webp", picture(), cv2.IMWRITE_WEBP_QUALITY, 101)[20:], "unrecognised"),

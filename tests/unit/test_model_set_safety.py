@@ -27,13 +27,13 @@ DEFAULT = resolve_model_set("default")  # 18708 lines: 18710 classes
 def _labeler(*args: str, config: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "XDG_CONFIG_HOME": str(config)}
     env.pop("LABELER_MODELS_DIR", None)
-    return subprocess.run([sys.executable, "-m", "labeler", *args], capture_output=True, text=True, cwd=REPO,
-                          env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "labeler", *args], capture_output=True, text=True, cwd=REPO, env=env, timeout=120
+    )
 
 
 def _register(name: str, config: Path, *extra: str, rec: Path = LIGHT.rec.path) -> subprocess.CompletedProcess:
-    return _labeler("models", "register", name, "--det", str(LIGHT.det.path), "--rec", str(rec), *extra,
-                    config=config)
+    return _labeler("models", "register", name, "--det", str(LIGHT.det.path), "--rec", str(rec), *extra, config=config)
 
 
 def _files_under(folder: Path) -> list[Path]:
@@ -54,8 +54,9 @@ def _edit(manifest: Path, change) -> None:
 # ------------------------------------------------------------------------------------------ register names
 
 
-@pytest.mark.parametrize("name", ["../../evil", "../x", "a/b", "a\\b", "..", ".", ".hidden", "", "bad\nname",
-                                  "tab\tname", "ABSOLUTE"])
+@pytest.mark.parametrize(
+    "name", ["../../evil", "../x", "a/b", "a\\b", "..", ".", ".hidden", "", "bad\nname", "tab\tname", "ABSOLUTE"]
+)
 def test_register_refuses_names_with_path_parts(tmp_path, name):
     config = tmp_path / "cfg"
     if name == "ABSOLUTE":
@@ -137,13 +138,16 @@ def test_register_refuses_a_dictionary_that_does_not_fit_the_recognizer(tmp_path
 # ------------------------------------------------------------------------------------------ manifest paths
 
 
-@pytest.mark.parametrize("stage,key,value", [
-    ("det", "file", "../outside/det.onnx"),
-    ("rec", "dict", "../outside/dict.txt"),
-    ("rec", "file", "ABSOLUTE"),
-    ("cls", "file", "sub/../../outside/cls.onnx"),
-    ("rec", "file", "bundled:../../outside/rec.onnx"),
-])
+@pytest.mark.parametrize(
+    "stage,key,value",
+    [
+        ("det", "file", "../outside/det.onnx"),
+        ("rec", "dict", "../outside/dict.txt"),
+        ("rec", "file", "ABSOLUTE"),
+        ("cls", "file", "sub/../../outside/cls.onnx"),
+        ("rec", "file", "bundled:../../outside/rec.onnx"),
+    ],
+)
 def test_manifest_paths_that_leave_the_folder_are_refused(tmp_path, stage, key, value):
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -188,8 +192,14 @@ def _project_with_active(tmp_path: Path) -> tuple[Path, Path]:
     write_image(project / "page_01.png", render_lines(["TOTAL 12.50"]))
     staged = project / ".labeler" / "runs" / "r1" / "model"
     _copy_set(staged)
-    record = pm.ModelVersion(version="v1", created=pm.now_iso(), base_model="ppocrv4-mobile", engine="torch",
-                             accepted=True, metrics={"base": {"zero_edit": 0.4}, "tuned": {"zero_edit": 0.6}})
+    record = pm.ModelVersion(
+        version="v1",
+        created=pm.now_iso(),
+        base_model="ppocrv4-mobile",
+        engine="torch",
+        accepted=True,
+        metrics={"base": {"zero_edit": 0.4}, "tuned": {"zero_edit": 0.6}},
+    )
     return project, pm.install_version(project, staged, record) / "manifest.json"
 
 

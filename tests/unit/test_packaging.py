@@ -18,18 +18,37 @@ def test_checkout_reads_the_top_level_folders() -> None:
 
 def test_wheel_holds_every_model_file_and_translation(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", str(REPO), "-w",
-         str(tmp_path)],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            str(REPO),
+            "-w",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     if proc.returncode != 0 and "No module named" in proc.stderr:  # setuptools absent: build isolated
-        proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", str(REPO), "-w",
-                               str(tmp_path)], capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", str(REPO), "-w", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     assert proc.returncode == 0, proc.stderr
     [wheel] = tmp_path.glob("labeler-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    expected = {f"labeler/bundled/models/{p.relative_to(REPO / 'models').as_posix()}"
-                for p in (REPO / "models").rglob("*") if p.is_file()}
+    expected = {
+        f"labeler/bundled/models/{p.relative_to(REPO / 'models').as_posix()}"
+        for p in (REPO / "models").rglob("*")
+        if p.is_file()
+    }
     expected |= {f"labeler/bundled/translations/{p.name}" for p in (REPO / "resources" / "translations").glob("*.ts")}
     expected |= {f"labeler/bundled/icons/{p.name}" for p in (REPO / "resources" / "icons").glob("*.svg")}
     assert expected <= names, sorted(expected - names)

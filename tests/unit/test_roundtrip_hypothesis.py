@@ -24,10 +24,41 @@ from labeler.core.ppocrlabel_format import (
 from labeler.core.project import open_project, save_project
 
 TRICKY = [
-    "true", "false", "null", "None", "True", "NaN", "###", "*", "", " ", "\t", "\n", "\r\n", "\r", '"', "'", "\\",
-    "\\n", "\\u0041", "\u2028", "\u2029", "\x85", "\x00", "\x1f", "\x7f", "\ufeff", "😀", "👨‍👩‍👧",
+    "true",
+    "false",
+    "null",
+    "None",
+    "True",
+    "NaN",
+    "###",
+    "*",
+    "",
+    " ",
+    "\t",
+    "\n",
+    "\r\n",
+    "\r",
+    '"',
+    "'",
+    "\\",
+    "\\n",
+    "\\u0041",
+    "\u2028",
+    "\u2029",
+    "\x85",
+    "\x00",
+    "\x1f",
+    "\x7f",
+    "\ufeff",
+    "😀",
+    "👨‍👩‍👧",
     "שלום עולם",
-    "مرحبا 123", "\u202eevil", "漢字かなカナ", "a\tb\nc", '{"x": [1]}', "]}\t[{",
+    "مرحبا 123",
+    "\u202eevil",
+    "漢字かなカナ",
+    "a\tb\nc",
+    '{"x": [1]}',
+    "]}\t[{",
 ]
 texts = st.one_of(
     st.sampled_from(TRICKY),
@@ -57,8 +88,10 @@ def regions(draw, points=int_points, kie: bool = True):
 
 @settings(max_examples=150, deadline=None)
 # A key is a file name: no tab or newline, and not starting with U+FEFF (a BOM at the start of the file).
-@given(key=texts.filter(lambda k: k and "\t" not in k and "\n" not in k and "\r" not in k and k[0] != "\ufeff"),
-       regs=st.lists(regions(st.one_of(int_points, float_points)), max_size=4))
+@given(
+    key=texts.filter(lambda k: k and "\t" not in k and "\n" not in k and "\r" not in k and k[0] != "\ufeff"),
+    regs=st.lists(regions(st.one_of(int_points, float_points)), max_size=4),
+)
 def test_line_roundtrip(key: str, regs: list[TextRegion]) -> None:
     text = format_label_line(key, regs)
     # The hand-built fast formatter writes exactly what json.dumps would (PPOCRLabel's writer).
@@ -76,7 +109,7 @@ def test_line_roundtrip(key: str, regs: list[TextRegion]) -> None:
 def test_integer_line_parses_back_and_is_canonical(regs: list[TextRegion]) -> None:
     raw = encode_label_line("imgs/a.jpg", regs, integer_points=True)
     payload = json.dumps([region_to_json(r, integer_points=True) for r in regs], ensure_ascii=False)
-    assert raw == f"imgs/a.jpg\t{payload}".encode("utf-8")
+    assert raw == f"imgs/a.jpg\t{payload}".encode()
     assert parse_raw_line(raw).regions == regs
     # What we write takes the fast path at open, unless a float needs an exponent (a score below 1e-4).
     if all(r.score is None or r.score == 0 or r.score >= 1e-4 for r in regs):
@@ -132,7 +165,7 @@ def test_project_save_open_roundtrip(images, folder_name: str) -> None:
         for name, _status, _regs in images:
             (folder / name).write_bytes(b"")
         project = open_project(folder, images=[name for name, _s, _r in images])
-        for (name, status, regs) in images:
+        for name, status, regs in images:
             history = History(project.record(name), project.lock)
             for region in regs:
                 history.push(AddRegion(region))
@@ -141,7 +174,7 @@ def test_project_save_open_roundtrip(images, folder_name: str) -> None:
         save_project(project)
         again = open_project(folder, images=[name for name, _s, _r in images])
         assert again.errors == []
-        for (name, status, regs) in images:
+        for name, status, regs in images:
             rec = again.record(name)
             # A new image with regions is written to Cache.cach, so it comes back pre-labelled.
             expected = ImageStatus.PRELABELLED if status is ImageStatus.NEW and regs else status

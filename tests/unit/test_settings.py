@@ -91,8 +91,15 @@ def test_broken_json_names_file_and_line(config):
 
 
 def test_save_roundtrip_is_atomic_and_creates_the_folder(config):
-    s = Settings(language="zh_CN", model_set="/models/mine", box_thresh=0.4, unclip_ratio=2.0,
-                 kie_mode=True, key_class_file="/data/classes.txt", shortcuts={"confirm": ["Ctrl+Return"]})
+    s = Settings(
+        language="zh_CN",
+        model_set="/models/mine",
+        box_thresh=0.4,
+        unclip_ratio=2.0,
+        kie_mode=True,
+        key_class_file="/data/classes.txt",
+        shortcuts={"confirm": ["Ctrl+Return"]},
+    )
     assert save_settings(s) == config
     assert load_settings().settings == s
     assert [p.name for p in config.parent.iterdir()] == ["settings.json"]  # no temp file left behind

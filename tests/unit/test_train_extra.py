@@ -33,17 +33,20 @@ from tests.isolated_env import run_without
 def confirmed_project(folder: Path) -> Path:
     """A PPOCRLabel folder with one confirmed image: enough for `labeler train` to start exporting."""
     write_image(folder / "img1.png", render_lines(["second page"]))
-    region = [{"transcription": "second page", "points": [[38, 50], [320, 50], [320, 92], [38, 92]],
-               "difficult": False}]
+    region = [
+        {"transcription": "second page", "points": [[38, 50], [320, 50], [320, 92], [38, 92]], "difficult": False}
+    ]
     (folder / "Label.txt").write_text(f"{folder.name}/img1.png\t{json.dumps(region)}\n", encoding="utf-8")
     (folder / "fileState.txt").write_text(f"{folder.name}/img1.png\t1\n", encoding="utf-8")
     return folder
 
 
 def test_the_isolated_child_really_lacks_the_train_extra(tmp_path):
-    probe = ("import importlib.util as u, labeler.core.extras as e; "
-             "print(u.find_spec('torch'), u.find_spec('onnx'), u.find_spec('onnxruntime') is not None, "
-             "e.extra_status().missing, e.extra_status().source)")
+    probe = (
+        "import importlib.util as u, labeler.core.extras as e; "
+        "print(u.find_spec('torch'), u.find_spec('onnx'), u.find_spec('onnxruntime') is not None, "
+        "e.extra_status().missing, e.extra_status().source)"
+    )
     done = run_without(tmp_path, "-c", probe)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["None", "None", "True", "('torch',", "'onnx')", "metadata"]
@@ -100,13 +103,21 @@ def test_without_metadata_the_checkout_pyproject_answers_then_the_built_in_copy(
 
 
 def test_requires_dist_entries_are_read_by_their_extra_marker():
-    requires = ["PyQt5>=5.15", 'pytest>=7; extra == "test"', "torch==2.13.0; extra == 'train'",
-                'onnx >= 1.15 ; python_version >= "3.10" and extra == "train"']
+    requires = [
+        "PyQt5>=5.15",
+        'pytest>=7; extra == "test"',
+        "torch==2.13.0; extra == 'train'",
+        'onnx >= 1.15 ; python_version >= "3.10" and extra == "train"',
+    ]
     assert requirements_from_metadata(requires, "train") == ("torch==2.13.0", "onnx>=1.15")
     assert requirements_from_metadata(requires, "test") == ("pytest>=7",)
     assert requirements_from_metadata(None, "train") == ()
     assert [import_name(r) for r in ("torch==2.13.0", "onnx>=1.15", "opencv-python-headless>=4.8", "PyQt5")] == [
-        "torch", "onnx", "cv2", "PyQt5"]
+        "torch",
+        "onnx",
+        "cv2",
+        "PyQt5",
+    ]
 
 
 def test_require_extra_raises_a_typed_error_naming_the_missing_modules(monkeypatch):

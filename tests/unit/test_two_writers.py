@@ -126,7 +126,7 @@ def test_deleted_image_lines_stay_gone_when_another_writer_saved_between(folder:
     save_project(other)
     save_project(window)
     assert "c.png" not in (folder / "Cache.cach").read_text()
-    assert "\"B\"" in (folder / "Cache.cach").read_text()
+    assert '"B"' in (folder / "Cache.cach").read_text()
 
 
 def test_project_settings_merge_by_key(folder: Path) -> None:
@@ -140,8 +140,10 @@ def test_project_settings_merge_by_key(folder: Path) -> None:
 
 
 def test_lock_of_a_killed_writer_is_taken_over_with_a_message(folder: Path) -> None:
-    code = "import os,sys;from labeler.core.folder_lock import FolderLock;FolderLock(sys.argv[1]).acquire();" \
-           "print('locked',flush=True);os.kill(os.getpid(),9)"
+    code = (
+        "import os,sys;from labeler.core.folder_lock import FolderLock;FolderLock(sys.argv[1]).acquire();"
+        "print('locked',flush=True);os.kill(os.getpid(),9)"
+    )
     proc = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True)
     assert proc.returncode == -signal.SIGKILL and "locked" in proc.stdout
     project = opened(folder)
@@ -153,8 +155,10 @@ def test_lock_of_a_killed_writer_is_taken_over_with_a_message(folder: Path) -> N
 
 
 def test_a_live_lock_holder_blocks_with_a_clear_error(folder: Path) -> None:
-    code = "import sys,time;from labeler.core.folder_lock import FolderLock;FolderLock(sys.argv[1]).acquire();" \
-           "print('locked',flush=True);time.sleep(30)"
+    code = (
+        "import sys,time;from labeler.core.folder_lock import FolderLock;FolderLock(sys.argv[1]).acquire();"
+        "print('locked',flush=True);time.sleep(30)"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code, str(folder)], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "locked"

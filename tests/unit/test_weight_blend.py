@@ -29,8 +29,12 @@ def test_blend_refuses_bad_input():
 
 
 def test_pick_takes_the_smallest_alpha_within_the_tolerance_of_the_best():
-    trials = [BlendTrial(1.0, 0.90, 0.1), BlendTrial(0.25, 0.85, 0.2), BlendTrial(0.5, 0.897, 0.15),
-              BlendTrial(0.75, 0.91, 0.12)]
+    trials = [
+        BlendTrial(1.0, 0.90, 0.1),
+        BlendTrial(0.25, 0.85, 0.2),
+        BlendTrial(0.5, 0.897, 0.15),
+        BlendTrial(0.75, 0.91, 0.12),
+    ]
     assert pick_blend(trials, 0.0, 300).alpha == 0.75
     assert pick_blend(trials, 0.015, 300).alpha == 0.5
     assert pick_blend(trials, 0.1, 300).alpha == 0.25

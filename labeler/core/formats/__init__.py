@@ -176,8 +176,9 @@ def convert(
     (see write_records). Reading no labels at all is a NoLabelsFoundError, and nothing is written."""
     check_conversion(src_fmt, dst_fmt, src, dst, image_dir)
     warnings: list[str] = []
-    records = read_records(src_fmt, src, image_dir=image_dir, image_url_prefix=image_url_prefix, warnings=warnings,
-                           guess_image_names=False)
+    records = read_records(
+        src_fmt, src, image_dir=image_dir, image_url_prefix=image_url_prefix, warnings=warnings, guess_image_names=False
+    )
     if not records:
         raise NoLabelsFoundError(src, src_fmt)
     report = write_records(dst_fmt, records, dst, image_url_prefix=image_url_prefix, warnings=warnings, force=force)

@@ -66,9 +66,7 @@ def alto_bytes(record: ImageRecord, image_ref: str, warnings: list[str] | None =
 
     width, height = size_or_bbox(record, warnings)
     layout = etree.SubElement(root, _A + "Layout")
-    page = etree.SubElement(
-        layout, _A + "Page", ID="page1", PHYSICAL_IMG_NR="1", WIDTH=str(width), HEIGHT=str(height)
-    )
+    page = etree.SubElement(layout, _A + "Page", ID="page1", PHYSICAL_IMG_NR="1", WIDTH=str(width), HEIGHT=str(height))
     space = etree.SubElement(page, _A + "PrintSpace", HPOS="0", VPOS="0", WIDTH=str(width), HEIGHT=str(height))
     for i, region in enumerate(record.regions, start=1):
         where = f"{record.path} region {i}"

@@ -152,9 +152,12 @@ def _unknown_images_error(missing: list[Path], given_folder: bool) -> ImageReadE
     shown = ", ".join(p.name for p in missing[:MAX_MISSING_NAMED])
     more = f" and {len(missing) - MAX_MISSING_NAMED} more" if len(missing) > MAX_MISSING_NAMED else ""
     where = "there" if given_folder else "beside the ground truth"
-    return ImageReadError(missing[0].parent, f"no image {shown}{more} {where}; an ICDAR 2015 file names only its "
-                          "image's stem, so the extension is known only from the image file: give the images' "
-                          "folder (convert --images DIR)")
+    return ImageReadError(
+        missing[0].parent,
+        f"no image {shown}{more} {where}; an ICDAR 2015 file names only its "
+        "image's stem, so the extension is known only from the image file: give the images' "
+        "folder (convert --images DIR)",
+    )
 
 
 def read_icdar2015(

@@ -73,9 +73,7 @@ def read_ppocrlabel(
     return result
 
 
-def plan_ppocrlabel(
-    records: list[ImageRecord], path: str | Path, *, warnings: list[str] | None = None
-) -> OutputPlan:
+def plan_ppocrlabel(records: list[ImageRecord], path: str | Path, *, warnings: list[str] | None = None) -> OutputPlan:
     """One Label.txt line per record with regions and, when the file is a Label.txt, the fileState.txt
     beside it listing exactly those images (PPOCRLabel keeps only the Label.txt lines of images listed
     there when it saves); the writes hold the folder's lock. Nothing is written yet."""
