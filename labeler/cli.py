@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import sys
 
 from labeler import __version__
 from labeler.core.errors import EXIT_FAILURE, LabelerError, exit_status
+from labeler.core.logs import setup_logging, where_to_look
+
+log = logging.getLogger(__name__)
 
 # Each name is a module in labeler.commands with add_parser(subparsers) and run(args) -> int.
 COMMANDS = ("ocr", "prelabel", "confirm", "eval", "models", "convert", "export", "train")
@@ -50,6 +54,7 @@ def _stdout_closed() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    setup_logging()
     if not argv or (len(argv) == 1 and not argv[0].startswith("-") and argv[0] not in COMMANDS):
         # `labeler [DIR]`: the labelling window (`labeler prelabel DIR --show` is the headless way).
         from labeler.ui.app import run_gui
@@ -74,8 +79,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"labeler {args.command}: error: {exc}", file=sys.stderr)
         return exit_status(exc)
     except OSError as exc:  # a disk error no command foresaw: a failure with its message, not a traceback
-        print(f"labeler {args.command}: error: {exc}", file=sys.stderr)
+        log.error("labeler %s failed", args.command, exc_info=exc)
+        print(f"labeler {args.command}: error: {exc} ({where_to_look()})", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         print(f"labeler {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line here, the traceback in the log for the report
+        log.critical("labeler %s crashed", args.command, exc_info=exc)
+        print(f"labeler {args.command}: internal error: {exc!r} ({where_to_look()})", file=sys.stderr)
+        return EXIT_FAILURE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import cv2
@@ -10,6 +11,8 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# labeler's log (labeler/core/logs.py) goes to a file of this run, never into the user's state folder
+os.environ.setdefault("LABELER_LOG_FILE", os.path.join(tempfile.mkdtemp(prefix="labeler-test-log-"), "labeler.log"))
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_EVAL = REPO.parent / "shared" / "eval"

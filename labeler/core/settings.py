@@ -1,20 +1,20 @@
 """User settings: a typed schema with defaults; the user's JSON file on top; unknown keys reported, kept.
 
-The file is $XDG_CONFIG_HOME/labeler/settings.json (~/.config/labeler/settings.json). Window geometry
-is the only thing kept elsewhere (QSettings, in the GUI).
+The file is $XDG_CONFIG_HOME/labeler/settings.json (~/.config/labeler/settings.json); nothing else keeps
+user preferences.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from labeler.core.atomic import atomic_write_text
 from labeler.core.errors import FileError
+from labeler.core.user_dirs import config_dir
 
 LANGUAGES = ("en", "zh_CN")
 BUNDLED_MODEL_SETS = ("default", "light")
@@ -100,8 +100,7 @@ def _check(name: str, value: Any) -> Any:
 
 
 def settings_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(base) / "labeler" / "settings.json"
+    return config_dir() / "settings.json"
 
 
 @dataclass

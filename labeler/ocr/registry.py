@@ -21,6 +21,7 @@ from typing import Any
 
 from labeler.core.bundled import bundled_dir
 from labeler.core.errors import ModelError
+from labeler.core.user_dirs import config_dir
 
 MANIFEST_NAME = "manifest.json"
 STAGES = ("det", "cls", "rec")
@@ -38,8 +39,7 @@ def bundled_models_dir() -> Path:
 
 def user_models_dir() -> Path:
     """Where `labeler models register` puts custom sets: $XDG_CONFIG_HOME/labeler/models."""
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(base) / "labeler" / "models"
+    return config_dir() / "models"
 
 
 @dataclass(frozen=True)

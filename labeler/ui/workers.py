@@ -10,6 +10,7 @@ emits neither result nor error, only finished.
 
 from __future__ import annotations
 
+import logging
 import threading
 import traceback
 from collections.abc import Callable
@@ -21,6 +22,14 @@ from PyQt5.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
 
 from labeler.core.image_io import read_image
 from labeler.core.model import TextRegion
+
+log = logging.getLogger(__name__)
+
+
+def _job_name(fn: Any) -> str:
+    """A readable name for the log: the function, or the function a partial wraps."""
+    inner = getattr(fn, "func", fn)
+    return getattr(inner, "__qualname__", repr(inner))
 
 
 class Cancelled(Exception):
@@ -61,6 +70,7 @@ class Job(QRunnable):
                 return
             except BaseException as exc:  # reported to the GUI, never raised into Qt's thread
                 if not self.cancelled:
+                    log.error("background job %s failed", _job_name(self.fn), exc_info=exc)  # the whole traceback
                     detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
                     self.signals.error.emit(detail)
                 return
