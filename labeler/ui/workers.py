@@ -21,6 +21,7 @@ import numpy as np
 from PyQt5.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
 
 from labeler.core.image_io import read_image
+from labeler.core.logs import where_to_look
 from labeler.core.model import TextRegion
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class Job(QRunnable):
                 if not self.cancelled:
                     log.error("background job %s failed", _job_name(self.fn), exc_info=exc)  # the whole traceback
                     detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-                    self.signals.error.emit(detail)
+                    self.signals.error.emit(f"{detail} ({where_to_look()})")
                 return
             if not self.cancelled:
                 self.signals.result.emit(value)

@@ -20,7 +20,7 @@ def test_a_failed_background_job_logs_its_traceback(qtbot):
     with qtbot.waitSignal(job.signals.finished, timeout=10000):
         runner.start(job)
     qtbot.waitUntil(lambda: bool(errors), timeout=5000)
-    assert errors == ["ValueError: the model file is truncated"]
+    assert errors == [f"ValueError: the model file is truncated (details in {log_path()})"]
     new = log_path().read_text(encoding="utf-8")[len(before) :]
     assert "background job explode_in_a_worker failed" in new
     assert "Traceback (most recent call last)" in new and 'raise ValueError("the model file is truncated")' in new
