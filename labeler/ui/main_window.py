@@ -172,13 +172,13 @@ class MainWindow(QMainWindow):
             **self.image_actions.handlers(),
         }
         checked = {"box_numbers": self.canvas.indices_visible, "auto_template": self.edit_actions.auto_template}
-        self.actions: WindowActions = build_actions(self, self.menuBar(), handlers, checked)
-        self.actions_by_name: dict[str, QAction] = self.actions.by_id
+        self.window_actions: WindowActions = build_actions(self, self.menuBar(), handlers, checked)
+        self.actions_by_name: dict[str, QAction] = self.window_actions.by_id
         self.kie.mode_changed.connect(self.actions_by_name["kie_mode"].setChecked)
-        self.kie.mode_changed.connect(lambda on: self.actions.set_context(KIE_MODE, on))
-        self.batch.running_changed.connect(lambda on: self.actions.set_context(AUTO_LABELLING, on))
+        self.kie.mode_changed.connect(lambda on: self.window_actions.set_context(KIE_MODE, on))
+        self.batch.running_changed.connect(lambda on: self.window_actions.set_context(AUTO_LABELLING, on))
         i18n.remember_sources(self)
-        self.settings_controller.apply_loaded(self.actions)  # shortcut overrides, language, editor values
+        self.settings_controller.apply_loaded(self.window_actions)  # shortcut overrides, language, editor values
 
     # ------------------------------------------------------------------ settings
 
@@ -284,7 +284,7 @@ class MainWindow(QMainWindow):
     def _problems_changed(self) -> None:
         marks = problems_by_record(self.problems.problems)
         self.images.model.set_marks({path: [image_mark(p) for p in found] for path, found in marks.items()})
-        self.actions.set_context(PROBLEMS_LISTED, bool(self.problems.problems))
+        self.window_actions.set_context(PROBLEMS_LISTED, bool(self.problems.problems))
         self._update_counts(self.editor.current)
 
     def _regions_failed(self, path: str, error) -> None:
