@@ -1,6 +1,5 @@
 """Fast correction: jump to the next low-confidence region (F3), see its crop enlarged above its text, fix it,
-Enter accepts (score 1.0 through the history) and moves on. Also installs the background OCR actions
-(auto-label all new images, re-recognize all regions) and the image-list status filter into a main window.
+Enter accepts (score 1.0 through the history) and moves on. Also the Esc filter that stops a folder's auto-labelling.
 """
 
 from __future__ import annotations
@@ -11,14 +10,11 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 from PyQt5.QtCore import QEvent, QObject, Qt, QTimer
-from PyQt5.QtGui import QImage, QKeySequence, QPixmap
+from PyQt5.QtGui import QImage, QPixmap
 from PyQt5.QtWidgets import (
-    QAction,
-    QDockWidget,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMenu,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -27,14 +23,13 @@ from PyQt5.QtWidgets import (
 
 from labeler.core.crop import crop_polygon, order_quad
 from labeler.core.history import Batch, Command, SetField, SetText
-from labeler.ui.batch_label import BatchLabeler, Recognizer
+from labeler.ui.batch_label import BatchLabeler
 from labeler.ui.i18n import tr
 from labeler.ui.long_text import LongTextDialog, edit_long_text, elide, is_long
 
 PREVIEW_SIZE = (600, 120)  # the crop is scaled to fit this box (up or down), keeping its aspect
 ACCEPTED_SCORE = 1.0  # a region a person accepted is no longer "low confidence"
-NEXT_LOW_KEY = "F3"  # "find next": not bound by PPOCRLabel, and F2 stays the table's edit key
-PREVIOUS_LOW_KEY = "Shift+F3"
+NEXT_LOW_KEY = "F3"  # the default key of actions.py's next_low, named in the field's placeholder
 CTX = "CorrectionPanel"
 
 
@@ -226,7 +221,8 @@ class CorrectionPanel(QWidget):
         """The canvas got the current image (a huge one comes from a thread): show the crop now."""
         self.refresh(keep_text=True)
 
-    def _current_image(self):
+    def current_image(self):
+        """The pixels the crop preview cuts from: the canvas's array of the current image (None until shown)."""
         return self._image_for(self.editor.current)
 
     def region(self):
@@ -253,7 +249,7 @@ class CorrectionPanel(QWidget):
             self.text.clear()
             self._show_info(None)
             return
-        self.preview.show_crop(self._current_image(), region.points)
+        self.preview.show_crop(self.current_image(), region.points)
         if long_mode or not (keep_text and self.text.hasFocus() and self.text.isModified()):
             self.text.setText(self._field_text(region))
             self.text.setModified(False)
@@ -344,7 +340,7 @@ class CorrectionPanel(QWidget):
         dialog.deleteLater()  # it holds the text (and its edits) until then
 
 
-class _EscapeStopsBatch(QObject):
+class EscapeStopsBatch(QObject):
     """Esc that no widget used (drawing, an open editor) reaches the window: it stops the batch job."""
 
     def __init__(self, batch: BatchLabeler, parent: QObject) -> None:
@@ -356,81 +352,3 @@ class _EscapeStopsBatch(QObject):
             self.batch.cancel()
             return True
         return False
-
-
-def _menu(window, beside: str, title: str) -> QMenu:
-    """The menu holding action `beside` (titles may be translated), or a new one."""
-    action = window.actions_by_name.get(beside)
-    for widget in action.associatedWidgets() if action is not None else ():
-        if isinstance(widget, QMenu):
-            return widget
-    return window.menuBar().addMenu(title)
-
-
-def install_correction_actions(window) -> None:
-    """Add the correction panel, the background OCR actions and their progress to a MainWindow."""
-    ed = window.editor
-    ed.ocr.pool.setMaxThreadCount(2)  # a folder job must not hold up Ctrl+R on the current image
-    window.batch = BatchLabeler(ed, window)
-    window.recognizer = Recognizer(ed, window)
-    window.correction = CorrectionPanel(ed, window.image_loader.array_for)
-    window.image_loader.shown.connect(lambda _path: window.correction.image_shown())
-
-    dock = QDockWidget("Correction", window)
-    dock.setObjectName("Correction")
-    dock.setWidget(window.correction)
-    dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
-    window.addDockWidget(Qt.RightDockWidgetArea, dock)
-    regions_dock = window.regions.parentWidget()
-    if isinstance(regions_dock, QDockWidget):
-        window.splitDockWidget(dock, regions_dock, Qt.Vertical)  # the crop right above the region list
-
-    ocr = _menu(window, "auto_label", "&OCR")
-    ocr.addSeparator()
-    _add(window, ocr, "recognize_all", "Re-recognize &all regions", window.recognizer.start, "Ctrl+Shift+R")
-    _add(window, ocr, "auto_label_all", "Auto-label all &new images", window.batch.start)
-    stop = _add(window, ocr, "stop_auto_label", "&Stop auto-labelling\tEsc", window.batch.cancel)
-    stop.setEnabled(False)
-    edit = _menu(window, "edit_text", "&Edit")
-    edit.addSeparator()
-    _add(window, edit, "next_low", "Next &low-confidence region", lambda: window.correction.jump(1), NEXT_LOW_KEY)
-    _add(
-        window,
-        edit,
-        "previous_low",
-        "Previous low-confidence region",
-        lambda: window.correction.jump(-1),
-        PREVIOUS_LOW_KEY,
-    )
-
-    window._escape_filter = _EscapeStopsBatch(window.batch, window)
-    window.installEventFilter(window._escape_filter)
-
-    progress = window.progress
-
-    def running(on: bool) -> None:
-        stop.setEnabled(on)
-        if not on:
-            progress.setRange(0, 0)  # back to the busy indicator of single-image jobs
-            progress.setVisible(ed.ocr.busy)
-
-    def step(done: int, total: int) -> None:
-        progress.setRange(0, max(total, 1))
-        progress.setValue(done)
-        progress.setFormat(f"{done}/{total}")
-        progress.setTextVisible(True)
-        progress.show()
-
-    window.batch.running_changed.connect(running)
-    window.batch.progress.connect(step)
-
-
-def _add(window, menu: QMenu, name: str, text: str, slot, *keys: str) -> QAction:
-    action = QAction(text, window)
-    if keys:
-        action.setShortcuts([QKeySequence(k) for k in keys])
-    action.setShortcutContext(Qt.WindowShortcut)
-    action.triggered.connect(lambda _checked=False: slot())
-    menu.addAction(action)
-    window.actions_by_name[name] = action
-    return action

@@ -1,20 +1,20 @@
 """Region editing actions (draw polygons, duplicate, lock, rectangle, expand, rotate, vertices, resort,
-nudge, drag, multi-delete, hide/show, zoom to box, fit width) and their PPOCRLabel shortcuts.
+nudge, drag, multi-delete, hide/show, zoom to box, fit width): the handlers of the Region menu (actions.py).
 
-`install_edit_actions(window)` adds a Region menu to the main window and connects the canvas's edit
-signals. Geometry comes from labeler.core.region_ops; every change is one `editor.push` (one undo
-step per user action, several regions in one Batch).
+`EditActions(editor, canvas)` follows the canvas's edit signals. Geometry comes from labeler.core.region_ops;
+every change is one `editor.push` (one undo step per user action, several regions in one Batch).
 """
 
 from __future__ import annotations
 
-from PyQt5.QtWidgets import QAction
+from collections.abc import Callable
 
 from labeler.core import region_ops
 from labeler.core.history import AddRegion, Batch, Command, MovePoints, RemoveRegion, Reorder, ReplaceRegions, SetField
 from labeler.core.model import ImageStatus
+from labeler.ui.canvas import Canvas
+from labeler.ui.editor import Editor
 from labeler.ui.i18n import noop_tr, tr
-from labeler.ui.image_actions import install_image_actions
 
 EXPAND_PX = 3.0  # Ctrl+K grows a box by this much on every side
 DUPLICATE_OFFSET = 10.0  # a copy lands this far right and down of the original
@@ -22,12 +22,47 @@ CTX = "EditActions"
 
 
 class EditActions:
-    def __init__(self, window) -> None:
-        self.window = window
-        self.editor = window.editor
-        self.canvas = window.canvas
+    def __init__(self, editor: Editor, canvas: Canvas) -> None:
+        self.editor = editor
+        self.canvas = canvas
         self.auto_template = True  # locked regions follow onto the next new image (PPOCRLabel's template)
         self._shown = None  # the record shown before the current one
+        canvas.polygon_drawn.connect(self.polygon_drawn)
+        canvas.regions_moved.connect(self.regions_moved)
+        canvas.nudge_requested.connect(self.nudge)
+        canvas.message.connect(editor.message)
+        editor.current_changed.connect(self.image_changed)
+        editor.project_opened.connect(self._forget_shown)
+
+    def handlers(self) -> dict[str, Callable[..., object]]:
+        """The Region menu's actions (actions.py ids); Delete removes the whole multi-selection."""
+        cv = self.canvas
+        return {
+            "delete": self.delete,
+            "polygon": lambda: cv.start_polygon("quad"),
+            "multi_polygon": lambda: cv.start_polygon("poly"),
+            "duplicate": self.duplicate,
+            "lock": self.toggle_lock,
+            "apply_locked": self.apply_locked_to_next,
+            "auto_template": self.set_auto_template,
+            "to_rectangle": self.to_rectangle,
+            "expand": self.expand,
+            "rotate_cw": lambda: self.rotate(True),
+            "rotate_ccw": lambda: self.rotate(False),
+            "add_vertex": self.add_vertex,
+            "remove_vertex": self.remove_vertex,
+            "resort": self.resort,
+            "hide_boxes": self.hide_boxes,
+            "show_boxes": self.show_boxes,
+            "zoom_selected": cv.zoom_to_selected,
+            "fit_width": cv.fit_width,
+        }
+
+    def _forget_shown(self) -> None:
+        self._shown = None  # another folder: its first image gets no template from the last one
+
+    def set_auto_template(self, on: bool) -> None:
+        self.auto_template = bool(on)
 
     # ------------------------------------------------------------------ helpers
 
@@ -218,48 +253,3 @@ class EditActions:
 
     def show_boxes(self) -> None:
         self.canvas.set_boxes_visible(True)
-
-
-def install_edit_actions(window) -> EditActions:
-    """Add the Region menu and the drawing / editing shortcuts to `window` (a MainWindow)."""
-    acts = EditActions(window)
-    window.edit_actions = acts
-    cv = window.canvas
-    cv.polygon_drawn.connect(acts.polygon_drawn)
-    cv.regions_moved.connect(acts.regions_moved)
-    cv.nudge_requested.connect(acts.nudge)
-    cv.message.connect(acts.editor.message)
-    acts.editor.current_changed.connect(acts.image_changed)
-    acts.editor.project_opened.connect(lambda: setattr(acts, "_shown", None))
-    delete: QAction | None = window.actions_by_name.get("delete")
-    if delete is not None:  # Delete / Backspace remove the whole multi-selection
-        delete.triggered.disconnect()
-        delete.triggered.connect(lambda _checked=False: acts.delete())
-    m = window.menuBar().addMenu("Re&gion")
-    a = window._action
-    a(m, "polygon", "Draw 4-point &polygon", lambda: cv.start_polygon("quad"), "Q", "Home")
-    a(m, "multi_polygon", "Draw &multi-point polygon (Enter closes)", lambda: cv.start_polygon("poly"), "P")
-    m.addSeparator()
-    a(m, "duplicate", "D&uplicate", acts.duplicate, "Ctrl+C")
-    a(m, "lock", "&Lock / unlock", acts.toggle_lock)
-    a(m, "apply_locked", "Copy locked regions to the &next image", acts.apply_locked_to_next)
-    auto = a(m, "auto_template", "Locked regions follow onto new images", lambda: None)
-    auto.setCheckable(True)
-    auto.setChecked(acts.auto_template)
-    auto.toggled.connect(lambda on: setattr(acts, "auto_template", on))
-    m.addSeparator()
-    a(m, "to_rectangle", "Convert to &rectangle", acts.to_rectangle, "Ctrl+T")
-    a(m, "expand", "&Expand", acts.expand, "Ctrl+K")
-    a(m, "rotate_cw", "Rotate 90° clock&wise", lambda: acts.rotate(True))
-    a(m, "rotate_ccw", "Rotate 90° &anticlockwise", lambda: acts.rotate(False))
-    a(m, "add_vertex", "Add &vertex (longest edge)", acts.add_vertex)
-    a(m, "remove_vertex", "Remove picked ver&tex", acts.remove_vertex)
-    m.addSeparator()
-    a(m, "resort", "Re&sort into reading order", acts.resort, "Ctrl+B")
-    m.addSeparator()
-    a(m, "hide_boxes", "&Hide boxes", acts.hide_boxes, "Ctrl+H")
-    a(m, "show_boxes", "&Show boxes", acts.show_boxes, "Ctrl+A")
-    a(m, "zoom_selected", "&Zoom to selected box", cv.zoom_to_selected, "Ctrl+G")
-    a(m, "fit_width", "Fit &width", cv.fit_width, "Ctrl+Shift+F")
-    install_image_actions(window)  # rotate / delete the image file, box numbers, Ctrl+J
-    return acts

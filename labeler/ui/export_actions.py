@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import posixpath
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
-from PyQt5.QtCore import QEvent, QObject, Qt, pyqtSignal
+from PyQt5.QtCore import QObject, Qt, pyqtSignal
 from PyQt5.QtWidgets import (
-    QAction,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -40,6 +40,7 @@ from labeler.core.formats import READABLE, WRITABLE, ConversionResult, convert, 
 from labeler.core.history import Batch, ReplaceRegions, SetStatus
 from labeler.core.model import ImageRecord, ImageStatus
 from labeler.core.split import SplitRatios
+from labeler.ui.editor import Editor
 from labeler.ui.i18n import tr
 from labeler.ui.kie import KieController
 from labeler.ui.workers import Job, JobRunner
@@ -236,14 +237,24 @@ def export_summary(report: ExportReport) -> str:
 
 
 class FileJobs(QObject):
-    """Export / convert / import jobs of one window, one at a time, on their own thread pool."""
+    """Export / convert / import jobs of one window, one at a time, on their own thread pool.
+
+    `show_status(text, ms)` says a job started; `parent` is the widget its dialogs and messages open over.
+    Call `shutdown()` before the window goes.
+    """
 
     progress = pyqtSignal(int, int)  # emitted from the worker thread; Qt queues it to the GUI thread
     done = pyqtSignal(str)  # the summary shown to the user (or the error)
 
-    def __init__(self, window, kie: KieController | None = None) -> None:
-        super().__init__(window)
-        self.window, self.editor, self.kie = window, window.editor, kie
+    def __init__(
+        self,
+        editor: Editor,
+        show_status: Callable[[str, int], None],
+        parent: QWidget,
+        kie: KieController | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.editor, self.show_status, self.parent_widget, self.kie = editor, show_status, parent, kie
         self.runner = JobRunner(1, self)
         self.last_report: ExportReport | None = None
         self.last_conversion: ConversionResult | None = None
@@ -253,7 +264,6 @@ class FileJobs(QObject):
         self.message_box: QMessageBox | None = None
         self.progress_dialog: QProgressDialog | None = None
         self.progress.connect(self._show_progress)
-        window.installEventFilter(self)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -261,10 +271,12 @@ class FileJobs(QObject):
     def busy(self) -> bool:
         return self.runner.busy
 
-    def eventFilter(self, obj, event) -> bool:
-        if obj is self.window and event.type() == QEvent.Close:
-            self.shutdown()
-        return False
+    def handlers(self) -> dict[str, Callable[..., object]]:
+        return {
+            "export_paddleocr": self.export_dialog,
+            "convert_labels": self.convert_dialog,
+            "import_labels": self.import_dialog,
+        }
 
     def shutdown(self) -> None:
         self.runner.shutdown()
@@ -284,12 +296,12 @@ class FileJobs(QObject):
         job.signals.finished.connect(lambda: self._tell(title, cancelled) if job.cancelled else None)
         self._open_progress(title, job if cancellable else None)
         self.runner.start(job)
-        self.window.statusBar().showMessage(tr("{title}...", CTX).format(title=title), 5000)
+        self.show_status(tr("{title}...", CTX).format(title=title), 5000)
         return job
 
     def _open_progress(self, title: str, job: Job | None) -> None:
         dialog = QProgressDialog(
-            tr("{title}...", CTX).format(title=title), tr("Cancel", CTX) if job else "", 0, 0, self.window
+            tr("{title}...", CTX).format(title=title), tr("Cancel", CTX) if job else "", 0, 0, self.parent_widget
         )
         dialog.setWindowTitle(title)
         dialog.setWindowModality(Qt.NonModal)  # the user may keep labelling meanwhile
@@ -322,7 +334,7 @@ class FileJobs(QObject):
         self.last_text = text
         if self.message_box is not None:
             self.message_box.close()
-        box = QMessageBox(icon, title, text, QMessageBox.Ok, self.window)
+        box = QMessageBox(icon, title, text, QMessageBox.Ok, self.parent_widget)
         box.setAttribute(Qt.WA_DeleteOnClose)
         box.destroyed.connect(lambda *_: setattr(self, "message_box", None) if self.message_box is box else None)
         box.open()
@@ -432,7 +444,7 @@ class FileJobs(QObject):
     def export_dialog(self) -> None:
         project = self.editor.project
         default = str(project.folder.parent / f"{project.folder.name}_paddleocr") if project else ""
-        dialog = ExportDialog(default, self.window)
+        dialog = ExportDialog(default, self.parent_widget)
         if dialog.exec_():
             try:
                 out, options = dialog.values()
@@ -443,43 +455,11 @@ class FileJobs(QObject):
 
     def convert_dialog(self) -> None:
         project = self.editor.project
-        dialog = ConvertDialog(str(project.folder) if project else "", self.window)
+        dialog = ConvertDialog(str(project.folder) if project else "", self.parent_widget)
         if dialog.exec_():
             self.convert(*dialog.values())
 
     def import_dialog(self) -> None:
-        dialog = ImportDialog(self.window)
+        dialog = ImportDialog(self.parent_widget)
         if dialog.exec_():
             self.import_labels(*dialog.values())
-
-
-# ------------------------------------------------------------------ installing into the main window
-
-
-def _file_menu(window):
-    quit_action = window.actions_by_name["quit"]
-    for action in window.menuBar().actions():
-        menu = action.menu()
-        if menu is not None and quit_action in menu.actions():
-            return menu, quit_action
-    raise LookupError("no File menu with a Quit entry")
-
-
-def install_kie_export_actions(window) -> tuple[FileJobs, KieController]:
-    """Add the export / convert / import entries (File menu) and KIE mode to `window`."""
-    kie = KieController(window)
-    jobs = FileJobs(window, kie)
-    menu, before = _file_menu(window)
-    entries = (
-        ("export_paddleocr", "&Export PaddleOCR dataset...", jobs.export_dialog),
-        ("convert_labels", "Con&vert labels...", jobs.convert_dialog),
-        ("import_labels", "&Import labels as pre-labels...", jobs.import_dialog),
-    )
-    for name, text, slot in entries:
-        action = QAction(text, window)
-        action.triggered.connect(lambda _checked=False, slot=slot: slot())
-        menu.insertAction(before, action)
-        window.actions_by_name[name] = action
-    menu.insertSeparator(before)
-    window.file_jobs, window.kie = jobs, kie
-    return jobs, kie

@@ -1,5 +1,5 @@
 """Image file actions (PPOCRLabel's Ctrl+Alt+L / Ctrl+Alt+R rotate, Ctrl+Shift+D delete), the box
-number toggle and Ctrl+J (leave drawing mode).
+number toggle and Ctrl+J (leave drawing mode): the handlers of the Image menu and of those entries (actions.py).
 
 Turning an image rewrites the file (labeler.core.image_file_ops.RotateImageFile, one undo step that
 writes the original bytes back) and saves the labels at once, so the file and Label.txt / Cache.cach
@@ -10,15 +10,19 @@ label files through the project's own save.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from PyQt5.QtCore import QObject, Qt, pyqtSignal, pyqtSlot
-from PyQt5.QtWidgets import QApplication, QMenu, QMessageBox
+from PyQt5.QtWidgets import QApplication, QMessageBox, QWidget
 
 from labeler.core.errors import LabelerError
 from labeler.core.image_file_ops import RotateImageFile, move_to_trash, prepare_rotation
 from labeler.core.model import ImageRecord
+from labeler.ui.canvas import Canvas
+from labeler.ui.editor import Editor
 from labeler.ui.i18n import tr
+from labeler.ui.panels import ImagePanel
 
 CTX = "ImageActions"
 
@@ -38,24 +42,28 @@ class _RotationReady(QObject):
         self._receive(job, error)
 
 
-def _menu(window, title: str) -> QMenu:
-    """The menu bar's menu with this (English) title, made if it is not there yet."""
-    for action in window.menuBar().actions():
-        if action.menu() is not None and action.text() == title:
-            return action.menu()
-    return window.menuBar().addMenu(title)
-
-
 class ImageActions:
-    def __init__(self, window) -> None:
-        self.window = window
-        self.editor = window.editor
-        self.canvas = window.canvas
+    """`images`: the image list, told when a record goes; `parent`: the widget the questions are asked over."""
+
+    def __init__(self, editor: Editor, canvas: Canvas, images: ImagePanel, parent: QWidget) -> None:
+        self.parent_widget = parent
+        self.editor = editor
+        self.canvas = canvas
+        self.images = images
         self._reshow: set[str] = set()  # records whose file was rewritten: show the new pixels
         self.rotating = False  # a turn is being prepared on a thread
-        self._carrier = _RotationReady(self._rotation_ready)
+        self._carrier = _RotationReady(self.rotation_ready)
         self.editor.regions_changed.connect(self._after_change)
         self.editor.current_changed.connect(self._reshow.clear)
+
+    def handlers(self) -> dict[str, Callable[..., object]]:
+        return {
+            "rotate_image_ccw": lambda: self.rotate_image(False),
+            "rotate_image_cw": lambda: self.rotate_image(True),
+            "delete_image": self.ask_delete_image,
+            "box_numbers": self.set_indices_visible,
+            "edit_mode": self.edit_mode,
+        }
 
     # ------------------------------------------------------------------ rotate the file
 
@@ -91,7 +99,8 @@ class ImageActions:
         threading.Thread(target=work, name="labeler-rotate-image", daemon=True).start()
         return True
 
-    def _rotation_ready(self, job, error: str) -> None:
+    def rotation_ready(self, job, error: str) -> None:
+        """A turn prepared on its thread: (project, record, prepared) or an error; applied unless things moved on."""
         ed = self.editor
         project, rec, prepared = job
         self.rotating = False
@@ -145,7 +154,7 @@ class ImageActions:
             "This cannot be undone with Ctrl+Z; the file and a copy of its labels stay in the trash folder."
         )
         answer = QMessageBox.question(
-            self.window,
+            self.parent_widget,
             tr("Delete image"),
             text.format(name=ed.current.path, trash=".labeler/trash/"),
             QMessageBox.Yes | QMessageBox.No,
@@ -166,15 +175,15 @@ class ImageActions:
         try:
             target = move_to_trash(project.folder, rec, project.key_for(rec))
         except LabelerError as exc:
-            QMessageBox.warning(self.window, "labeler", str(exc))
+            QMessageBox.warning(self.parent_widget, "labeler", str(exc))
             return None
-        with self.window.images.model.removing_row(index):
+        with self.images.model.removing_row(index):
             project.remove_record(rec.path)
         ed.current, ed.selected = None, -1  # the record is gone: go_to must not look for it
         if ed.saver is not None:
             ed.saver.mark_dirty()  # no record is dirty: the save still drops the removed image's lines
         self._save_now()
-        self.window.images.update_counts()
+        self.images.update_counts()
         if len(project):
             ed.go_to(min(index, len(project) - 1))
         else:
@@ -191,23 +200,3 @@ class ImageActions:
     def edit_mode(self) -> None:
         """PPOCRLabel's Ctrl+J: stop drawing, back to selecting and editing."""
         self.canvas.cancel_drawing()
-
-
-def install_image_actions(window) -> ImageActions:
-    """Image menu (rotate the file, delete it), View > box numbers, Edit > edit mode (Ctrl+J)."""
-    acts = ImageActions(window)
-    window.image_actions = acts
-    a = window._action
-    m = _menu(window, "&Image")
-    a(m, "rotate_image_ccw", "Rotate image &anticlockwise", lambda: acts.rotate_image(False), "Ctrl+Alt+L")
-    a(m, "rotate_image_cw", "Rotate image &clockwise", lambda: acts.rotate_image(True), "Ctrl+Alt+R")
-    m.addSeparator()
-    a(m, "delete_image", "&Delete image...", acts.ask_delete_image, "Ctrl+Shift+D")
-    view = _menu(window, "&View")
-    view.addSeparator()
-    numbers = a(view, "box_numbers", "Show box &numbers", lambda: None)
-    numbers.setCheckable(True)
-    numbers.setChecked(window.canvas.indices_visible)
-    numbers.toggled.connect(acts.set_indices_visible)
-    a(_menu(window, "&Edit"), "edit_mode", "Edit &mode (stop drawing)", acts.edit_mode, "Ctrl+J")
-    return acts

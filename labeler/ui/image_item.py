@@ -131,6 +131,11 @@ class ImageItem(QGraphicsItem):
             self.levels = [Level(to_rgb32(preview), self.width, self.height)]
             self._start_thread(image)
 
+    @property
+    def tile_count(self) -> int:
+        """Full-resolution tiles kept for drawing (at most MAX_TILES: the least recently drawn go first)."""
+        return len(self._tiles)
+
     def _start_thread(self, image: np.ndarray) -> None:
         carrier = _LevelsReady(self._take_levels)
         self._carrier = carrier  # the QObject must live until its signal is delivered

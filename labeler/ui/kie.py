@@ -8,13 +8,13 @@ for the selected region(s); every change is one undo step in the image's history
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 from PyQt5.QtCore import QEvent, QObject, Qt, pyqtSignal
-from PyQt5.QtGui import QColor, QCursor, QIcon, QKeySequence, QPixmap
+from PyQt5.QtGui import QColor, QCursor, QIcon, QPixmap
 from PyQt5.QtWidgets import (
     QAbstractItemView,
-    QAction,
     QDockWidget,
     QFileDialog,
     QHBoxLayout,
@@ -34,6 +34,7 @@ from PyQt5.QtWidgets import (
 
 from labeler.core.history import Batch, SetKeyClass
 from labeler.core.model import ImageRecord
+from labeler.ui.editor import Editor
 from labeler.ui.i18n import noop_tr, tr
 from labeler.ui.long_text import elide
 
@@ -175,45 +176,34 @@ class KiePanel(QWidget):
 
 
 class KieController(QObject):
-    """KIE mode of one main window: its dock, its menu and the key class edits (through the editor)."""
+    """KIE mode of one window: its dock and the key class edits (through the editor); the KIE menu's handlers.
+
+    `show_status(text, ms)` tells the user what happened; `parent` is the widget the dock, dialogs and the
+    Ctrl+X popup belong to. `mode_changed` follows the mode (the KIE mode menu entry shows it).
+    """
 
     mode_changed = pyqtSignal(bool)
 
-    def __init__(self, window) -> None:
-        super().__init__(window)
-        self.window, self.editor = window, window.editor
+    def __init__(self, editor: Editor, show_status: Callable[[str, int], None], parent: QWidget) -> None:
+        super().__init__(parent)
+        self.editor, self.show_status, self.parent_widget = editor, show_status, parent
         self.enabled = False
         self.classes = KeyClasses(self)
         self.panel = KiePanel(self.classes)
-        self.dock = QDockWidget("Key classes", window)
+        self.dock = QDockWidget("Key classes", parent)
         self.dock.setObjectName("Key classes")
         self.dock.setWidget(self.panel)
         self.dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
-        window.addDockWidget(Qt.RightDockWidgetArea, self.dock)
         self.dock.hide()
         self.menu: QMenu | None = None  # the Ctrl+X popup, kept for tests
-        self._build_actions()
         self._connect()
 
-    def _build_actions(self) -> None:
-        menu = self.window.menuBar().addMenu("&KIE")
-        self.mode_action = QAction("&KIE mode", self.window, checkable=True)
-        self.mode_action.toggled.connect(self.set_enabled)
-        self.set_class_action = QAction("Set &key class of selected region...", self.window)
-        self.set_class_action.setShortcut(QKeySequence("Ctrl+X"))
-        self.set_class_action.setShortcutContext(Qt.WindowShortcut)
-        self.set_class_action.triggered.connect(lambda _checked=False: self.choose_key_class())
-        self.load_action = QAction("&Load key class list...", self.window)
-        self.load_action.triggered.connect(lambda _checked=False: self.load_dialog())
-        for name, action in (
-            ("kie_mode", self.mode_action),
-            ("kie_set_class", self.set_class_action),
-            ("kie_load_classes", self.load_action),
-        ):
-            menu.addAction(action)
-            self.window.addAction(action)  # shortcuts work while the menu bar is hidden too
-            self.window.actions_by_name[name] = action
-        self.set_class_action.setEnabled(False)
+    def handlers(self) -> dict[str, Callable[..., object]]:
+        return {
+            "kie_mode": self.set_enabled,
+            "kie_set_class": self.choose_key_class,
+            "kie_load_classes": self.load_dialog,
+        }
 
     def _connect(self) -> None:
         ed, panel = self.editor, self.panel
@@ -232,11 +222,9 @@ class KieController(QObject):
 
     def set_enabled(self, on: bool) -> None:
         on = bool(on)
-        if self.mode_action.isChecked() != on:
-            self.mode_action.setChecked(on)  # re-enters through toggled
-            return
+        if on == self.enabled:
+            return  # the menu entry follows mode_changed and calls back here with the same value
         self.enabled = on
-        self.set_class_action.setEnabled(on)
         self.dock.setVisible(on)
         if on:
             self.refresh()
@@ -250,7 +238,7 @@ class KieController(QObject):
 
     def load_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self.window, tr("Key class list (one class per line)", CTX), "", tr(TEXT_FILES, CTX)
+            self.parent_widget, tr("Key class list (one class per line)", CTX), "", tr(TEXT_FILES, CTX)
         )
         if not path:
             return
@@ -258,10 +246,10 @@ class KieController(QObject):
             names = self.load_classes(path)
         except (OSError, UnicodeDecodeError) as exc:
             text = tr("Could not read {path}:\n{error}", CTX).format(path=path, error=exc)
-            QMessageBox.warning(self.window, tr("KIE", CTX), text)
+            QMessageBox.warning(self.parent_widget, tr("KIE", CTX), text)
             return
         text = tr("{n} key classes from {path}", CTX).format(n=len(names), path=path)
-        self.window.statusBar().showMessage(text, 5000)
+        self.show_status(text, 5000)
         if not self.enabled:
             self.set_enabled(True)
 
@@ -310,7 +298,7 @@ class KieController(QObject):
         command = commands[0] if len(commands) == 1 else Batch(commands, label="set key class")
         self.editor.push(command, merge=False)
         text = tr("Key class {name} for {n} region(s)", CTX).format(name=name or tr(NO_CLASS, CTX), n=len(indices))
-        self.window.statusBar().showMessage(text, 3000)
+        self.show_status(text, 3000)
         return True
 
     def choose_key_class(self) -> QMenu | None:
@@ -318,9 +306,9 @@ class KieController(QObject):
         if not self.enabled:
             return None
         if not self.selected_indices():
-            self.window.statusBar().showMessage(tr("Select a region to set its key class", CTX), 3000)
+            self.show_status(tr("Select a region to set its key class", CTX), 3000)
             return None
-        menu = QMenu(self.window)
+        menu = QMenu(self.parent_widget)
         menu.setAttribute(Qt.WA_DeleteOnClose)
         for k, name in enumerate(self.classes.names):
             text = f"&{k + 1} {name}" if k < 9 else name

@@ -1,14 +1,17 @@
 """The main window: assembles the panels, the canvas, the menus and the status bar around an Editor.
 
-It holds no labelling state: the editor owns the project, the widgets show it and forward user actions.
+It is the composition root: it makes every controller, giving each only the collaborators it needs, and builds
+the menus from the action table (actions.py) with the controllers' handlers. It holds no labelling state: the
+editor owns the project, the widgets show it and forward user actions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PyQt5.QtCore import QEvent, Qt
-from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import (
     QAction,
     QDockWidget,
@@ -24,18 +27,27 @@ from PyQt5.QtWidgets import (
 from labeler.core.errors import LabelerError
 from labeler.core.model import ImageRecord
 from labeler.core.problems import after_reread, late_problem, problems_by_record, project_problems
+from labeler.core.settings import Settings
+from labeler.ui import i18n
+from labeler.ui.about import AboutDialog
+from labeler.ui.actions import AUTO_LABELLING, KIE_MODE, PROBLEMS_LISTED, WindowActions, build_actions
+from labeler.ui.batch_label import BatchLabeler, Recognizer
 from labeler.ui.canvas import Canvas
-from labeler.ui.correction import install_correction_actions
-from labeler.ui.edit_actions import install_edit_actions
+from labeler.ui.correction import CorrectionPanel, EscapeStopsBatch
+from labeler.ui.edit_actions import EditActions
 from labeler.ui.editor import Editor
-from labeler.ui.export_actions import install_kie_export_actions
+from labeler.ui.export_actions import FileJobs
 from labeler.ui.i18n import tr
+from labeler.ui.image_actions import ImageActions
 from labeler.ui.image_loader import ImageLoader
+from labeler.ui.kie import KieController
+from labeler.ui.model_switch import ModelSwitch
 from labeler.ui.notice_bar import NoticeBar
 from labeler.ui.panels import ImagePanel, RegionTable, RegionTableModel, row_of, status_name
 from labeler.ui.problems import ProblemsBar, image_mark
-from labeler.ui.retrain_panel import install_retrain_actions
-from labeler.ui.settings_dialog import install_settings_actions
+from labeler.ui.retrain_panel import RetrainPanel
+from labeler.ui.settings_dialog import SettingsController
+from labeler.ui.shortcuts import ShortcutsDialog
 
 
 class MainWindow(QMainWindow):
@@ -61,23 +73,24 @@ class MainWindow(QMainWindow):
         )
         self.regions = RegionTable(self.region_model)
         self._dock("Images", self.images, Qt.LeftDockWidgetArea)
-        self._dock("Regions", self.regions, Qt.RightDockWidgetArea)
+        self.regions_dock = self._dock("Regions", self.regions, Qt.RightDockWidgetArea)
         self._build_status_bar()
-        self.actions_by_name: dict[str, QAction] = {}
-        self._build_menus()
+        self._build_controllers()
+        self._build_actions()
         self._connect()
         self._closed = False
         self.resize(1400, 900)
 
     # ------------------------------------------------------------------ assembly
 
-    def _dock(self, title: str, widget, area) -> QDockWidget:
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, min_width: bool = True) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(title)
         dock.setWidget(widget)
         dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
         self.addDockWidget(area, dock)
-        widget.setMinimumWidth(240 if area == Qt.LeftDockWidgetArea else 440)
+        if min_width:
+            widget.setMinimumWidth(240 if area == Qt.LeftDockWidgetArea else 440)
         return dock
 
     def _build_status_bar(self) -> None:
@@ -91,48 +104,124 @@ class MainWindow(QMainWindow):
             w.setContentsMargins(8, 0, 8, 0)
             bar.addPermanentWidget(w)
 
-    def _action(self, menu, name: str, text: str, slot, *keys: str) -> QAction:
-        action = QAction(text, self)
-        if keys:
-            action.setShortcuts([QKeySequence(k) for k in keys])
-        action.setShortcutContext(Qt.WindowShortcut)
-        action.triggered.connect(lambda _checked=False: slot())
-        menu.addAction(action)
-        self.actions_by_name[name] = action
-        return action
+    def _build_controllers(self) -> None:
+        """Every controller, given what it works on; made in the order their editor signal slots must run."""
+        ed, show_status = self.editor, self.statusBar().showMessage
+        self.kie = KieController(ed, show_status, self)
+        self.addDockWidget(Qt.RightDockWidgetArea, self.kie.dock)
+        self.file_jobs = FileJobs(ed, show_status, self, self.kie)
+        ed.ocr.pool.setMaxThreadCount(2)  # a folder job must not hold up Ctrl+R on the current image
+        self.batch = BatchLabeler(ed, self)
+        self.recognizer = Recognizer(ed, self)
+        self.correction = CorrectionPanel(ed, self.image_loader.array_for)
+        self.image_loader.shown.connect(lambda _path: self.correction.image_shown())
+        correction_dock = self._dock("Correction", self.correction, Qt.RightDockWidgetArea, min_width=False)
+        self.splitDockWidget(correction_dock, self.regions_dock, Qt.Vertical)  # the crop right above the region list
+        self.escape_filter = EscapeStopsBatch(self.batch, self)
+        self.installEventFilter(self.escape_filter)
+        self.batch.running_changed.connect(self._batch_running)
+        self.batch.progress.connect(self._batch_progress)
+        self.edit_actions = EditActions(ed, self.canvas)
+        self.image_actions = ImageActions(ed, self.canvas, self.images, self)
+        retranslate = partial(i18n.retranslate, self)
+        self.settings_controller = SettingsController(ed, self.kie, retranslate, show_status, self)
+        self.model_switch = ModelSwitch(ed, lambda: self.user_settings, self)
+        self.statusBar().insertPermanentWidget(0, self.model_switch.label)
+        self.retrain = RetrainPanel(ed, self.model_switch, self.batch)
+        self.retrain_dock = self._dock("Retrain", self.retrain, Qt.BottomDockWidgetArea, min_width=False)
+        self.retrain_dock.setFeatures(self.retrain_dock.features() | QDockWidget.DockWidgetClosable)
+        self.retrain_dock.hide()
 
-    def _build_menus(self) -> None:
+    def _handlers(self) -> dict[str, Callable[..., object]]:
+        """What the window's own actions (actions.py ids) do; the controllers give theirs."""
         ed, cv = self.editor, self.canvas
-        m = self.menuBar().addMenu("&File")
-        self._action(m, "open", "&Open folder...", self.choose_folder, "Ctrl+U")
-        self._action(m, "save", "&Save now", ed.flush, "Ctrl+S")
-        m.addSeparator()
-        self._action(m, "quit", "&Quit", self.close, "Ctrl+Q")
-        m = self.menuBar().addMenu("&Edit")
-        self._action(m, "undo", "&Undo", ed.undo, "Ctrl+Z")
-        self._action(m, "redo", "&Redo", ed.redo, "Ctrl+Shift+Z", "Ctrl+Y")
-        m.addSeparator()
-        self._action(m, "rectangle", "Draw &rectangle", cv.start_rectangle, "W")
-        self._action(m, "delete", "&Delete region", ed.delete_selected, "Delete", "Backspace")
-        self._action(m, "edit_text", "&Edit transcription", lambda: self.regions.edit_text(ed.selected), "Ctrl+E")
-        self._action(m, "confirm", "&Confirm image and go to next", ed.confirm_and_next, "Ctrl+V", "End")
-        m = self.menuBar().addMenu("&OCR")
-        self._action(m, "auto_label", "&Auto-label this image", ed.auto_label_current, "Ctrl+Shift+A")
-        self._action(m, "recognize", "&Re-recognize selected region", ed.recognize_selected, "Ctrl+R")
-        m = self.menuBar().addMenu("&View")
-        self._action(m, "previous", "&Previous image", lambda: ed.step(-1), "A")
-        self._action(m, "next", "&Next image", lambda: ed.step(1), "D")
-        m.addSeparator()
-        self._action(m, "zoom_in", "Zoom &in", cv.zoom_in, "Ctrl+=", "Ctrl++")
-        self._action(m, "zoom_out", "Zoom &out", cv.zoom_out, "Ctrl+-")
-        self._action(m, "fit", "&Fit window", cv.fit_window, "Ctrl+F")
-        m.addSeparator()
-        self._action(m, "show_problems", "Label-file &problems", self.problems.reopen).setEnabled(False)
-        install_kie_export_actions(self)
-        install_correction_actions(self)
-        install_edit_actions(self)
-        install_retrain_actions(self)  # after the correction actions: it re-labels through window.batch
-        install_settings_actions(self)  # keep last: applies user shortcut overrides to every action above
+        return {
+            "open": self.choose_folder,
+            "save": ed.flush,
+            "settings": self.settings_controller.open_dialog,
+            "quit": self.close,
+            "undo": ed.undo,
+            "redo": ed.redo,
+            "rectangle": cv.start_rectangle,
+            "edit_text": lambda: self.regions.edit_text(ed.selected),
+            "confirm": ed.confirm_and_next,
+            "next_low": lambda: self.correction.jump(1),
+            "previous_low": lambda: self.correction.jump(-1),
+            "auto_label": ed.auto_label_current,
+            "recognize": ed.recognize_selected,
+            "recognize_all": self.recognizer.start,
+            "auto_label_all": self.batch.start,
+            "stop_auto_label": self.batch.cancel,
+            "retrain": self.show_retrain,
+            "previous": lambda: ed.step(-1),
+            "next": lambda: ed.step(1),
+            "zoom_in": cv.zoom_in,
+            "zoom_out": cv.zoom_out,
+            "fit": cv.fit_window,
+            "show_problems": self.problems.reopen,
+            "shortcuts_help": self.show_shortcuts,
+            "about": self.show_about,
+        }
+
+    def _build_actions(self) -> None:
+        handlers = {
+            **self._handlers(),
+            **self.file_jobs.handlers(),
+            **self.kie.handlers(),
+            **self.edit_actions.handlers(),
+            **self.image_actions.handlers(),
+        }
+        checked = {"box_numbers": self.canvas.indices_visible, "auto_template": self.edit_actions.auto_template}
+        self.window_actions: WindowActions = build_actions(self, self.menuBar(), handlers, checked)
+        self.actions_by_name: dict[str, QAction] = self.window_actions.by_id
+        self.kie.mode_changed.connect(self.actions_by_name["kie_mode"].setChecked)
+        self.kie.mode_changed.connect(lambda on: self.window_actions.set_context(KIE_MODE, on))
+        self.batch.running_changed.connect(lambda on: self.window_actions.set_context(AUTO_LABELLING, on))
+        i18n.remember_sources(self)
+        self.settings_controller.apply_loaded(self.window_actions)  # shortcut overrides, language, editor values
+
+    # ------------------------------------------------------------------ settings
+
+    @property
+    def user_settings(self) -> Settings:
+        return self.settings_controller.settings
+
+    @user_settings.setter
+    def user_settings(self, settings: Settings) -> None:  # as if read from the file: not applied
+        self.settings_controller.settings = settings
+
+    @property
+    def settings_path(self) -> Path:
+        return self.settings_controller.path
+
+    @property
+    def settings_warnings(self) -> list[str]:
+        return self.settings_controller.warnings
+
+    # ------------------------------------------------------------------ dialogs and docks
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self.actions_by_name, self).exec_()
+
+    def show_about(self) -> None:
+        AboutDialog(self).exec_()
+
+    def show_retrain(self) -> None:
+        self.retrain_dock.show()
+        self.retrain_dock.raise_()
+        self.retrain.start_button.setFocus()
+
+    def _batch_running(self, on: bool) -> None:
+        if not on:
+            self.progress.setRange(0, 0)  # back to the busy indicator of single-image jobs
+            self.progress.setVisible(self.editor.ocr.busy)
+
+    def _batch_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{done}/{total}")
+        self.progress.setTextVisible(True)
+        self.progress.show()
 
     def _connect(self) -> None:
         ed = self.editor
@@ -195,7 +284,7 @@ class MainWindow(QMainWindow):
     def _problems_changed(self) -> None:
         marks = problems_by_record(self.problems.problems)
         self.images.model.set_marks({path: [image_mark(p) for p in found] for path, found in marks.items()})
-        self.actions_by_name["show_problems"].setEnabled(bool(self.problems.problems))
+        self.window_actions.set_context(PROBLEMS_LISTED, bool(self.problems.problems))
         self._update_counts(self.editor.current)
 
     def _regions_failed(self, path: str, error) -> None:
@@ -259,6 +348,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Cancel OCR, save pending edits, stop the autosave thread (idempotent; raises if the save fails)."""
         if not self._closed:
+            self.file_jobs.shutdown()  # an export must not write on after the window
             self.retrain.shutdown()  # a training child process must not outlive the window
             self.image_loader.shutdown()
             self.editor.close_project()

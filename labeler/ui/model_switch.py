@@ -8,6 +8,7 @@ project that has none.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,7 +16,10 @@ from PyQt5.QtCore import QObject
 from PyQt5.QtWidgets import QLabel
 
 from labeler.core.errors import LabelerError
-from labeler.core.settings import BUNDLED_MODEL_SETS
+from labeler.core.settings import BUNDLED_MODEL_SETS, Settings
+from labeler.ocr.project_models import active_model_dir
+from labeler.ocr.registry import resolve_model_set
+from labeler.ui.editor import Editor
 from labeler.ui.i18n import tr
 
 CTX = "RetrainPanel"
@@ -23,12 +27,29 @@ PROJECT_MODELS = Path(".labeler") / "models"
 
 
 def project_active_model(project_dir: str | Path) -> Path | None:
-    """The project's active tuned model folder, or None (also while labeler.ocr.project_models does not exist)."""
-    try:
-        from labeler.ocr.project_models import active_model_dir
-    except ImportError:  # the train engine's model store is not installed in this build
-        return None
+    """The project's active tuned model folder, or None."""
     return active_model_dir(project_dir)
+
+
+def pipeline_with_thresholds(settings: Settings):
+    """An OcrPipeline (sessions still unloaded) whose DB post-processing uses the user's detection thresholds."""
+    from labeler.ocr.pipeline import OcrPipeline, PipelineOptions, det_params  # onnxruntime: not at window start
+
+    model_set = resolve_model_set(settings.model_set)
+    det = det_params(model_set)
+    db = det.db
+    if settings.box_thresh is not None:
+        db = replace(db, box_thresh=settings.box_thresh)
+    if settings.unclip_ratio is not None:
+        db = replace(db, unclip_ratio=settings.unclip_ratio)
+    return OcrPipeline(model_set, PipelineOptions(threads=2, spin_threads=False, det=replace(det, db=db)))
+
+
+def pipeline_for(settings: Settings):
+    """The pipeline for settings.model_set: None (the editor makes it lazily) unless the user set thresholds."""
+    if settings.box_thresh is None and settings.unclip_ratio is None:
+        return None
+    return pipeline_with_thresholds(settings)
 
 
 def project_model_version(model_set: str) -> str | None:
@@ -42,10 +63,10 @@ def project_model_version(model_set: str) -> str | None:
 class ModelSwitch(QObject):
     """Follows the editor's model set into a status-bar label and swaps project models in and out."""
 
-    def __init__(self, window, parent: QObject | None = None) -> None:
+    def __init__(self, editor: Editor, user_settings: Callable[[], Settings], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.window = window
-        self.editor = window.editor
+        self.editor = editor
+        self.user_settings = user_settings  # read when a model is switched: its thresholds carry over
         self.label = QLabel()
         self.label.setContentsMargins(8, 0, 8, 0)
         self.project_model: str | None = None  # the project model we put into the editor
@@ -91,8 +112,6 @@ class ModelSwitch(QObject):
         """Pre-label with a project model folder from the next OCR job on; False (and a message) if it is unusable."""
         model_dir = str(model_dir)
         try:
-            from labeler.ocr.registry import resolve_model_set
-
             resolve_model_set(model_dir)  # reads the manifest only: a broken install is refused here
             pipeline = self._pipeline_for(model_dir)
         except LabelerError as exc:
@@ -111,10 +130,4 @@ class ModelSwitch(QObject):
             self.editor.message.emit(str(exc))
 
     def _pipeline_for(self, model_set: str):
-        """None (made lazily) unless the user's settings change detection thresholds, which must carry over."""
-        settings = getattr(self.window, "user_settings", None)
-        if settings is None or (settings.box_thresh is None and settings.unclip_ratio is None):
-            return None
-        from labeler.ui.settings_dialog import _pipeline_with_thresholds
-
-        return _pipeline_with_thresholds(replace(settings, model_set=model_set))
+        return pipeline_for(replace(self.user_settings(), model_set=model_set))

@@ -15,15 +15,12 @@ from dataclasses import dataclass, field, replace
 from PyQt5.QtCore import QEvent, Qt
 from PyQt5.QtGui import QBrush, QColor, QFont
 from PyQt5.QtWidgets import (
-    QAction,
     QCheckBox,
     QComboBox,
-    QDockWidget,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMenu,
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
@@ -37,7 +34,9 @@ from PyQt5.QtWidgets import (
 )
 
 from labeler.core.model import ImageStatus
+from labeler.ui.batch_label import BatchLabeler
 from labeler.ui.curve_plot import CurvePlot
+from labeler.ui.editor import Editor
 from labeler.ui.extra_install import ExtraInstallBox
 from labeler.ui.i18n import noop_tr, tr
 from labeler.ui.model_switch import ModelSwitch
@@ -90,7 +89,11 @@ class RetrainState:
 
 
 class RetrainPanel(QWidget):
-    def __init__(self, editor, switch: ModelSwitch, batch=None, parent: QWidget | None = None) -> None:
+    """`switch` puts an accepted model into the editor; `batch` re-labels the unconfirmed images with it."""
+
+    def __init__(
+        self, editor: Editor, switch: ModelSwitch, batch: BatchLabeler | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.editor, self.switch, self.batch = editor, switch, batch
         self.state = RetrainState()
@@ -102,6 +105,7 @@ class RetrainPanel(QWidget):
         self._build()
         self._retranslate()
         self._show_idle()
+        editor.model_changed.connect(lambda _name: self._show_model())
 
     # ------------------------------------------------------------------ building
 
@@ -499,37 +503,6 @@ class RetrainPanel(QWidget):
         label.setStyleSheet(style)
         label.setText(text)
         self._show_model()
-
-
-def install_retrain_actions(window) -> RetrainPanel:
-    """Add the model indicator to the status bar, the Retrain... action (OCR menu) and the panel's dock."""
-    window.model_switch = ModelSwitch(window, window)
-    window.statusBar().insertPermanentWidget(0, window.model_switch.label)
-    panel = RetrainPanel(window.editor, window.model_switch, getattr(window, "batch", None))
-    window.editor.model_changed.connect(lambda _name: panel._show_model())
-    dock = QDockWidget("Retrain", window)
-    dock.setObjectName("Retrain")
-    dock.setWidget(panel)
-    dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable | QDockWidget.DockWidgetClosable)
-    window.addDockWidget(Qt.BottomDockWidgetArea, dock)
-    dock.hide()
-    window.retrain, window.retrain_dock = panel, dock
-
-    def show_panel() -> None:
-        dock.show()
-        dock.raise_()
-        panel.start_button.setFocus()
-
-    action = QAction("Re&train...", window)
-    action.setShortcutContext(Qt.WindowShortcut)
-    action.triggered.connect(lambda _checked=False: show_panel())
-    auto_label = window.actions_by_name.get("auto_label")
-    menus = [w for w in auto_label.associatedWidgets() if isinstance(w, QMenu)] if auto_label else []
-    menu = menus[0] if menus else window.menuBar().addMenu("&OCR")
-    menu.addSeparator()
-    menu.addAction(action)
-    window.actions_by_name["retrain"] = action
-    return panel
 
 
 SERIES_COLORS = {"rec": ("#1f77b4", "#d62728"), "det": ("#2ca02c", "#ff7f0e")}  # (training, validation)

@@ -1,17 +1,15 @@
-"""The settings dialog, and `install_settings_actions(window)`: load the user's settings file, apply it
-(shortcuts, language, editor thresholds, model set, KIE mode) and add Settings... (File menu, Ctrl+,)
-and Keyboard shortcuts (Help menu, F1). prelabel_on_open is read from window.user_settings when a folder opens.
+"""The settings dialog, and `SettingsController`: load the user's settings file and apply it (shortcuts,
+language, editor thresholds, model set, KIE mode); File > Settings... (Ctrl+,) edits, saves and applies it.
+prelabel_on_open is read from the controller's settings when a folder opens.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from PyQt5.QtCore import Qt
-from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import (
-    QAction,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -36,9 +34,14 @@ from labeler.core.settings import (
     load_settings,
     save_settings,
 )
+from labeler.ocr.registry import resolve_model_set
 from labeler.ui import i18n
+from labeler.ui.actions import WindowActions
+from labeler.ui.editor import Editor
 from labeler.ui.i18n import tr
-from labeler.ui.shortcuts import ShortcutsDialog, apply_overrides
+from labeler.ui.kie import KieController
+from labeler.ui.model_switch import pipeline_for
+from labeler.ui.shortcuts import apply_overrides
 
 log = logging.getLogger(__name__)
 CTX = "SettingsDialog"
@@ -164,8 +167,6 @@ class SettingsDialog(QDialog):
         try:
             new = self.result_settings()
             if new.model_set != self.settings.model_set:
-                from labeler.ocr.registry import resolve_model_set
-
                 resolve_model_set(new.model_set)  # reads a manifest only: a bad path is refused here
         except (ValueError, LabelerError) as exc:
             QMessageBox.warning(self, _tr("Settings"), str(exc))
@@ -174,47 +175,26 @@ class SettingsDialog(QDialog):
         super().accept()
 
 
-# ---------------------------------------------------------------------- applying settings to a window
+# ---------------------------------------------------------------------- applying settings
 
 
-def _apply_to_editor(editor, settings: Settings, keys) -> None:
+def apply_to_editor(editor: Editor, settings: Settings, keys: Iterable[str]) -> None:
+    keys = set(keys)
     if "low_score" in keys:
         editor.low_score = settings.low_score
     if "autosave_delay" in keys:
         editor.autosave_delay = settings.autosave_delay  # used when the next folder opens
         if editor.saver is not None:
             editor.saver.delay = settings.autosave_delay
-    if {"model_set", "box_thresh", "unclip_ratio"} & set(keys):
-        editor.model_set = settings.model_set
+    if {"model_set", "box_thresh", "unclip_ratio"} & keys:
         pipeline = None
-        if settings.box_thresh is not None or settings.unclip_ratio is not None:
-            pipeline = _pipeline_with_thresholds(settings)
-        # The editor makes its pipeline lazily; replacing it takes effect with the next OCR job.
-        with editor._pipeline_lock:
-            editor._pipeline = pipeline
+        try:
+            pipeline = pipeline_for(settings)
+        finally:  # a set whose thresholds cannot be applied is still the user's choice: its OCR says why
+            editor.use_model_set(settings.model_set, pipeline)  # takes effect with the next OCR job
 
 
-def _pipeline_with_thresholds(settings: Settings):
-    """A pipeline (sessions still unloaded) whose DB post-processing uses the user's thresholds."""
-    from dataclasses import replace
-
-    from labeler.ocr.pipeline import OcrPipeline, PipelineOptions, det_params
-    from labeler.ocr.registry import resolve_model_set
-
-    model_set = resolve_model_set(settings.model_set)
-    det = det_params(model_set)
-    db = det.db
-    if settings.box_thresh is not None:
-        db = replace(db, box_thresh=settings.box_thresh)
-    if settings.unclip_ratio is not None:
-        db = replace(db, unclip_ratio=settings.unclip_ratio)
-    return OcrPipeline(model_set, PipelineOptions(threads=2, spin_threads=False, det=replace(det, db=db)))
-
-
-def _apply_kie(window, settings: Settings, keys) -> list[str]:
-    kie = getattr(window, "kie", None)  # the KIE controller, when the window has one
-    if kie is None:
-        return []
+def apply_to_kie(kie: KieController, settings: Settings, keys: Iterable[str]) -> list[str]:
     warnings = []
     if "key_class_file" in keys and settings.key_class_file:
         try:
@@ -228,87 +208,83 @@ def _apply_kie(window, settings: Settings, keys) -> list[str]:
     return warnings
 
 
-def apply_settings(window, settings: Settings, keys=None) -> list[str]:
-    """Apply `settings` to an open window: shortcuts and language always, of the rest the `keys` given
-    (None: those that differ from the window's current settings). Returns warnings."""
-    old = getattr(window, "user_settings", None)
-    if keys is None:
-        keys = SCHEMA_KEYS if old is None else [k for k in SCHEMA_KEYS if getattr(old, k) != getattr(settings, k)]
-    window.user_settings = settings
-    warnings = apply_overrides(window.actions_by_name, settings.shortcuts)
-    if old is None or old.language != settings.language or i18n.current_language() != settings.language:
-        i18n.set_language(settings.language)
-        i18n.retranslate(window)
-    try:
-        _apply_to_editor(window.editor, settings, keys)
-    except LabelerError as exc:
-        warnings.append(str(exc))
-    warnings += _apply_kie(window, settings, keys)
-    if "low_score" in keys and window.editor.current is not None:
-        window.editor.regions_changed.emit(window.editor.current)  # re-highlight with the new threshold
-    return warnings
+class SettingsController:
+    """The user's settings file and its values in one window: loaded at once (a bad file: defaults and a warning),
+    applied by `apply_loaded()` once the window's actions exist, then edited through the dialog.
 
-
-def _report(window, warnings: list[str]) -> None:
-    window.settings_warnings = warnings
-    for text in warnings:
-        log.warning("%s", text)
-    if warnings:
-        more = _tr(" (+{n} more)").format(n=len(warnings) - 1) if len(warnings) > 1 else ""
-        window.statusBar().showMessage(warnings[0] + more, 15000)
-
-
-def open_settings_dialog(window) -> bool:
-    dialog = SettingsDialog(window.user_settings, window)
-    if dialog.exec_() != QDialog.Accepted:
-        return False
-    save_and_apply(window, dialog.settings)
-    return True
-
-
-def save_and_apply(window, settings: Settings) -> None:
-    """Persist `settings` (atomically) to the window's settings file and apply them."""
-    try:
-        save_settings(settings, window.settings_path)
-    except OSError as exc:
-        QMessageBox.critical(window, _tr("Settings"), f"{window.settings_path}: {exc}")
-        return
-    _report(window, apply_settings(window, settings))
-
-
-def show_shortcuts(window) -> None:
-    ShortcutsDialog(window.actions_by_name, window).exec_()
-
-
-def install_settings_actions(window, path: str | Path | None = None) -> None:
-    """Load the settings file (a bad one: defaults + a message), apply it, add the Settings and F1 entries.
-
-    Of the editor and KIE values only those the file sets are applied: the rest keep what the window was built with.
+    `retranslate` shows the window's menus and docks in the current language; `show_status(text, ms)` tells the
+    user about warnings; `parent` is the widget dialogs open over.
     """
-    try:
-        loaded = load_settings(path)
-        settings, warnings, present = loaded.settings, list(loaded.warnings), loaded.present
-        window.settings_path = loaded.path
-    except SettingsError as exc:
-        settings, warnings, present = Settings(), [str(exc)], frozenset()
-        window.settings_path = Path(exc.path)
 
-    def add(name: str, text: str, slot, key: str) -> QAction:
-        action = QAction(text, window)
-        action.setShortcut(QKeySequence(key))
-        action.setShortcutContext(Qt.WindowShortcut)
-        action.triggered.connect(lambda _checked=False: slot())
-        window.actions_by_name[name] = action
-        return action
+    def __init__(
+        self,
+        editor: Editor,
+        kie: KieController,
+        retranslate: Callable[[], None],
+        show_status: Callable[[str, int], None],
+        parent: QWidget,
+        path: str | Path | None = None,
+    ) -> None:
+        self.editor, self.kie, self.parent_widget = editor, kie, parent
+        self.retranslate, self.show_status = retranslate, show_status
+        self.actions: WindowActions | None = None
+        try:
+            loaded = load_settings(path)
+            self.settings, self.warnings, self._present = loaded.settings, list(loaded.warnings), loaded.present
+            self.path = loaded.path
+        except SettingsError as exc:
+            self.settings, self.warnings, self._present = Settings(), [str(exc)], frozenset()
+            self.path = Path(exc.path)
+        self._applied = False
 
-    quit_action = window.actions_by_name.get("quit")
-    file_menu = quit_action.associatedWidgets()[0] if quit_action and quit_action.associatedWidgets() else None
-    settings_action = add("settings", tr("S&ettings..."), lambda: open_settings_dialog(window), "Ctrl+,")
-    if file_menu is not None:
-        file_menu.insertAction(quit_action, settings_action)
-    else:
-        window.menuBar().addMenu(tr("&Settings")).addAction(settings_action)
-    help_menu = window.menuBar().addMenu(tr("&Help"))
-    help_menu.addAction(add("shortcuts_help", tr("&Keyboard shortcuts"), lambda: show_shortcuts(window), "F1"))
-    i18n.remember_sources(window)
-    _report(window, warnings + apply_settings(window, settings, present))
+    def apply_loaded(self, actions: WindowActions) -> None:
+        """Apply the file's settings: shortcuts and language, and of the rest only the keys the file sets."""
+        self.actions = actions
+        self._report(self.warnings + self.apply(self.settings, self._present))
+
+    def apply(self, settings: Settings, keys: Iterable[str] | None = None) -> list[str]:
+        """Apply `settings`: shortcuts and language always, of the rest the `keys` given (None: those that differ
+        from the current settings). Returns warnings."""
+        old = self.settings if self._applied else None
+        if keys is None:
+            keys = SCHEMA_KEYS if old is None else [k for k in SCHEMA_KEYS if getattr(old, k) != getattr(settings, k)]
+        keys = list(keys)
+        self.settings, self._applied = settings, True
+        warnings = []
+        if self.actions is not None:
+            warnings += apply_overrides(self.actions.by_id, settings.shortcuts, self.actions.default_keys())
+        if old is None or old.language != settings.language or i18n.current_language() != settings.language:
+            i18n.set_language(settings.language)
+            self.retranslate()
+        try:
+            apply_to_editor(self.editor, settings, keys)
+        except LabelerError as exc:
+            warnings.append(str(exc))
+        warnings += apply_to_kie(self.kie, settings, keys)
+        if "low_score" in keys and self.editor.current is not None:
+            self.editor.regions_changed.emit(self.editor.current)  # re-highlight with the new threshold
+        return warnings
+
+    def _report(self, warnings: list[str]) -> None:
+        self.warnings = warnings
+        for text in warnings:
+            log.warning("%s", text)
+        if warnings:
+            more = _tr(" (+{n} more)").format(n=len(warnings) - 1) if len(warnings) > 1 else ""
+            self.show_status(warnings[0] + more, 15000)
+
+    def open_dialog(self) -> bool:
+        dialog = SettingsDialog(self.settings, self.parent_widget)
+        if dialog.exec_() != QDialog.Accepted:
+            return False
+        self.save_and_apply(dialog.settings)
+        return True
+
+    def save_and_apply(self, settings: Settings) -> None:
+        """Persist `settings` (atomically) to the settings file and apply them."""
+        try:
+            save_settings(settings, self.path)
+        except OSError as exc:
+            QMessageBox.critical(self.parent_widget, _tr("Settings"), f"{self.path}: {exc}")
+            return
+        self._report(self.apply(settings))

@@ -1,10 +1,11 @@
-"""Keyboard shortcuts: PPOCRLabel's by default (set where the actions are made), user overrides from the
+"""Keyboard shortcuts: PPOCRLabel's by default (the action table, actions.py), user overrides from the
 settings on top, conflicts reported, and a help dialog (F1) listing every action with its current keys.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QKeySequence
@@ -17,12 +18,12 @@ from PyQt5.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 from labeler.ui.i18n import tr
 
 CTX = "ShortcutsDialog"
-_DEFAULT = "labeler_default_shortcuts"  # QAction property: the keys the action was built with
 
 
 def keys_of(action: QAction) -> list[str]:
@@ -42,7 +43,7 @@ def parse_keys(keys: list[str]) -> tuple[list[QKeySequence], list[str]]:
     return good, bad
 
 
-def find_conflicts(actions: dict[str, QAction]) -> dict[str, list[str]]:
+def find_conflicts(actions: Mapping[str, QAction]) -> dict[str, list[str]]:
     """Key -> the names of the actions that share it (only keys with two or more)."""
     users: dict[str, list[str]] = {}
     for name, action in actions.items():
@@ -51,16 +52,16 @@ def find_conflicts(actions: dict[str, QAction]) -> dict[str, list[str]]:
     return {key: names for key, names in users.items() if len(names) > 1}
 
 
-def apply_overrides(actions: dict[str, QAction], overrides: dict[str, list[str]]) -> list[str]:
-    """Reset every action to its default keys, then apply `overrides` (name -> keys, [] = no key).
+def apply_overrides(
+    actions: Mapping[str, QAction], overrides: Mapping[str, list[str]], defaults: Mapping[str, tuple[str, ...]]
+) -> list[str]:
+    """Reset every action to its `defaults` keys (name -> keys), then apply `overrides` (name -> keys, [] = no key).
 
     Returns warnings: unknown action names, keys Qt cannot parse, keys shared by two actions.
     """
     warnings = []
-    for action in actions.values():
-        if action.property(_DEFAULT) is None:
-            action.setProperty(_DEFAULT, keys_of(action))
-        action.setShortcuts([QKeySequence.fromString(k, QKeySequence.PortableText) for k in action.property(_DEFAULT)])
+    for name, action in actions.items():
+        action.setShortcuts([QKeySequence(k) for k in defaults.get(name, ())])
     for name, keys in overrides.items():
         action = actions.get(name)
         if action is None:
@@ -86,7 +87,7 @@ def _plain(text: str) -> str:
 class ShortcutsDialog(QDialog):
     """Every action, its description and its current keys (read when the dialog is made)."""
 
-    def __init__(self, actions: dict[str, QAction], parent=None):
+    def __init__(self, actions: Mapping[str, QAction], parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(tr("Keyboard shortcuts", CTX))
         self.table = QTableWidget(len(actions), 3, self)

@@ -16,7 +16,7 @@ import pytest
 from PyQt5.QtCore import Qt
 
 from labeler.core.settings import BUNDLED_MODEL_SETS
-from labeler.ui import i18n, settings_dialog
+from labeler.ui import i18n
 from labeler.ui.export_actions import ExportDialog
 from labeler.ui.panels import FILTERS
 
@@ -239,7 +239,7 @@ def test_switching_to_chinese_translates_lists_tables_and_status_bar(make_window
         "Confirmed (1)",
     ]
 
-    settings_dialog.save_and_apply(window, window.user_settings.with_changes(language="zh_CN"))
+    window.settings_controller.save_and_apply(window.user_settings.with_changes(language="zh_CN"))
     qtbot.waitUntil(lambda: has_cjk(window.images.counts.text()))  # LanguageChange is a posted event
     chinese = shown_texts(window)
     assert_chinese(chinese)
@@ -254,7 +254,7 @@ def test_switching_to_chinese_translates_lists_tables_and_status_bar(make_window
     assert window.images.counts.text() == chinese["counts"]
     assert window.count_label.text() == "1 个标注框 · 已确认"
 
-    settings_dialog.save_and_apply(window, window.user_settings.with_changes(language="en"))
+    window.settings_controller.save_and_apply(window.user_settings.with_changes(language="en"))
     window.editor.step(-1)
     window.editor.select(1)
     qtbot.waitUntil(lambda: not has_cjk(window.images.counts.text()))

@@ -53,7 +53,7 @@ def test_rotate_confirmed_image_file_with_its_regions_and_undo(make_window, proj
     assert (ed.current.width, ed.current.height) == (h, w) and canvas.image_size == (h, w)  # the new pixels shown
     assert canvas.region_item(0).points() == expected
     ed.select(0)
-    assert window.correction._current_image().shape[:2] == (w, h)  # the crop preview reads the new pixels too
+    assert window.correction.current_image().shape[:2] == (w, h)  # the crop preview reads the new pixels too
     # Saved at once: Label.txt holds the turned box (integers), the record stays confirmed.
     assert _points(_lines(project_folder / "Label.txt")["data/img2.png"]) == [[tuple(map(round, p)) for p in expected]]
     assert (project_folder / "fileState.txt").read_text(encoding="utf-8") == "data/img2.png\t1\n"
@@ -105,11 +105,11 @@ def test_rotation_is_dropped_when_the_file_changed_meanwhile(make_window, projec
     original = file.read_bytes()
     prepared = prepare_rotation(file, clockwise=False)
     os.utime(file, ns=(1, 1))
-    acts._rotation_ready((window.editor.project, rec, prepared), "")
+    acts.rotation_ready((window.editor.project, rec, prepared), "")
     assert rec.regions[0].points == IMG1_BOXES[0] and file.read_bytes() == original
     assert "changed on disk" in window.statusBar().currentMessage()
     # A failure on the thread comes back as a message, and the next turn can start.
-    acts._rotation_ready((window.editor.project, rec, None), "disk on fire")
+    acts.rotation_ready((window.editor.project, rec, None), "disk on fire")
     assert "disk on fire" in window.statusBar().currentMessage() and not acts.rotating
 
 

@@ -80,7 +80,7 @@ def test_huge_image_path_preview_thread_and_tiles(qapp, qtbot, monkeypatch):
     assert np.array_equal(_render(item, 1.0), img)
     part = QRectF(150, 90, 230, 170)  # across tile borders at x=200, 300 and y=100, 200
     assert np.array_equal(_render(item, 1.0, part), img[90:260, 150:380])
-    assert len(item._tiles) <= 10  # least recently drawn tiles are dropped
+    assert item.tile_count <= 10  # least recently drawn tiles are dropped
     half = _render(item, 0.5)
     assert np.abs(half.astype(int) - cv2.resize(img, (320, 212), interpolation=cv2.INTER_AREA).astype(int)).mean() < 4
 

@@ -103,7 +103,7 @@ def test_the_setting_turns_it_off_and_on_again(make_window, project_folder, sett
     assert not dialog.prelabel_on_open.isChecked()
     dialog.prelabel_on_open.setChecked(True)
     dialog.accept()
-    settings_dialog.save_and_apply(window, dialog.settings)
+    window.settings_controller.save_and_apply(dialog.settings)
     saved = json.loads(settings_file.read_text(encoding="utf-8"))
     assert saved["prelabel_on_open"] is True and saved["colour_theme"] == "dark"
     assert load_settings(settings_file).settings.prelabel_on_open is True

@@ -190,8 +190,8 @@ def test_panel_follows_a_scripted_training_run_and_switches_the_model(make_windo
     assert "[train] epoch 1 step 6/6 loss 0.800" in log and "a stray line from a library" in log
     # Accepted: the editor's next OCR job uses the project's new model; the status bar says so. The re-label job
     # below may already have made the new pipeline on its thread (it starts when the run finishes).
-    assert ed.model_set == str(model_dir) and ed._pipeline is not base_pipeline
-    assert ed._pipeline is None or Path(ed._pipeline.model_set.folder) == model_dir
+    assert ed.model_set == str(model_dir) and ed.cached_pipeline is not base_pipeline
+    assert ed.cached_pipeline is None or Path(ed.cached_pipeline.model_set.folder) == model_dir
     assert window.model_switch.label.text() == "Model: tuned v1"
     assert "Accepted: model v1 now pre-labels" in panel.result_label.text()
     assert panel.progress.format() == "finished"

@@ -95,13 +95,13 @@ def test_settings_dialog_saves_the_file_and_updates_the_editor(make_window, sett
     dialog.box_thresh.setValue(0.4)
     dialog.accept()
     assert dialog.result() == dialog.Accepted
-    settings_dialog.save_and_apply(window, dialog.settings)
+    window.settings_controller.save_and_apply(dialog.settings)
     saved = load_settings(settings_file).settings
     values = (saved.model_set, saved.low_score, saved.autosave_delay, saved.box_thresh, saved.unclip_ratio)
     assert values == ("light", 0.7, 2.5, 0.4, None)
     ed = window.editor
     assert (ed.model_set, ed.low_score, ed.autosave_delay) == ("light", 0.7, 2.5)
-    assert ed._pipeline.options.det.db.box_thresh == 0.4  # the next OCR job detects with the user's threshold
+    assert ed.cached_pipeline.options.det.db.box_thresh == 0.4  # the next OCR job detects with the user's threshold
 
 
 def test_settings_dialog_refuses_a_missing_custom_model_folder(make_window, tmp_path, monkeypatch):
@@ -120,14 +120,14 @@ def test_settings_dialog_refuses_a_missing_custom_model_folder(make_window, tmp_
 def test_switching_language_retranslates_the_menus_at_once(make_window, settings_file):
     window = make_window()
     assert "&File" in menu_titles(window)
-    settings_dialog.save_and_apply(window, window.user_settings.with_changes(language="zh_CN"))
+    window.settings_controller.save_and_apply(window.user_settings.with_changes(language="zh_CN"))
     titles = menu_titles(window)
     assert "文件(&F)" in titles and "帮助(&H)" in titles and "&File" not in titles
     assert window.actions_by_name["undo"].text() == "撤销(&U)"
     assert window.findChild(type(window.regions.parentWidget()), "Regions").windowTitle() == "标注框列表"
     assert load_settings(settings_file).settings.language == "zh_CN"
     assert QCoreApplication.translate("QShortcut", "Ctrl") == "Ctrl"  # untranslated texts are kept, not blanked
-    settings_dialog.save_and_apply(window, window.user_settings.with_changes(language="en"))
+    window.settings_controller.save_and_apply(window.user_settings.with_changes(language="en"))
     assert "&File" in menu_titles(window) and window.actions_by_name["undo"].text() == "&Undo"
 
 
@@ -159,7 +159,7 @@ def test_kie_mode_and_class_list_from_the_settings_file(make_window, settings_fi
     assert dialog.kie_mode.isChecked() and dialog.key_class_file.text() == str(classes)
     dialog.kie_mode.setChecked(False)
     dialog.accept()
-    settings_dialog.save_and_apply(window, dialog.settings)
+    window.settings_controller.save_and_apply(dialog.settings)
     assert not window.kie.enabled and load_settings(settings_file).settings.kie_mode is False
 
 
