@@ -1,7 +1,7 @@
 """UI languages: Qt .ts translation files read at runtime, and re-translation of a built window.
 
-Windows are built with their English texts (so installers can find menus by English title); the
-last installer, install_settings_actions, then shows every menu, action and dock title through
+Windows are built with their English texts (the action table's source texts are the translation keys);
+SettingsController.apply then shows every menu, action and dock title through
 QCoreApplication.translate. Switching language at runtime installs another translator and re-translates
 them at once, no restart; dialogs translate their texts (`tr`) when they are opened.
 """

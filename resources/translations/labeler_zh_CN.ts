@@ -148,6 +148,10 @@
         <translation>快捷键列表(&amp;K)</translation>
     </message>
     <message>
+        <source>&amp;About labeler</source>
+        <translation>关于 labeler(&amp;A)</translation>
+    </message>
+    <message>
         <source>Images</source>
         <translation>图片列表</translation>
     </message>
@@ -1487,6 +1491,21 @@ The window stays open.</source>
     <message>
         <source>{n} earlier conflicts (see .labeler/conflicts/)</source>
         <translation>另有 {n} 处较早的冲突（见 .labeler/conflicts/）</translation>
+    </message>
+</context>
+<context>
+    <name>AboutDialog</name>
+    <message>
+        <source>About labeler</source>
+        <translation>关于 labeler</translation>
+    </message>
+    <message>
+        <source>Version {version}</source>
+        <translation>版本 {version}</translation>
+    </message>
+    <message>
+        <source>Log file: {path}</source>
+        <translation>日志文件：{path}</translation>
     </message>
 </context>
 </TS>
