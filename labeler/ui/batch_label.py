@@ -20,6 +20,7 @@ from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
 from labeler.core.editing_session import ApplyOutcome, auto_label_command, recognize_all_command
 from labeler.core.errors import LabelerError
+from labeler.core.history import SetText
 from labeler.core.image_io import read_image
 from labeler.core.model import ImageStatus
 from labeler.ui.i18n import tr
@@ -303,6 +304,6 @@ class Recognizer(QObject):
             return
         if not done.applied:
             return
-        changed = sum(1 for c in batch.commands[::2] if c.old != c.text)  # type: ignore[attr-defined]
+        changed = sum(1 for c in batch.commands if isinstance(c, SetText) and c.old != c.text)
         text = tr("Re-recognized {n} regions, {changed} texts changed", CTX)
         ed.message.emit(text.format(n=len(result.texts), changed=changed))
