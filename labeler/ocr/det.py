@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from labeler.core.region_ops import reading_order
 from labeler.ocr.db_postprocess import DBParams, boxes_and_crops_from_probability_map
 from labeler.ocr.session import InferenceSession
 
@@ -89,7 +90,7 @@ class TextDetector:
         boxes, scores, crops = boxes_and_crops_from_probability_map(prob, width, height, db or self.params.db)
         keep = _big_enough(boxes) & _big_enough(crops)
         boxes, scores, crops = boxes[keep], scores[keep], crops[keep]
-        order = reading_order(boxes)
+        order = np.asarray(reading_order(boxes.tolist()), np.int64)  # the order Ctrl+B (resort) gives too
         return boxes[order], scores[order], crops[order]
 
     def _probability_map(self, blob: np.ndarray) -> np.ndarray:
@@ -118,13 +119,3 @@ def _big_enough(boxes: np.ndarray, min_side: float = 3.0) -> np.ndarray:
     widths = np.linalg.norm(boxes[:, 0] - boxes[:, 1], axis=1)
     heights = np.linalg.norm(boxes[:, 0] - boxes[:, 3], axis=1)
     return (widths > min_side) & (heights > min_side)
-
-
-def reading_order(boxes: np.ndarray, same_line_px: float = 10.0) -> np.ndarray:
-    """Indices sorting boxes top-to-bottom, then left-to-right within a line (top-left corners)."""
-    if len(boxes) == 0:
-        return np.zeros((0,), np.int64)
-    ys = boxes[:, 0, 1]
-    by_y = np.argsort(ys, kind="stable")
-    line_ids = np.concatenate([[0], np.cumsum(np.diff(ys[by_y]) >= same_line_px)])
-    return by_y[np.lexsort((boxes[by_y, 0, 0], line_ids))]

@@ -2,7 +2,8 @@
 
 One Job walks the list of new images with the editor's pipeline (created on the pool thread), sends each
 result by signal and the progress as (done, total); the GUI thread applies a result through the history
-only if the image was not edited since the job started, so the user's edits always win. Opening a folder
+only if the image was not edited since the job started (EditingSession.apply_if_unedited, the rule the
+single-image auto-label uses too), so the user's edits always win. Opening a folder
 starts the same job on its new images (`after_open`, setting prelabel_on_open), as the README promises.
 """
 
@@ -17,8 +18,9 @@ from typing import Any
 import numpy as np
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
+from labeler.core.editing_session import ApplyOutcome, auto_label_command, recognize_all_command
 from labeler.core.errors import LabelerError
-from labeler.core.history import Batch, Command, ReplaceRegions, SetField, SetStatus, SetText
+from labeler.core.history import SetText
 from labeler.core.image_io import read_image
 from labeler.core.model import ImageStatus
 from labeler.ui.i18n import tr
@@ -138,7 +140,7 @@ class BatchLabeler(QObject):
     def after_open(self, enabled: bool) -> None:
         """A folder was opened: pre-label its new images in the background when `enabled` (prelabel_on_open)."""
         ed = self.editor
-        self._opened = Opened(ed.project, dict(ed.generations)) if enabled and ed.project is not None else None
+        self._opened = Opened(ed.project, dict(ed.session.generations)) if enabled and ed.project is not None else None
         if self._opened is None:
             self._open_timer.stop()
         else:
@@ -163,7 +165,7 @@ class BatchLabeler(QObject):
         if self.job is not None:
             ed.message.emit(tr("Auto-labelling is already running", CTX))
             return self.job
-        generations = ed.generations if opened is None else opened.generations
+        generations = ed.session.generations if opened is None else opened.generations
         items = tuple(
             BatchItem(str(ed.project.image_path(rec)), rec.path, generations.get(rec.path, 0))
             for rec in ed.project.records_with_status(*self._targets(force))
@@ -215,20 +217,20 @@ class BatchLabeler(QObject):
             self.editor.message.emit(tr("Stopping auto-labelling...", CTX))
 
     def _apply(self, result: AutoLabelResult) -> None:
-        ed = self.editor
-        if ed.project is None or ed.project is not self._project or result.record_path not in ed.project:
-            return
-        rec = ed.project.record(result.record_path)
-        if ed.generations.get(rec.path, 0) != result.generation or rec.status not in self._targets(self._force):
-            self.skipped.append(rec.path)
+        ed, targets = self.editor, self._targets(self._force)
+        done = ed.session.apply_if_unedited(
+            result.record_path,
+            result.generation,
+            lambda rec: auto_label_command(rec, result.regions),
+            fits=lambda rec: rec.status in targets,  # confirmed meanwhile: the user's labels stay
+            started_on=self._project,
+        )
+        if done.outcome is ApplyOutcome.EDITED:
+            self.skipped.append(result.record_path)
             text = tr("{path} was edited meanwhile: its auto-labels were not applied", CTX)
-            ed.message.emit(text.format(path=rec.path))
-            return
-        commands: list[Command] = [ReplaceRegions(list(result.regions))]
-        if rec.status is ImageStatus.NEW:
-            commands.append(SetStatus(ImageStatus.PRELABELLED))
-        ed.push(Batch(commands, label="auto-label"), record=rec, merge=False)
-        self.applied.append(rec.path)
+            ed.message.emit(text.format(path=result.record_path))
+        elif done.applied:
+            self.applied.append(result.record_path)
 
     def _done(self, summary: BatchSummary) -> None:
         text = (
@@ -277,7 +279,7 @@ class Recognizer(QObject):
             ed.pipeline,
             str(ed.project.image_path(rec)),
             rec.path,
-            ed.generations.get(rec.path, 0),
+            ed.session.generation(rec.path),
             polygons,
         )
         job = Job(fn)
@@ -289,16 +291,19 @@ class Recognizer(QObject):
 
     def _apply(self, result: RecognizeAllResult) -> None:
         ed = self.editor
-        if ed.project is None or result.record_path not in ed.project:
+        batch = recognize_all_command(result.texts)
+        done = ed.session.apply_if_unedited(
+            result.record_path,
+            result.generation,
+            lambda _rec: batch,
+            fits=lambda rec: len(rec.regions) == len(result.texts),  # regions added or removed meanwhile
+        )
+        if done.outcome is ApplyOutcome.EDITED:
+            text = tr("{path} was edited meanwhile: re-recognition not applied", CTX)
+            ed.message.emit(text.format(path=result.record_path))
             return
-        rec = ed.project.record(result.record_path)
-        if ed.generations.get(rec.path, 0) != result.generation or len(rec.regions) != len(result.texts):
-            ed.message.emit(tr("{path} was edited meanwhile: re-recognition not applied", CTX).format(path=rec.path))
+        if not done.applied:
             return
-        commands: list[Command] = []
-        for i, (text, score) in enumerate(result.texts):
-            commands += [SetText(i, text), SetField(i, "score", score)]
-        ed.push(Batch(commands, label="re-recognize all"), record=rec, merge=False)
-        changed = sum(1 for c in commands[::2] if c.old != c.text)  # type: ignore[attr-defined]
+        changed = sum(1 for c in batch.commands if isinstance(c, SetText) and c.old != c.text)
         text = tr("Re-recognized {n} regions, {changed} texts changed", CTX)
         ed.message.emit(text.format(n=len(result.texts), changed=changed))

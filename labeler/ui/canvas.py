@@ -4,8 +4,9 @@ The canvas only shows what it is given (an image array, a list of TextRegions) a
 user did as signals (`region_clicked`, `points_edited`, `regions_moved`, `rectangle_drawn`,
 `polygon_drawn`, `nudge_requested`); the editor and the edit actions turn those into history commands
 and then hand the new regions back. A drag changes the items on screen only, and becomes one undo
-step when the mouse is released. The multi-selection is view state: the editor knows the primary
-(current) region, the canvas the set around it.
+step when the mouse is released. What is selected (primary region, the set around it, the picked
+vertex) is a core Selection, the editing session's: the canvas draws it, changes the set and the vertex
+on the user's gestures, and asks for a new primary by `region_clicked` (the editor sets and announces it).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from PyQt5.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, pyqtSignal
-from PyQt5.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPolygonF, QTransform
+from PyQt5.QtGui import QBrush, QColor, QPainter, QPolygonF, QTransform
 from PyQt5.QtWidgets import (
     QGraphicsEllipseItem,
     QGraphicsPathItem,
@@ -25,9 +26,10 @@ from PyQt5.QtWidgets import (
 )
 
 from labeler.core.model import TextRegion
+from labeler.core.selection import NONE, Selection
 
 from labeler.ui.canvas_items import DRAWING, LOW_SCORE, NORMAL, SELECTED, RegionItem  # isort: skip
-from labeler.ui.canvas_items import drop_item, index_badge, vertex_handle
+from labeler.ui.canvas_items import cosmetic_pen, drop_item, index_badge, open_path, vertex_handle
 from labeler.ui.i18n import tr
 from labeler.ui.image_item import ImageItem
 
@@ -52,8 +54,10 @@ class Canvas(QGraphicsView):
     zoom_changed = pyqtSignal(float)
     cursor_moved = pyqtSignal(float, float)
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, selection: Selection | None = None) -> None:
         super().__init__(parent)
+        self.selection = selection if selection is not None else _session_selection(parent)
+        self._shown_primary = NONE  # the primary region drawn with vertex handles (view state only)
         self.setScene(QGraphicsScene(self))
         self.setRenderHints(QPainter.Antialiasing | QPainter.SmoothPixmapTransform)
         self.setTransformationAnchor(QGraphicsView.AnchorUnderMouse)
@@ -65,9 +69,6 @@ class Canvas(QGraphicsView):
         self._items: list[RegionItem] = []
         self._labels: list[QGraphicsPixmapItem] = []
         self._handles: list[QGraphicsEllipseItem] = []
-        self._selected = -1
-        self._multi: set[int] = set()  # every selected region, the primary one included
-        self.picked_vertex = -1  # Z/X/C/V (or a click on a handle) picks a vertex for the arrow keys
         self._drag: tuple[int, int] | None = None  # (region, vertex) being dragged
         self._drag_moved = False
         self._move_from: QPointF | None = None  # whole regions being dragged: press point (scene)
@@ -109,9 +110,8 @@ class Canvas(QGraphicsView):
         scene.clear()
         self._items, self._labels, self._handles = [], [], []
         self._pixmap = None
-        self._selected = -1
-        self._multi = set()
-        self.picked_vertex = -1
+        self._shown_primary = NONE
+        self.selection.keep_primary_only()
         if image is None:
             return
         self._pixmap = ImageItem(image)  # a pyramid: huge scans repaint fast at every zoom
@@ -141,12 +141,7 @@ class Canvas(QGraphicsView):
                 continue
             self._items[i].follow(region, low)
             self._labels[i].setPos(QPointF(*region.points[0]))
-        if self._selected >= len(self._items):
-            self._selected = -1
-        self._multi = {i for i in self._multi if i < len(self._items)}
-        if self._selected < 0 or self.picked_vertex >= len(regions[self._selected].points):
-            self.picked_vertex = -1
-        self.set_selected(self._selected, force=True)
+        self._show_selection()  # the session fitted the selection to the regions when they were edited
 
     def _add_badge(self, index: int, low: bool) -> QGraphicsPixmapItem:
         label = index_badge(index + 1, LOW_SCORE if low else NORMAL)
@@ -155,42 +150,53 @@ class Canvas(QGraphicsView):
         return label
 
     def set_selected(self, index: int, force: bool = False) -> None:
-        """Make `index` the primary selection; a region outside the multi-selection replaces it."""
-        if index == self._selected and not force:
+        """Make `index` the primary selection (a region outside the multi-selection replaces it) and draw it."""
+        if index != self.selection.primary:
+            self.selection.select(index)  # in a window the editor has made it primary already
+        if index == self._shown_primary and not force:
             return
-        if index != self._selected:
-            self.picked_vertex = -1
-        index = index if 0 <= index < len(self._items) else -1
-        if index not in self._multi:
-            self._multi = {index} if index >= 0 else set()
-        self._selected = index
-        for item in self._items:
-            chosen = item.index in self._multi
-            item.set_selected(chosen)
-            item.setZValue(3 if chosen else 1)
-        self._update_handles()
-        if self._selected >= 0 and self.boxes_visible:
-            self.ensureVisible(self._items[self._selected], 20, 20)
+        self._show_selection()
 
     def select_many(self, indices: Sequence[int], primary: int | None = None) -> None:
         """Select several regions; the primary one (default: the first) is announced by region_clicked."""
         indices = sorted({i for i in indices if 0 <= i < len(self._items)})
         if primary is None or primary not in indices:
-            primary = indices[0] if indices else -1
-        self._multi = set(indices)
+            primary = indices[0] if indices else NONE
+        self.selection.choose(indices)
+        self.region_clicked.emit(primary)  # the editor makes it primary and tells the panels
         self.set_selected(primary, force=True)
-        self.region_clicked.emit(primary)
 
     def selected_indices(self) -> list[int]:
-        return sorted(self._multi)
+        return [i for i in self.selection.indices() if i < len(self._items)]
+
+    @property
+    def picked_vertex(self) -> int:
+        """The vertex of the selected region the arrow keys move; -1: the whole region."""
+        return self.selection.picked_vertex
+
+    def _primary(self) -> int:
+        """The primary selected region, or -1 while it has no item here (its image is still loading)."""
+        primary = self.selection.primary
+        return primary if 0 <= primary < len(self._items) else NONE
+
+    def _show_selection(self) -> None:
+        """Draw the selection: chosen regions highlighted, the primary's vertex handles, the primary in view."""
+        for item in self._items:
+            chosen = item.index in self.selection.chosen
+            item.set_selected(chosen)
+            item.setZValue(3 if chosen else 1)
+        self._shown_primary = self._primary()
+        self._update_handles()
+        if self._shown_primary >= 0 and self.boxes_visible:
+            self.ensureVisible(self._items[self._shown_primary], 20, 20)
 
     def _update_handles(self) -> None:
         for h in self._handles:
             self.scene().removeItem(h)
         self._handles = []
-        if self._selected < 0:
+        if self._shown_primary < 0:
             return
-        for k, (x, y) in enumerate(self._items[self._selected].points()):
+        for k, (x, y) in enumerate(self._items[self._shown_primary].points()):
             handle = vertex_handle(x, y, picked=k == self.picked_vertex)
             handle.setVisible(self.boxes_visible)
             self.scene().addItem(handle)
@@ -198,9 +204,8 @@ class Canvas(QGraphicsView):
 
     def pick_vertex(self, vertex: int) -> None:
         """Arrow keys move only this vertex of the selected region (-1: the whole region again)."""
-        if self._selected < 0 or vertex >= len(self._items[self._selected].points()):
-            vertex = -1
-        self.picked_vertex = vertex
+        primary = self._primary()
+        self.selection.pick_vertex(vertex, len(self._items[primary].points()) if primary >= 0 else 0)
         self._update_handles()
 
     def region_item(self, index: int) -> RegionItem:
@@ -258,10 +263,10 @@ class Canvas(QGraphicsView):
 
     def zoom_to_selected(self) -> None:
         """Fill the view with the selected regions, with a margin (PPOCRLabel's Ctrl+G)."""
-        if not self._multi:
+        if not self.selected_indices():
             return
         rect = QRectF()
-        for i in self._multi:
+        for i in self.selected_indices():
             rect = rect.united(self._items[i].polygon().boundingRect())
         margin = max(rect.width(), rect.height()) * 0.15 + 4
         self.fit_mode = False
@@ -315,17 +320,10 @@ class Canvas(QGraphicsView):
             self.viewport().unsetCursor()
 
     def _update_polygon_preview(self) -> None:
-        path = QPainterPath()
-        if self._poly_points:
-            path.moveTo(self._poly_points[0])
-            for p in self._poly_points[1:]:
-                path.lineTo(p)
-            if self._poly_cursor is not None:
-                path.lineTo(self._poly_cursor)
+        cursor = [self._poly_cursor] if self._poly_points and self._poly_cursor is not None else []
+        path = open_path(self._poly_points + cursor)
         if self._poly_item is None:
-            pen = QPen(DRAWING, 2)
-            pen.setCosmetic(True)
-            self._poly_item = self.scene().addPath(path, pen)
+            self._poly_item = self.scene().addPath(path, cosmetic_pen(DRAWING, 2))
             self._poly_item.setZValue(5)
         else:
             self._poly_item.setPath(path)
@@ -363,10 +361,11 @@ class Canvas(QGraphicsView):
         return QPointF(min(max(p.x(), 0.0), float(size[0])), min(max(p.y(), 0.0), float(size[1])))
 
     def _vertex_at(self, view_pos) -> int:
-        if self._selected < 0 or not self.boxes_visible:
+        primary = self._primary()
+        if primary < 0 or not self.boxes_visible:
             return -1
         best, best_d = -1, float(VERTEX_PICK_PX)
-        for k, (x, y) in enumerate(self._items[self._selected].points()):
+        for k, (x, y) in enumerate(self._items[primary].points()):
             vp = self.mapFromScene(QPointF(x, y))
             d = ((vp.x() - view_pos.x()) ** 2 + (vp.y() - view_pos.y()) ** 2) ** 0.5
             if d <= best_d:
@@ -376,10 +375,9 @@ class Canvas(QGraphicsView):
     def _region_at(self, scene_pos: QPointF) -> int:
         if not self.boxes_visible:
             return -1
-        if 0 <= self._selected < len(self._items) and self._items[self._selected].polygon().containsPoint(
-            scene_pos, Qt.OddEvenFill
-        ):
-            return self._selected  # keep the selection when regions overlap
+        primary = self._primary()
+        if primary >= 0 and self._items[primary].polygon().containsPoint(scene_pos, Qt.OddEvenFill):
+            return primary  # keep the selection when regions overlap
         for item in reversed(self._items):
             if item.polygon().containsPoint(scene_pos, Qt.OddEvenFill):
                 return item.index
@@ -387,14 +385,7 @@ class Canvas(QGraphicsView):
 
     def _toggle(self, index: int) -> None:
         """Shift+click: add the region to the selection or take it out."""
-        chosen = set(self._multi)
-        if index in chosen:
-            chosen.discard(index)
-            primary = self._selected if self._selected in chosen else (min(chosen) if chosen else -1)
-        else:
-            chosen.add(index)
-            primary = index
-        self.select_many(sorted(chosen), primary)
+        self.select_many(*self.selection.toggled(index))
 
     def mousePressEvent(self, event) -> None:
         if self._pixmap is None:
@@ -414,15 +405,14 @@ class Canvas(QGraphicsView):
             return
         if self.drawing:
             self._draw_start = self._clamp(scene_pos)
-            pen = QPen(DRAWING, 2)
-            pen.setCosmetic(True)
+            pen = cosmetic_pen(DRAWING, 2)
             self._draw_item = self.scene().addRect(QRectF(self._draw_start, self._draw_start), pen)
             self._draw_item.setZValue(5)
             return
         shift = bool(event.modifiers() & Qt.ShiftModifier)
         vertex = -1 if shift else self._vertex_at(event.pos())
         if vertex >= 0:
-            self._drag = (self._selected, vertex)
+            self._drag = (self._primary(), vertex)
             self._drag_moved = False
             self.pick_vertex(vertex)
             return
@@ -432,9 +422,9 @@ class Canvas(QGraphicsView):
             return
         if index >= 0:
             self.region_clicked.emit(index)
-            if index in self._multi:  # drag the whole selection
+            if index in self.selection.chosen:  # drag the whole selection
                 self._move_from = scene_pos
-                self._move_orig = {i: QPolygonF(self._items[i].polygon()) for i in self._multi}
+                self._move_orig = {i: QPolygonF(self._items[i].polygon()) for i in self.selected_indices()}
                 self._move_delta = QPointF()
                 self._move_press = event.pos()
             return
@@ -459,9 +449,10 @@ class Canvas(QGraphicsView):
             self._items[i].setPolygon(moved)
             self._items[i].source_points = None  # moved on screen only: the next set_regions resets it
             self._labels[i].setPos(moved[0])
+        primary = self._primary()
         for k, h in enumerate(self._handles):
-            if self._selected in self._move_orig:
-                h.setPos(self._move_orig[self._selected][k] + self._move_delta)
+            if primary in self._move_orig:
+                h.setPos(self._move_orig[primary][k] + self._move_delta)
 
     def mouseMoveEvent(self, event) -> None:
         scene_pos = self.mapToScene(event.pos())
@@ -497,8 +488,7 @@ class Canvas(QGraphicsView):
         if self._band_from is not None and event.buttons() & Qt.LeftButton:
             rect = QRectF(self._band_from, scene_pos).normalized()
             if self._band_item is None:
-                pen = QPen(SELECTED, 1, Qt.DashLine)
-                pen.setCosmetic(True)
+                pen = cosmetic_pen(SELECTED, 1, Qt.DashLine)
                 self._band_item = self.scene().addRect(rect, pen, QBrush(QColor(20, 110, 255, 30)))
                 self._band_item.setZValue(6)
             else:
@@ -542,10 +532,11 @@ class Canvas(QGraphicsView):
             view_rect = self.mapFromScene(band).boundingRect()
             if view_rect.width() >= BAND_MIN_PX or view_rect.height() >= BAND_MIN_PX:
                 hit = [item.index for item in self._items if band.intersects(item.polygon().boundingRect())]
+                primary = self._primary()
                 if add:
-                    hit = sorted(set(hit) | self._multi)
+                    hit = sorted(set(hit) | set(self.selected_indices()))
                 if hit or not add:
-                    self.select_many(hit, self._selected if add and self._selected >= 0 else None)
+                    self.select_many(hit, primary if add and primary >= 0 else None)
             return
         super().mouseReleaseEvent(event)
 
@@ -569,9 +560,9 @@ class Canvas(QGraphicsView):
             if key in (Qt.Key_Escape, Qt.Key_Return, Qt.Key_Enter):
                 return True
         if key in ARROWS and mods in (Qt.NoModifier, Qt.ShiftModifier):
-            return self._selected >= 0
+            return self._primary() >= 0
         if (key in VERTEX_KEYS or key == Qt.Key_B) and mods == Qt.NoModifier:
-            return self._selected >= 0
+            return self._primary() >= 0
         return False
 
     def event(self, event) -> bool:
@@ -599,3 +590,9 @@ class Canvas(QGraphicsView):
                 self.pick_vertex(-1)
             return
         super().keyPressEvent(event)
+
+
+def _session_selection(parent) -> Selection:
+    """The selection of the parent window's editing session (its editor is made first), else one of its own."""
+    session = getattr(getattr(parent, "editor", None), "session", None)
+    return session.selection if session is not None else Selection()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PyQt5 import sip
 from PyQt5.QtCore import QPointF, Qt
-from PyQt5.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen, QPixmap, QPolygonF
+from PyQt5.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 from PyQt5.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsPixmapItem, QGraphicsPolygonItem
 
 from labeler.core.model import TextRegion
@@ -38,6 +38,23 @@ def index_badge(number: int, color: QColor) -> QGraphicsPixmapItem:
     badge.setZValue(2)
     badge.setData(0, text)  # the number shown, for tests and tools
     return badge
+
+
+def cosmetic_pen(color: QColor, width: float, style: Qt.PenStyle = Qt.SolidLine) -> QPen:
+    """A pen of the same screen width at every zoom."""
+    pen = QPen(color, width, style)
+    pen.setCosmetic(True)
+    return pen
+
+
+def open_path(points: list[QPointF]) -> QPainterPath:
+    """The polyline through the points (a polygon being drawn, up to the mouse)."""
+    path = QPainterPath()
+    if points:
+        path.moveTo(points[0])
+        for p in points[1:]:
+            path.lineTo(p)
+    return path
 
 
 def drop_item(item: QGraphicsItem | None) -> None:
@@ -97,11 +114,8 @@ class RegionItem(QGraphicsPolygonItem):
             return  # a new pen and brush on each of 1,000 items costs a full repaint of them all
         self._style = style
         color = SELECTED if selected else (LOW_SCORE if self.low else NORMAL)
-        pen = QPen(color, 3 if selected else 2)
-        pen.setCosmetic(True)  # same width at every zoom
-        if self.locked:
-            pen.setStyle(Qt.DashLine)  # locked: a template region copied onto the next images
-        self.setPen(pen)
+        # locked: dashed, a template region copied onto the next images
+        self.setPen(cosmetic_pen(color, 3 if selected else 2, Qt.DashLine if self.locked else Qt.SolidLine))
         fill = QColor(color)
         fill.setAlpha(60 if selected else (40 if self.low else 18))
         self.setBrush(QBrush(fill))

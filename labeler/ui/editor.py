@@ -1,8 +1,9 @@
-"""The editing session: one open project, its undo histories, autosave and OCR jobs, as Qt signals.
+"""The editing session as Qt signals, with autosave, folder sync and the OCR jobs around it.
 
-Widgets read the core dataclasses (Project, ImageRecord, TextRegion) and ask for changes here; every
-change goes through a History command, marks the project dirty and is announced by a signal, so the
-views follow the model and never hold state of their own.
+The state (project, current image, selection, undo histories, edit generations) is a core
+EditingSession (labeler/core/editing_session.py); the Editor owns one, forwards the widgets' requests to
+it and announces its changes as signals. Every change goes through a History command, marks the project
+dirty and is announced, so the views follow the model and never hold state of their own.
 """
 
 from __future__ import annotations
@@ -14,15 +15,19 @@ from pathlib import Path
 from PyQt5.QtCore import QObject, pyqtSignal
 
 from labeler.core.autosave import AutoSaver
+from labeler.core.editing_session import (
+    ApplyOutcome,
+    EditingSession,
+    auto_label_command,
+    recognition_command,
+)
 from labeler.core.history import (
     AddRegion,
-    Batch,
     Command,
     History,
     HistoryBook,
     MovePoints,
     RemoveRegion,
-    ReplaceRegions,
     SetField,
     SetStatus,
     SetText,
@@ -35,7 +40,6 @@ from labeler.ui.folder_sync import FolderSync
 from labeler.ui.i18n import tr
 from labeler.ui.workers import AutoLabelResult, Job, JobRunner, RecognizeResult, auto_label, recognize_region
 
-LOW_SCORE = 0.85  # recognitions under this confidence are highlighted for review
 CTX = "Editor"
 
 
@@ -55,15 +59,11 @@ class Editor(QObject):
 
     def __init__(self, model_set: str = "default", autosave_delay: float = 1.0, parent: QObject | None = None):
         super().__init__(parent)
-        self.project: Project | None = None
-        self.current: ImageRecord | None = None
-        self.selected = -1
+        self.session = EditingSession()
+        self.session.listeners.append(self._on_history_change)
         self._model_set = str(model_set)
-        self.low_score = LOW_SCORE
         self.autosave_delay = autosave_delay
-        self.histories: HistoryBook | None = None
         self.saver: AutoSaver | None = None
-        self.generations: dict[str, int] = {}  # edits per record path: background results check it
         self.ocr = JobRunner(1, self)
         self.ocr.busy_changed.connect(self.busy_changed)
         self._pipeline = None
@@ -74,20 +74,66 @@ class Editor(QObject):
             lambda text: self.message.emit(tr("Autosave failed: {error}", CTX).format(error=text))
         )
 
+    # ------------------------------------------------------------------ the session's state, read here
+
+    @property
+    def project(self) -> Project | None:
+        return self.session.project
+
+    @property
+    def current(self) -> ImageRecord | None:
+        return self.session.current
+
+    @current.setter
+    def current(self, record: ImageRecord | None) -> None:
+        self.session.current = record  # silently: the caller announces what it did (an image removed)
+
+    @property
+    def selected(self) -> int:
+        """The primary selected region of the current image, -1: none."""
+        return self.session.selection.primary
+
+    @selected.setter
+    def selected(self, index: int) -> None:
+        if index < 0:
+            self.session.selection.clear()
+        else:
+            self.session.selection.select(index)
+
+    @property
+    def generations(self) -> dict[str, int]:
+        return self.session.generations
+
+    @property
+    def histories(self) -> HistoryBook | None:
+        return self.session.histories
+
+    @property
+    def low_score(self) -> float:
+        return self.session.low_score
+
+    @low_score.setter
+    def low_score(self, value: float) -> None:
+        self.session.low_score = value
+
+    @property
+    def cached_pipeline(self):
+        """The OCR pipeline made (or set) so far, or None; never makes one."""
+        with self._pipeline_lock:
+            return self._pipeline
+
     # ------------------------------------------------------------------ project
 
     def open_folder(self, folder: str | Path) -> None:
         self.close_project()
         project = open_project(folder)
-        self.project = project
-        self.histories = HistoryBook(project.lock, self._on_history_change)
+        self.session.open(project)
         self.saver = AutoSaver(
             partial(save_project, project),
             delay=self.autosave_delay,
             on_error=lambda exc: self._save_failed.emit(str(exc)),
             on_saved=self._saved.emit,
         )
-        self.generations.clear()
         self.sync = FolderSync(project, self)
         self.sync.merged.connect(self._take_in)
         self.sync.failed.connect(
@@ -110,9 +156,7 @@ class Editor(QObject):
         if self.sync is not None:
             self.sync.deleteLater()
             self.sync = None
-        self.project = None
-        self.current = None
-        self.selected = -1
+        self.session.close()
 
     def flush(self) -> None:
         if self.saver is not None:
@@ -131,13 +175,7 @@ class Editor(QObject):
             return
         if report.files_changed:
             self.merged.emit(report)
-        for path in report.reloaded:
-            if path not in self.project:
-                continue
-            rec = self.project.record(path)
-            self.generations[path] = self.generations.get(path, 0) + 1  # OCR results started before are stale
-            if rec is self.current and self.selected >= len(rec.regions):
-                self.selected = -1
+        for rec in self.session.reloaded(report.reloaded):  # OCR results started before are stale now
             self.regions_changed.emit(rec)
         if report.conflicts:
             self.conflicts.emit([_conflict_text(c) for c in report.conflicts])
@@ -149,64 +187,35 @@ class Editor(QObject):
 
     @property
     def current_index(self) -> int:
-        if self.project is None or self.current is None:
-            return -1
-        # Not records.index(): ImageRecord's == compares regions, which parses every lazy record before it.
-        return next((i for i, rec in enumerate(self.project.records) if rec is self.current), -1)
+        return self.session.current_index
 
     def go_to(self, index: int) -> None:
-        if self.project is None or not 0 <= index < len(self.project):
-            return
-        record = self.project.records[index]
-        if record is self.current:
-            return
-        if self.current is not None:
-            self.history().break_merge()
-        self.current = record
-        self.selected = -1
-        self.current_changed.emit()
+        if self.session.go_to(index):
+            self.current_changed.emit()
 
     def step(self, delta: int) -> None:
         self.go_to(self.current_index + delta)
 
     def next_unconfirmed(self) -> int:
         """Index of the next image after the current one not confirmed yet (wrapping), or -1."""
-        if self.project is None:
-            return -1
-        n, start = len(self.project), self.current_index
-        for k in range(1, n + 1):
-            i = (start + k) % n
-            if self.project.records[i].status is not ImageStatus.CONFIRMED:
-                return i
-        return -1
+        return self.session.next_unconfirmed()
 
     def select(self, index: int) -> None:
-        if self.current is None or index >= len(self.current.regions):
-            index = -1
-        if index != self.selected:
-            self.history().break_merge()
-            self.selected = index
-            self.selection_changed.emit(index)
+        if self.session.select(index):
+            self.selection_changed.emit(self.selected)
 
     # ------------------------------------------------------------------ edits (all through the history)
 
     def history(self, record: ImageRecord | None = None) -> History:
-        assert self.histories is not None
-        record = record or self.current
-        assert record is not None
-        return self.histories.for_record(record)
+        return self.session.history(record)
 
     def push(self, command: Command, record: ImageRecord | None = None, merge: bool = True) -> None:
-        if self.project is None or (record or self.current) is None:
-            return
-        self.history(record).push(command, merge)
+        self.session.push(command, record, merge)
 
     def _on_history_change(self, record: ImageRecord, command: Command) -> None:
-        self.generations[record.path] = self.generations.get(record.path, 0) + 1
+        # the session has counted the edit and fitted the selection to the regions
         if self.saver is not None:
             self.saver.mark_dirty()
-        if record is self.current and self.selected >= len(record.regions):
-            self.selected = len(record.regions) - 1
         self.regions_changed.emit(record)
 
     def set_text(self, index: int, text: str) -> None:
@@ -230,15 +239,15 @@ class Editor(QObject):
         if self.current is not None and self.selected >= 0:
             index = self.selected
             self.push(RemoveRegion(index), merge=False)
-            self.selected = -1
+            self.session.selection.clear()  # so that the region taking its place is announced
             self.select(min(index, len(self.current.regions) - 1))
 
     def undo(self) -> None:
-        if self.current is not None and self.history().undo() is None:
+        if self.current is not None and self.session.undo() is None:
             self.message.emit(tr("Nothing to undo", CTX))
 
     def redo(self) -> None:
-        if self.current is not None and self.history().redo() is None:
+        if self.current is not None and self.session.redo() is None:
             self.message.emit(tr("Nothing to redo", CTX))
 
     def confirm_and_next(self) -> None:
@@ -300,25 +309,21 @@ class Editor(QObject):
         if self.project is None or self.current is None:
             return None
         rec = self.current
-        fn = partial(
-            auto_label, self.pipeline, str(self.project.image_path(rec)), rec.path, self.generations.get(rec.path, 0)
-        )
+        stamp = self.session.stamp(rec)
+        fn = partial(auto_label, self.pipeline, str(self.project.image_path(rec)), rec.path, stamp.generation)
         self.message.emit(tr("Auto-labelling {path}...", CTX).format(path=rec.path))
         return self._start(fn, self._apply_auto_label)
 
     def _apply_auto_label(self, result: AutoLabelResult) -> None:
-        if self.project is None or result.record_path not in self.project:
-            return
-        rec = self.project.record(result.record_path)
-        if self.generations.get(rec.path, 0) != result.generation:
+        done = self.session.apply_if_unedited(
+            result.record_path, result.generation, lambda rec: auto_label_command(rec, result.regions)
+        )
+        if done.outcome is ApplyOutcome.EDITED:
             text = tr("{path} was edited meanwhile: auto-label result not applied", CTX)
-            self.message.emit(text.format(path=rec.path))
-            return
-        commands: list[Command] = [ReplaceRegions(list(result.regions))]
-        if rec.status is ImageStatus.NEW:
-            commands.append(SetStatus(ImageStatus.PRELABELLED))
-        self.push(Batch(commands, label="auto-label"), record=rec, merge=False)
-        self.message.emit(tr("Auto-labelled {path}: {n} regions", CTX).format(path=rec.path, n=len(result.regions)))
+            self.message.emit(text.format(path=result.record_path))
+        elif done.applied:
+            text = tr("Auto-labelled {path}: {n} regions", CTX)
+            self.message.emit(text.format(path=result.record_path, n=len(result.regions)))
 
     def recognize_selected(self) -> Job | None:
         if self.project is None or self.current is None or self.selected < 0:
@@ -326,28 +331,30 @@ class Editor(QObject):
             return None
         rec, index = self.current, self.selected
         points = tuple((float(x), float(y)) for x, y in rec.regions[index].points)
+        stamp = self.session.stamp(rec)
         fn = partial(
             recognize_region,
             self.pipeline,
             str(self.project.image_path(rec)),
             rec.path,
-            self.generations.get(rec.path, 0),
+            stamp.generation,
             index,
             points,
         )
         return self._start(fn, self._apply_recognition)
 
     def _apply_recognition(self, result: RecognizeResult) -> None:
-        if self.project is None or result.record_path not in self.project:
-            return
-        rec = self.project.record(result.record_path)
-        if self.generations.get(rec.path, 0) != result.generation:
-            self.message.emit(tr("{path} was edited meanwhile: recognition not applied", CTX).format(path=rec.path))
-            return
-        batch = Batch(
-            [SetText(result.index, result.text), SetField(result.index, "score", result.score)], label="re-recognize"
+        done = self.session.apply_if_unedited(
+            result.record_path,
+            result.generation,
+            lambda _rec: recognition_command(result.index, result.text, result.score),
         )
-        self.push(batch, record=rec, merge=False)
+        if done.outcome is ApplyOutcome.EDITED:
+            text = tr("{path} was edited meanwhile: recognition not applied", CTX)
+            self.message.emit(text.format(path=result.record_path))
+            return
+        if not done.applied:
+            return
         self.message.emit(
             tr("Region {n}: {text!r} ({score:.2f})", CTX).format(
                 n=result.index + 1, text=result.text, score=result.score

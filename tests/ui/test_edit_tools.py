@@ -286,3 +286,20 @@ def test_no_two_actions_share_a_shortcut(make_window):
         "Ctrl+Shift+F",
     ):
         assert text in seen
+
+
+def test_the_canvas_draws_the_editing_sessions_selection(make_window, project_folder, qtbot):
+    window = make_window(project_folder)
+    canvas, ed = window.canvas, window.editor
+    assert canvas.selection is ed.session.selection  # one selection: the session's, drawn by the canvas
+    announced = []
+    ed.selection_changed.connect(announced.append)
+    canvas.select_many([0, 1], primary=1)
+    assert ed.session.selection.indices() == [0, 1] and ed.selected == 1 and announced == [1]
+    assert canvas.region_item(0).selected and canvas.region_item(1).selected
+    qtbot.keyClick(canvas, Qt.Key_X)  # pick the 2nd vertex of the primary region
+    assert ed.session.selection.picked_vertex == canvas.picked_vertex == 1
+    ed.select(0)  # the table picks another region: the vertex goes, the multi-selection stays
+    assert canvas.picked_vertex == -1 and canvas.selected_indices() == [0, 1] and announced == [1, 0]
+    ed.go_to(1)
+    assert canvas.selected_indices() == [] and not canvas.region_item(0).selected

@@ -63,7 +63,8 @@ def test_inline_text_edit_undo_redo(make_window, project_folder, qtbot):
     table = window.regions
     index = window.region_model.index(1, TEXT)
     table.setCurrentIndex(index)
-    assert window.editor.selected == 1 and window.canvas._selected == 1  # the list selects on the canvas too
+    assert window.editor.selected == 1 and window.canvas.selected_indices() == [1]  # the list selects on the canvas
+    assert window.canvas.region_item(1).selected  # and the canvas draws it selected
     qtbot.keyClick(window.canvas, Qt.Key_E, Qt.ControlModifier)  # edit the selected region's text
     editor = QApplication.focusWidget()
     assert isinstance(editor, QLineEdit)

@@ -89,3 +89,19 @@ def test_closing_cancels_a_running_job(make_window, project_folder, qtbot):
     window.close()  # waits for the pool; the result is dropped
     assert not window.editor.ocr.jobs
     assert [r.transcription for r in rec.regions] == before
+
+
+def test_cached_pipeline_shows_the_pipeline_made_or_set_and_never_makes_one(qtbot):
+    from labeler.ui.editor import Editor
+
+    ed = Editor()
+    assert ed.cached_pipeline is None  # nothing made yet, and asking makes nothing
+    assert ed.cached_pipeline is None
+    made = ed.pipeline()  # made lazily (the models load on first use)
+    assert ed.cached_pipeline is made
+    given = object()
+    ed.use_model_set("light", pipeline=given)
+    assert ed.cached_pipeline is given
+    ed.use_model_set("default")
+    assert ed.cached_pipeline is None
+    ed.deleteLater()

@@ -94,12 +94,27 @@ def test_detection_input_size(size, expected):
     assert (w, h) == (round(expected[0] / 32) * 32, round(expected[1] / 32) * 32)
 
 
-def test_reading_order_rows_then_columns():
-    def box(x, y):
-        return [[x, y], [x + 10, y], [x + 10, y + 5], [x, y + 5]]
+def box(x, y, w=10, h=5):
+    return [[x, y], [x + w, y], [x + w, y + h], [x, y + h]]
 
-    boxes = np.array([box(50, 100), box(0, 103), box(0, 0), box(80, 2)], np.float32)
-    assert reading_order(boxes).tolist() == [2, 3, 1, 0]
+
+def test_reading_order_rows_then_columns():
+    boxes = np.array([box(50, 100, h=10), box(0, 103, h=10), box(0, 0, h=10), box(80, 2, h=10)], np.float32)
+    assert reading_order(boxes.tolist()) == [2, 3, 1, 0]
+
+
+def test_detected_boxes_come_in_the_order_resort_gives():
+    """Pre-labels and Ctrl+B share core's adaptive order: a line is half a text height, not a fixed 10 px."""
+    from labeler.core import region_ops
+    from labeler.ocr import det
+
+    assert det.reading_order is region_ops.reading_order  # one rule: resorting fresh pre-labels changes nothing
+    # Tall text written with a 12 px slope is one line (a fixed 10 px band split it in two)...
+    tall = [box(300, 112, 200, 60), box(0, 100, 200, 60), box(0, 300, 200, 60)]
+    assert reading_order(tall) == [1, 0, 2]
+    # ...and small text 6 px apart is two lines (the band merged them and read across both).
+    small = [box(0, 6, 60, 5), box(80, 0, 60, 5)]
+    assert reading_order(small) == [1, 0]
 
 
 class _LocalModel:
