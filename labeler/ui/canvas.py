@@ -56,7 +56,7 @@ class Canvas(QGraphicsView):
 
     def __init__(self, parent=None, selection: Selection | None = None) -> None:
         super().__init__(parent)
-        self.selection = selection if selection is not None else _session_selection(parent)
+        self.selection = selection if selection is not None else Selection()  # the window passes its session's
         self._shown_primary = NONE  # the primary region drawn with vertex handles (view state only)
         self.setScene(QGraphicsScene(self))
         self.setRenderHints(QPainter.Antialiasing | QPainter.SmoothPixmapTransform)
@@ -590,9 +590,3 @@ class Canvas(QGraphicsView):
                 self.pick_vertex(-1)
             return
         super().keyPressEvent(event)
-
-
-def _session_selection(parent) -> Selection:
-    """The selection of the parent window's editing session (its editor is made first), else one of its own."""
-    session = getattr(getattr(parent, "editor", None), "session", None)
-    return session.selection if session is not None else Selection()

@@ -284,11 +284,6 @@ class Editor(QObject):
         if changed:
             self.model_changed.emit(self._model_set)
 
-    @property
-    def cached_pipeline(self):
-        with self._pipeline_lock:
-            return self._pipeline
-
     def pipeline(self):
         """The OCR pipeline, created on first use on a worker thread (loading models takes seconds)."""
         with self._pipeline_lock:

@@ -281,8 +281,7 @@ class KieController(QObject):
         record = self.editor.current
         if record is None:
             return []
-        many = getattr(self.editor, "selected_indices", None)
-        indices = list(many() if callable(many) else many) if many is not None else [self.editor.selected]
+        indices = self.editor.session.selection.indices() or [self.editor.selected]
         return sorted({i for i in indices if 0 <= i < len(record.regions)})
 
     def set_key_class(self, name: str | None) -> bool:

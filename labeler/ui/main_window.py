@@ -55,7 +55,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("labeler")
         self.editor = editor or Editor(parent=self)
-        self.canvas = Canvas(self)
+        self.canvas = Canvas(self, selection=self.editor.session.selection)
         self.problems = ProblemsBar()  # above the canvas: seen at once, stays until dismissed
         self.notices = NoticeBar()  # other windows on the folder, conflicts with other writers
         central = QWidget(self)

@@ -243,3 +243,17 @@ def test_export_menu_entry_runs_the_dialog(make_window, project_folder, tmp_path
     assert seen == [ExportDialog]
     _wait_job(qtbot, window.file_jobs)
     assert window.file_jobs.last_report is not None and (out / "det" / "det_gt.txt").is_file()
+
+
+def test_kie_class_goes_to_the_whole_multi_selection_as_one_undo_step(make_window, project_folder):
+    window = make_window(project_folder)
+    ed, kie = window.editor, window.kie
+    kie.set_enabled(True)
+    rec = ed.current
+    ed.select(0)
+    window.canvas.select_many([0, 1])  # Shift+click / rubber band: the session's multi-selection
+    assert kie.selected_indices() == [0, 1]
+    assert kie.set_key_class("header")
+    assert [r.key_cls for r in rec.regions] == ["header", "header"]
+    ed.undo()
+    assert [r.key_cls for r in rec.regions] == [None, None]
