@@ -18,10 +18,11 @@ if not torch.distributed.is_available() or not torch.distributed.is_gloo_availab
 
 from onnx import numpy_helper  # noqa: E402
 
+from labeler.train.config_json import config_to_json  # noqa: E402
 from labeler.train.onnx_module import OnnxModule  # noqa: E402
 from labeler.train.rec_data import make_batch, read_dict_file, read_rec_list  # noqa: E402
 from labeler.train.rec_finetune import CaseFold, RecFinetuneConfig, model_log_probs, training_loss  # noqa: E402
-from labeler.train.rec_worker import config_to_json, train_rec  # noqa: E402
+from labeler.train.rec_train import train_rec  # noqa: E402
 from tests.train.train_helpers import (  # noqa: E402
     REPO,
     V6_DICT,
@@ -99,7 +100,7 @@ def test_torch_distributed_run_two_ranks(export, tmp_path):
         "--standalone",
         "--nproc_per_node=2",
         "-m",
-        "labeler.train.rec_worker",
+        "labeler.train.worker",
         "--export",
         str(export),
         "--base",
