@@ -15,7 +15,7 @@ The loss is CTC on the log of the model's softmax output. When the graph ends in
 rec graphs do), it is computed as log_softmax of the Softmax input, which is the same value without
 the clamp that log(softmax) needs and without its dead gradients; otherwise log(clamp(p, 1e-10)).
 
-Data-parallel runs (labeler.train.rec_worker under torch.distributed.run) pass a DistContext: the ranks
+Data-parallel runs (labeler.train.worker under torch.distributed.run) pass a DistContext: the ranks
 draw the same shuffled global batches, each takes every world-th crop of a batch padded to the whole
 batch's width and weighted by its share, so DistributedDataParallel's mean gradient is exactly the
 one-process gradient of the whole batch; the single-process path is the one without `dist`.

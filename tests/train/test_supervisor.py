@@ -16,7 +16,7 @@ import pytest
 
 from labeler.core.errors import Cancelled
 from labeler.train.run_dirs import RUNS_DIR, clean_dead_runs
-from labeler.train.supervisor import CHILD_GRACE_S, GUI_GRACE_S, ChildCommand, run_supervised
+from labeler.train.supervisor import CHILD_GRACE_S, GUI_GRACE_S, PARENT_PID_ENV, ChildCommand, run_supervised
 from labeler.ui.retrain_runner import RetrainRunner
 
 FAMILY = Path(__file__).with_name("process_family.py")
@@ -137,3 +137,33 @@ def test_our_own_children_die_with_their_parent(tmp_path):
 def test_the_window_waits_longer_than_labeler_train_waits_for_its_child():
     assert GUI_GRACE_S > CHILD_GRACE_S
     assert RetrainRunner().kill_after_ms >= GUI_GRACE_S * 1000
+
+
+def test_labeler_train_stops_when_the_window_that_started_it_is_gone(tmp_path):
+    """The window names itself in PARENT_PID_ENV; `labeler train`'s cancel flag sets itself when that process goes."""
+    out, ready = tmp_path / "out.txt", tmp_path / "ready.txt"
+    run = (
+        "import sys, time\n"
+        "from labeler.commands.train import CancelFlag\n"
+        "with CancelFlag() as cancel:\n"
+        f"    open({str(ready)!r}, 'w').write('watching')\n"
+        "    deadline = time.monotonic() + 60\n"
+        "    while not cancel() and time.monotonic() < deadline: time.sleep(0.05)\n"
+        f"    open({str(out)!r}, 'w').write('cancelled' if cancel() else 'timeout')\n"
+    )
+    window = (
+        "import os, subprocess, sys, time\n"
+        f"env = dict(os.environ, {PARENT_PID_ENV}=str(os.getpid()))\n"
+        f"subprocess.Popen([sys.executable, '-c', {run!r}], env=env)\n"
+        "time.sleep(600)\n"
+    )
+    middle = subprocess.Popen([sys.executable, "-c", window], env=env())
+    deadline = time.monotonic() + 30
+    while not ready.is_file() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    middle.kill()
+    middle.wait()
+    deadline = time.monotonic() + 20
+    while not out.is_file() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert out.read_text() == "cancelled"
