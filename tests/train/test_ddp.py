@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -32,6 +31,7 @@ from tests.train.train_helpers import (  # noqa: E402
     ort_session,
     small_rec_export,
 )
+from tests.train.train_project import events_of  # noqa: E402
 
 pytestmark = pytest.mark.models
 
@@ -118,7 +118,7 @@ def test_torch_distributed_run_two_ranks(export, tmp_path):
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
 
-    events = [json.loads(line) for line in proc.stdout.splitlines()]  # every stdout line is JSON
+    events = events_of(proc.stdout)  # every stdout line is a protocol event
     assert [e["step"] for e in events if e["event"] == "progress"] == [1, 2]  # once: rank 1 prints nothing
     assert [e["step"] for e in events if e["event"] == "validate"] == [0, 2]
     done = [e for e in events if e["event"] == "worker_done"]

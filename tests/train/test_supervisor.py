@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from labeler.core.errors import Cancelled
+from labeler.train.events import CancelledEvent, read_event
 from labeler.train.run_dirs import RUNS_DIR, clean_dead_runs
 from labeler.train.supervisor import CHILD_GRACE_S, GUI_GRACE_S, PARENT_PID_ENV, ChildCommand, run_supervised
 from labeler.ui.retrain_runner import RetrainRunner
@@ -92,7 +93,7 @@ def test_sigterm_to_the_parent_ends_the_family_and_removes_the_run_folder(tmp_pa
     finally:
         if parent.poll() is None:
             parent.kill()
-    assert parent.returncode == 130 and json.loads(out.splitlines()[-1]) == {"event": "cancelled"}
+    assert parent.returncode == 130 and read_event(out.splitlines()[-1]) == CancelledEvent()
     assert wait_gone(pids["child"], pids["grandchild"], timeout=5)
     assert not (project / RUNS_DIR).exists()
 

@@ -14,6 +14,7 @@ pytest.importorskip("onnx")
 
 from labeler.core.errors import Cancelled  # noqa: E402
 from labeler.train.config_json import config_to_json, rec_config_from_json  # noqa: E402
+from labeler.train.events import ErrorEvent, read_event  # noqa: E402
 from labeler.train.rec_finetune import RecFinetuneConfig  # noqa: E402
 from labeler.train.rec_train import train_rec  # noqa: E402
 from labeler.train.step_report import TrainInputError  # noqa: E402
@@ -111,6 +112,6 @@ def test_cli_error_is_one_json_line(tmp_path):
     )
     assert proc.returncode == 1
     lines = proc.stdout.splitlines()
-    assert len(lines) == 1 and json.loads(lines[0])["event"] == "error"
-    assert "train.txt" in json.loads(lines[0])["message"]
+    assert len(lines) == 1 and isinstance(error := read_event(lines[0]), ErrorEvent)
+    assert "train.txt" in error.message
     assert not (tmp_path / "o.onnx").exists()
