@@ -12,20 +12,17 @@ it (a "cleanup" stage says how many and how many MB), never the folder of a run 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 from pathlib import Path
 
-from labeler.commands._common import (
-    non_negative_int,
-    positive_float,
-    positive_int,
-    require_folder,
-    resolve_models,
-    split_ratios,
-)
-from labeler.core.errors import LabelerError, UsageError, exit_status
+from labeler.commands._common import require_folder, resolve_models
+from labeler.core.errors import Cancelled, LabelerError, UsageError, exit_status
+from labeler.train.job_spec import TrainJobSpec, add_job_arguments
+from labeler.train.process_groups import watch_parent
+from labeler.train.supervisor import PARENT_PID_ENV
 
 DESCRIPTION = (
     "Fine-tune the recognizer (and with --det the detector) on the confirmed images of a PPOCRLabel folder, "
@@ -38,58 +35,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "train", help="fine-tune the models on confirmed labels (JSON-lines progress)", description=DESCRIPTION
     )
-    p.add_argument("project", type=Path, metavar="PROJECT_DIR")
-    p.add_argument("--det", action="store_true", help="also fine-tune the detector")
-    p.add_argument(
-        "--time-budget",
-        type=positive_float,
-        default=20.0,
-        metavar="MIN",
-        help="training time budget in minutes (default: %(default)s)",
-    )
-    p.add_argument(
-        "--nproc",
-        type=positive_int,
-        default=1,
-        metavar="N",
-        help="training processes (torchrun DDP: gloo on CPU, NCCL on CUDA; default: 1)",
-    )
-    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
-    p.add_argument(
-        "--engine",
-        choices=("torch", "paddleocr"),
-        default="torch",
-        help="torch (built in) or paddleocr (a PaddleOCR git checkout; see --paddleocr-dir)",
-    )
-    p.add_argument("--paddleocr-dir", type=Path, metavar="PATH", help="PaddleOCR checkout (--engine paddleocr)")
-    p.add_argument("--gpus", metavar="0,1", help="GPUs for --engine paddleocr")
-    p.add_argument("--pretrained", type=Path, metavar="PATH", help="pretrained weights for --engine paddleocr")
-    p.add_argument(
-        "--models",
-        metavar="NAME|PATH",
-        help="base model set (default: the project's active version, else the settings' model set)",
-    )
-    p.add_argument(
-        "--max-steps", type=non_negative_int, default=0, metavar="N", help="stop after N training steps (0: budget)"
-    )
-    p.add_argument("--seed", type=int, default=0, metavar="N", help="split and shuffling seed (default: 0)")
-    p.add_argument("--threads", type=positive_int, default=2, metavar="N", help="CPU threads, 1 or more (default: 2)")
-    p.add_argument(
-        "--split", type=split_ratios, default="8:1:1", metavar="8:1:1", help="train:val:test ratios by image"
-    )
-    p.add_argument("--lr", type=float, default=None, help="learning rate (default: the engine's, 2e-5)")
-    p.add_argument(
-        "--keep-run",
-        action="store_true",
-        help="keep the work folder PROJECT_DIR/.labeler/runs/<time> (later runs never remove it)",
-    )
+    add_job_arguments(p)
     p.add_argument("--history", action="store_true", help="list the model versions with their metrics")
     p.add_argument("--rollback", metavar="VERSION|base", help="make VERSION (or the bundled set: base) active")
     p.set_defaults(run=run)
 
 
 class CancelFlag:
-    """Set by SIGINT / SIGTERM; polled between steps. Restores the previous handlers on exit."""
+    """Set by SIGINT / SIGTERM, or by the death of the process named in PARENT_PID_ENV (the window that started
+    this run); polled between steps. Restores the previous handlers on exit."""
 
     def __init__(self) -> None:
         self.event = threading.Event()
@@ -98,16 +52,20 @@ class CancelFlag:
     def __call__(self) -> bool:
         return self.event.is_set()
 
-    def _handle(self, signum, frame) -> None:
+    def _stop(self, why: str) -> None:
         if not self.event.is_set():
-            print(
-                f"labeler train: {signal.Signals(signum).name}: stopping at the next step", file=sys.stderr, flush=True
-            )
+            print(f"labeler train: {why}: stopping at the next step", file=sys.stderr, flush=True)
         self.event.set()
+
+    def _handle(self, signum, frame) -> None:
+        self._stop(signal.Signals(signum).name)
 
     def __enter__(self) -> CancelFlag:
         for sig in (signal.SIGINT, signal.SIGTERM):
             self._previous[sig] = signal.signal(sig, self._handle)
+        parent = os.environ.get(PARENT_PID_ENV, "")
+        if parent.isdigit() and int(parent) == os.getppid():  # the window's child: cancelled should the window go
+            watch_parent(lambda: self._stop(f"the process that started it ({parent}) is gone"), int(parent))
         return self
 
     def __exit__(self, *exc) -> None:
@@ -169,33 +127,33 @@ def rollback(project: Path, target: str) -> int:
     return 0
 
 
-def _paddleocr(args: argparse.Namespace, emit) -> int:
+def _paddleocr(spec: TrainJobSpec, emit) -> int:
     from labeler.train import paddleocr_engine
 
     return int(
         paddleocr_engine.run(
-            project_dir=args.project,
-            paddleocr_dir=args.paddleocr_dir,
-            gpus=args.gpus,
-            pretrained=args.pretrained,
-            det=args.det,
+            project_dir=spec.project_dir,
+            paddleocr_dir=spec.paddleocr_dir,
+            gpus=spec.gpus,
+            pretrained=spec.pretrained,
+            det=spec.det,
             emit=emit,
-            split=args.split,
-            seed=args.seed,
+            split=spec.split,
+            seed=spec.seed,
         )
         or 0
     )
 
 
-def _check_args(args: argparse.Namespace) -> None:
+def _check_spec(spec: TrainJobSpec) -> None:
     """Usage errors argparse cannot see, before anything starts."""
-    require_folder(args.project, "PROJECT_DIR")
-    if args.engine == "paddleocr":
-        if args.paddleocr_dir is None:
+    require_folder(spec.project_dir, "PROJECT_DIR")
+    if spec.engine == "paddleocr":
+        if spec.paddleocr_dir is None:
             raise UsageError("--engine paddleocr needs --paddleocr-dir PATH (a PaddleOCR git checkout)")
-        require_folder(args.paddleocr_dir, "--paddleocr-dir")
-    elif args.models is not None:
-        resolve_models(args.models)
+        require_folder(spec.paddleocr_dir, "--paddleocr-dir")
+    elif spec.models is not None:
+        resolve_models(spec.models)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -207,41 +165,28 @@ def run(args: argparse.Namespace) -> int:
 
     emit = EventEmitter()
     try:
-        _check_args(args)
-        if args.engine == "paddleocr":
-            return _paddleocr(args, emit)
-        return _run_torch(args, emit)
+        spec = TrainJobSpec.from_namespace(args)
+        _check_spec(spec)
+        if spec.engine == "paddleocr":
+            return _paddleocr(spec, emit)
+        return _run_torch(spec, emit)
     except LabelerError as exc:  # an event, so a window running this sees it; the status says which kind
         emit({"event": "error", "message": str(exc)})
         return exit_status(exc)
 
 
-def _run_torch(args: argparse.Namespace, emit) -> int:
+def _run_torch(spec: TrainJobSpec, emit) -> int:
     from labeler.core.extras import TRAIN, require_extra
 
     require_extra(TRAIN)  # torch and onnx, found without importing them: before a minute of export and evaluation
-    from labeler.train.engine import JobCancelled, TrainJob, run_job
+    from labeler.train.engine import run_job
 
-    job = TrainJob(
-        project_dir=args.project,
-        models=args.models,
-        det=args.det,
-        time_budget_s=args.time_budget * 60,
-        nproc=args.nproc,
-        device=args.device,
-        max_steps=args.max_steps,
-        seed=args.seed,
-        threads=args.threads,
-        split=args.split,
-        lr=args.lr,
-        keep_run=args.keep_run,
-    )
     with CancelFlag() as cancel:
         try:
-            if args.device == "cuda":
+            if spec.device == "cuda":
                 _check_cuda()
-            run_job(job, emit, cancel)
-        except JobCancelled:
+            run_job(spec, emit, cancel)
+        except Cancelled:
             emit({"event": "cancelled"})
             return 130
         except (OSError, ValueError, RuntimeError) as exc:  # torch / onnx failures: report, never a traceback alone

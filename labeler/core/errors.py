@@ -9,6 +9,13 @@ class LabelerError(Exception):
     """Base of every error this package raises on purpose."""
 
 
+class Cancelled(Exception):
+    """Work stopped because it was asked to (a cancel button, SIGTERM / SIGINT, should_stop()); nothing was kept.
+
+    Not a LabelerError: a cancel is no failure (`labeler train` exits 130 for it, never 1 or 2).
+    """
+
+
 class FileError(LabelerError):
     """Something is wrong with one file; `path` (and `line`, 1-based, when known) say where."""
 

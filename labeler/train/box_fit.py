@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from labeler.core.errors import ImageReadError
+from labeler.core.errors import Cancelled, ImageReadError
 from labeler.core.image_io import read_image
 from labeler.core.metrics import evaluate
 from labeler.core.model import TextRegion
@@ -26,10 +26,6 @@ from labeler.ocr.session import OrtSession
 UNCLIP_GRID = (1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.8, 2.0)
 MIN_GAIN = 0.005  # det H-mean a fitted ratio must add over the model's own to be adopted
 MIN_IOU_GAIN = 0.02  # or, matching as many boxes, the mean IoU of the matched ones
-
-
-class BoxFitCancelled(Exception):
-    """should_stop() returned True between two images."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +69,7 @@ def fit_unclip_ratio(
     used: dict[str, Sequence[TextRegion]] = {}
     for key, regions in gt.items():
         if should_stop is not None and should_stop():
-            raise BoxFitCancelled()
+            raise Cancelled()  # should_stop() turned true between two images
         try:
             image = read_image(root / key)
         except ImageReadError:

@@ -25,16 +25,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from labeler.core.errors import Cancelled
 from labeler.core.image_io import read_image
 from labeler.core.metrics import Tally, evaluate_image
 from labeler.core.model import TextRegion
 from labeler.ocr.db_postprocess import DBParams
 from labeler.ocr.det import DetParams, TextDetector
 from labeler.ocr.session import OrtSession
-from labeler.train.det_data import CropParams, DetSample, inference_targets, random_crop, read_det_list
+from labeler.train.det_data import CropParams, DetSample, inference_targets, random_crop
+from labeler.train.finetune_rounds import beats, eta_seconds, loop_progress, out_of_time
 from labeler.train.onnx_module import OnnxModule, denormals_flushed
 from labeler.train.onnx_writeback import write_back
-from labeler.train.rec_finetune import TrainingCancelled
 
 ProgressFn = Callable[[dict], None]
 CancelFn = Callable[[], bool]
@@ -101,10 +102,10 @@ def inference_fields(preprocess: dict, postprocess: dict) -> dict:
     return out
 
 
-def det_config_from_json(data: dict) -> DetFinetuneConfig:
-    from labeler.train.rec_worker import config_from_dict
-
-    return config_from_dict(DetFinetuneConfig, data)
+def planned_det_steps(n_train: int, cfg: DetFinetuneConfig) -> int:
+    """The total_steps a run of `cfg` plans for (fewer when it stops early or runs out of time)."""
+    total = math.ceil(n_train / cfg.batch_size) * cfg.max_epochs
+    return min(total, cfg.max_steps) if cfg.max_steps else total
 
 
 @dataclass
@@ -181,7 +182,7 @@ def validate_det(
     tally, losses = Tally(), []
     for sample in samples:
         if should_stop is not None and should_stop():
-            raise TrainingCancelled()
+            raise Cancelled()
         image = read_image(sample.image_path)
         session.outputs.clear()
         found = detector(image)
@@ -250,13 +251,13 @@ def _finetune_det(
         val_cost = 0.0
         base = best = None
         if val:
-            emit(_event("validate", 0, 0, None, None, None))
+            emit(loop_progress("validate", 0, 0, None, None, None))
             base = best = validate_det(onnx_path, val, cfg, threads, should_stop)
             val_cost = base.seconds
-            emit(_event("validate", 0, 0, base.loss, base.hmean, None))
+            emit(loop_progress("validate", 0, 0, base.loss, base.hmean, None))
         best_state, best_epoch = model.onnx_tensors(), 0
         per_epoch = math.ceil(len(train) / cfg.batch_size)
-        total_steps = min(per_epoch * cfg.max_epochs, cfg.max_steps) if cfg.max_steps else per_epoch * cfg.max_epochs
+        total_steps = planned_det_steps(len(train), cfg)
         steps_per_round = cfg.val_every_steps or per_epoch
         history: list[dict] = []
         step, epoch, stale, stopped, train_time = 0, 0, 0, "", 0.0
@@ -270,8 +271,8 @@ def _finetune_det(
                 v = run_validation()
                 val_cost = v.seconds
                 entry.update(val_hmean=v.hmean, val_loss=v.loss)
-                emit(_event("validate", epoch, step, v.loss, v.hmean, None))
-                if v.hmean > best.hmean or (v.hmean == best.hmean and v.loss < best.loss - 1e-6):
+                emit(loop_progress("validate", epoch, step, v.loss, v.hmean, None))
+                if beats(v.hmean, v.loss, best.hmean, best.loss):
                     best, best_state, best_epoch, stale = v, model.onnx_tensors(), epoch, 0
                 else:
                     stale += 1
@@ -287,8 +288,8 @@ def _finetune_det(
             order = rng.permutation(len(train))
             for first in range(0, len(train), cfg.batch_size):
                 if should_stop is not None and should_stop():
-                    raise TrainingCancelled()
-                if time.perf_counter() - start + train_time / max(step, 1) + val_cost > cfg.time_budget_s:
+                    raise Cancelled()
+                if out_of_time(start, cfg.time_budget_s, train_time / max(step, 1), val_cost):
                     stopped = "time_budget"
                     break
                 t0 = time.perf_counter()
@@ -306,10 +307,10 @@ def _finetune_det(
                 step += 1
                 train_time += time.perf_counter() - t0
                 losses.append(float(loss.detach()))
-                steps_left = total_steps - step
-                wanted = steps_left * train_time / step + math.ceil(steps_left / steps_per_round) * val_cost
-                eta = max(0.0, min(wanted, cfg.time_budget_s - (time.perf_counter() - start)))
-                emit(_event("train", epoch, step, losses[-1], best.hmean if best else None, eta))
+                eta = eta_seconds(
+                    start, cfg.time_budget_s, train_time / step, total_steps - step, val_cost, steps_per_round
+                )
+                emit(loop_progress("train", epoch, step, losses[-1], best.hmean if best else None, eta))
                 if cfg.max_steps and step >= cfg.max_steps:
                     stopped = "max_steps"
                 if cfg.val_every_steps and step % cfg.val_every_steps == 0:
@@ -323,7 +324,11 @@ def _finetune_det(
     finally:
         workdir.cleanup()
     stopped = stopped or "max_epochs"
-    emit(_event("done", epoch, step, history[-1]["train_loss"] if history else None, best.hmean if best else None, 0.0))
+    emit(
+        loop_progress(
+            "done", epoch, step, history[-1]["train_loss"] if history else None, best.hmean if best else None, 0.0
+        )
+    )
     return DetFinetuneResult(
         best_state,
         base.hmean if base else None,
@@ -337,60 +342,3 @@ def _finetune_det(
         time.perf_counter() - start,
         history,
     )
-
-
-def _event(stage: str, epoch: int, step: int, loss: float | None, val_acc: float | None, eta: float | None) -> dict:
-    return {"stage": stage, "epoch": epoch, "step": step, "loss": loss, "val_acc": val_acc, "eta_s": eta}
-
-
-def train_det(
-    export_dir: Path,
-    base_det_onnx: Path,
-    out_onnx: Path,
-    cfg: DetFinetuneConfig,
-    emit: Callable[[dict], None],
-    should_stop: CancelFn,
-) -> dict:
-    """Fine-tune `base_det_onnx` on export_dir/det/train.txt (validating on val.txt) and write the best weights
-    into a copy of it at `out_onnx` (atomic). Returns a summary; TrainingCancelled writes nothing."""
-    from labeler.train.rec_worker import WorkerError, protocol_progress
-
-    started = time.perf_counter()
-    export_dir, out_onnx = Path(export_dir), Path(out_onnx)
-    train_list, val_list = export_dir / "det" / "train.txt", export_dir / "det" / "val.txt"
-    if not train_list.is_file():
-        raise WorkerError(f"{train_list}: not found (is {export_dir} a labeler export?)")
-    train = read_det_list(train_list, export_dir)
-    val = read_det_list(val_list, export_dir) if val_list.is_file() else None
-    if not train.samples:
-        raise WorkerError(f"{train_list}: no usable training images (skipped: {train.skipped or 'none listed'})")
-    per_epoch = math.ceil(len(train) / cfg.batch_size)
-    total = min(per_epoch * cfg.max_epochs, cfg.max_steps) if cfg.max_steps else per_epoch * cfg.max_epochs
-    val_samples = val.samples if val is not None else []
-    result = finetune_det(
-        base_det_onnx, train.samples, val_samples, cfg, protocol_progress("det", total, emit), should_stop
-    )
-    if should_stop():
-        raise TrainingCancelled()
-    changed = write_back(base_det_onnx, result.state, out_onnx)
-    return {
-        "model": "det",
-        "out_onnx": str(out_onnx),
-        "base_val_acc": result.base_val_hmean,
-        "best_val_acc": result.best_val_hmean,
-        "base_val_loss": result.base_val_loss,
-        "best_val_loss": result.best_val_loss,
-        "best_epoch": result.best_epoch,
-        "improved": result.best_epoch > 0,
-        "epochs": result.epochs,
-        "steps": result.steps,
-        "stopped": result.stopped,
-        "seconds": time.perf_counter() - started,
-        "train_seconds": result.seconds,
-        "train_samples": len(train),
-        "val_samples": len(val_samples),
-        "train_skipped": train.skipped,
-        "val_skipped": val.skipped if val is not None else {},
-        "changed_tensors": len(changed),
-        "world_size": 1,
-    }

@@ -28,13 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labeler.core.errors import LabelerError
-from labeler.core.split import SplitRatios
+from labeler.core.errors import Cancelled, LabelerError
 from labeler.ocr import project_models
 from labeler.ocr.registry import ModelSet, resolve_model_set
-from labeler.train.evaluate import Evaluation, EvaluationCancelled, HeldOutSet, evaluate_model_set, held_out_from_export
+from labeler.train.evaluate import Evaluation, HeldOutSet, evaluate_model_set, held_out_from_export
 from labeler.train.gate import GateDecision, decide
-from labeler.train.rec_step import TrainStepCancelled
+from labeler.train.job_spec import TrainJobSpec
 from labeler.train.run_dirs import clean_dead_runs, new_run_dir
 
 Emit = Callable[[dict], None]
@@ -44,26 +43,6 @@ DET_SHARE = 0.4  # with --det, the detector gets this share of the time budget (
 
 class TrainJobError(LabelerError):
     """The job cannot run or failed (message says why)."""
-
-
-class JobCancelled(Exception):
-    """Stopped on request; the run folder is gone and nothing was installed."""
-
-
-@dataclass(frozen=True)
-class TrainJob:
-    project_dir: Path
-    models: str | None = None  # explicit base set; None: the project's active version, else settings
-    det: bool = False
-    time_budget_s: float = 1200.0
-    nproc: int = 1
-    device: str = "cpu"
-    max_steps: int = 0  # 0: the time budget decides
-    seed: int = 0
-    threads: int = 2
-    split: SplitRatios = SplitRatios()
-    lr: float | None = None  # None: default_rec_config's
-    keep_run: bool = False  # keep PROJECT/.labeler/runs/<time>/ (export, predictions) for inspection
 
 
 @dataclass
@@ -98,42 +77,9 @@ def resolve_base(project_dir: Path, models: str | None) -> tuple[ModelSet, str]:
 VAL_CROPS_MAX = 300  # validation crops used for early stopping / best-of (a seeded subset of rec/val.txt)
 
 
-def default_rec_config(job: TrainJob, time_budget_s: float, train_crops: int):
-    """The fine-tune settings for a `labeler train` run (a RecFinetuneConfig), chosen from measurements.
-
-    Measured on SROIE (../shared/eval/sroie-retrain/train, 5,211 train crops; accuracy on 150 validation
-    crops, 2 CPU threads, batch 8): base 0.567; lr 2e-5: 0.747 after 25 steps, 0.853 after 50, 0.900 after
-    100, 0.893 after 150; lr 5e-5: 0.747 / 0.860 / 0.893 after 25 / 50 / 100 (a 50-step warm-up gave no better
-    figures); but 5 steps at 5e-5 moved it to 0.33 or 0.64 depending on the batches (AdamW's first steps are
-    sign steps of size lr on every weight).
-    - lr 2e-5 (AdamW, weight decay 0.01, gradient clip 5): as fast as 5e-5 after ~25 steps, half the swing
-      of the first steps; PaddleOCR's fine-tune guidance (~1e-4 at batch 8) assumes a warm-up schedule.
-    - batch 8: a CPU step on 8 crops of 48x320 takes 0.85-1.4 s on 2 cores, so 20 minutes give ~1,000 steps;
-      larger batches cost the same per crop and give fewer updates per minute.
-    - validation every 150 steps (every epoch on small projects), on at most VAL_CROPS_MAX crops (~20 s):
-      the accuracy plateaus after ~100 steps, so a later first check or a rarer one wastes the budget;
-      patience 3 rounds. The best state (the base weights included) is what is written back.
-    - epochs: up to 20; the time budget or early stopping ends large runs first.
-    - augmentation: rec_data.AugmentParams' light jitter (rotation <= 1.5 deg, small scale/shift, blur,
-      contrast): the crops come from the user's own scans.
-    - frozen BatchNorm statistics: one document type must not re-centre features learnt on millions.
-    - replay: none. 25% rendered mixed-case lines (OpenCV Hershey fonts) in each batch slowed the SROIE gain
-      (0.753 vs 0.840 after 50 steps) without keeping other text: crop accuracy on the non-SROIE images of
-      ../shared/eval/public fell 0.740 -> 0.540 with replay, -> 0.567 without. That loss is the labelling
-      convention, not instability: SROIE writes lower-case print in upper case (552 of the base model's 855
-      wrong SROIE test readings differ only in case), and the tuned model upper-cases forms too.
-    - text case: so when the confirmed lines write (nearly) every letter in one case (project_text_case),
-      the loss folds each letter with its partner and the installed set reads letters case-blind and writes
-      them in the project's case (rec postprocess "text_case"): the network learns glyphs, not the case.
-      The fold alone still let the network drift to capitals (public non-SROIE zero_edit -10.8 points),
-      so a second term (case_split_weight 1.0) keeps the base model's split between a letter's two cases:
-      -2.9 points there, SROIE test zero_edit 0.792 after 8 minutes (one process; ~35% slower steps).
-    - weight blend (labeler.train.weight_blend): after training, blends 0.25 and 0.5 of the way from the base
-      to the tuned weights are validated and the smallest within one standard error of the best is kept.
-      19-minute run (594 steps), alpha 0.25 / 0.35 / 0.5 / 0.75 / 1.0: SROIE test zero_edit 0.786 / 0.793 /
-      0.796 / 0.798 / 0.783, public non-SROIE zero_edit -0.4 / -1.2 / -2.0 / -2.9 / -4.1 points (weights
-      without the case rule); validation 0.903 / 0.903 / 0.913 / 0.907 / 0.910, so the rule picks 0.25.
-    """
+def default_rec_config(job: TrainJobSpec, time_budget_s: float, train_crops: int):
+    """The fine-tune settings for a `labeler train` run (a RecFinetuneConfig); each value and the
+    measurements behind it: docs/training-notes.md ("The recognizer fine-tune's settings")."""
     from labeler.train.rec_finetune import RecFinetuneConfig
 
     steps_per_epoch = max(1, math.ceil(train_crops / 8))
@@ -185,24 +131,18 @@ def cap_validation_list(export_dir: Path, limit: int = VAL_CROPS_MAX, seed: int 
     return len(lines)
 
 
-def _det_available() -> bool:
-    from importlib.util import find_spec
-
-    return find_spec("labeler.train.det_finetune") is not None
-
-
 # ------------------------------------------------------------------------------------------- the job
 
 
 class _Job:
-    def __init__(self, job: TrainJob, emit: Emit, should_stop: ShouldStop):
+    def __init__(self, job: TrainJobSpec, emit: Emit, should_stop: ShouldStop):
         self.job, self.emit, self.should_stop = job, emit, should_stop
         self.project_dir = Path(job.project_dir).resolve()
         self.started = time.perf_counter()
 
     def check_cancel(self) -> None:
         if self.should_stop():
-            raise JobCancelled()
+            raise Cancelled()
 
     def stage(self, name: str, message: str) -> None:
         self.emit({"event": "stage", "stage": name, "message": message})
@@ -211,8 +151,6 @@ class _Job:
         job = self.job
         if not (self.project_dir / "Label.txt").is_file():
             raise TrainJobError(f"{self.project_dir}: no confirmed images (no Label.txt: confirm some images first)")
-        if job.det and not _det_available():
-            raise TrainJobError("--det is not available yet (labeler.train.det_finetune is missing)")
         base, chosen_by = resolve_base(self.project_dir, job.models)
         self.emit(
             {
@@ -344,7 +282,7 @@ class _Job:
             records, self.project_dir, export_dir, options, cancel=self.should_stop, input_errors=errors
         )
         if report.cancelled:
-            raise JobCancelled()
+            raise Cancelled()
         s = report.splits
         if s["train"].rec_crops == 0:
             raise TrainJobError(f"{self.project_dir}: the confirmed images give no usable training crops")
@@ -364,10 +302,7 @@ class _Job:
     def _evaluate(self, which: str, model_set: ModelSet | Path, held_out: HeldOutSet, predictions: Path) -> Evaluation:
         stage = "baseline" if which == "base" else "evaluate"
         self.stage(stage, f"{which} model on {held_out.images} {held_out.split} image(s)")
-        try:
-            ev = evaluate_model_set(model_set, held_out, self.job.threads, self.should_stop, predictions)
-        except EvaluationCancelled:
-            raise JobCancelled() from None
+        ev = evaluate_model_set(model_set, held_out, self.job.threads, self.should_stop, predictions)
         for failure in ev.failed:
             self.stage(stage, f"could not read {failure} (scored as all missed)")
         self.emit(
@@ -390,25 +325,22 @@ class _Job:
         self.check_cancel()
         self.train_started = time.perf_counter()
         cfg = dataclasses.replace(default_rec_config(self.job, budget, crops), text_case=text_case)
-        try:
-            if self.job.nproc > 1:
-                summary = rec_step.train_rec_torchrun(
-                    self.job.nproc,
-                    export_dir,
-                    base.rec.path,
-                    dict_path,
-                    out,
-                    cfg,
-                    self.emit,
-                    self.should_stop,
-                    self.job.threads,
-                )
-            else:
-                summary = rec_step.train_rec_inprocess(
-                    export_dir, base.rec.path, dict_path, out, cfg, self.emit, self.should_stop
-                )
-        except TrainStepCancelled:
-            raise JobCancelled() from None
+        if self.job.nproc > 1:
+            summary = rec_step.train_rec_torchrun(
+                self.job.nproc,
+                export_dir,
+                base.rec.path,
+                dict_path,
+                out,
+                cfg,
+                self.emit,
+                self.should_stop,
+                self.job.threads,
+            )
+        else:
+            summary = rec_step.train_rec_inprocess(
+                export_dir, base.rec.path, dict_path, out, cfg, self.emit, self.should_stop
+            )
         if not out.is_file():
             raise TrainJobError(f"the recognizer training step wrote no model ({out})")
         summary.pop("out_onnx", None)  # a path in the run folder, which is about to go
@@ -423,23 +355,20 @@ class _Job:
         """The unclip ratio that draws boxes the way the confirmed train images do (labeler.train.box_fit)."""
         from labeler.core.ppocrlabel_format import read_label_file
         from labeler.ocr.pipeline import det_params
-        from labeler.train.box_fit import BoxFitCancelled, fit_unclip_ratio
+        from labeler.train.box_fit import fit_unclip_ratio
 
         train_list = export_dir / "det" / "train.txt"
         if not train_list.is_file():
             return None
         self.check_cancel()
-        try:
-            fit = fit_unclip_ratio(
-                base.det.path,
-                det_params(base),
-                export_dir,
-                read_label_file(train_list).by_key(),
-                threads=max(1, self.job.threads or 2),
-                should_stop=self.should_stop,
-            )
-        except BoxFitCancelled:
-            raise JobCancelled() from None
+        fit = fit_unclip_ratio(
+            base.det.path,
+            det_params(base),
+            export_dir,
+            read_label_file(train_list).by_key(),
+            threads=max(1, self.job.threads or 2),
+            should_stop=self.should_stop,
+        )
         table = ", ".join(f"{r:g}: {h:.3f}" for r, h in sorted(fit.table.items()))
         verdict = (
             f"boxes drawn with unclip ratio {fit.unclip_ratio:g} (the model's {fit.base_ratio:g})"
@@ -454,8 +383,8 @@ class _Job:
         return fit
 
     def _train_det(self, export_dir: Path, base: ModelSet, out: Path, budget: float) -> dict:
-        from labeler.train.det_finetune import DetFinetuneConfig, inference_fields, train_det
-        from labeler.train.rec_finetune import TrainingCancelled
+        from labeler.train.det_finetune import DetFinetuneConfig, inference_fields
+        from labeler.train.det_train import train_det
 
         # Validation reads images with the base set's own detection settings, as prelabel would.
         cfg = DetFinetuneConfig(
@@ -468,10 +397,7 @@ class _Job:
         )
         self.stage("train", f"fine-tuning the detector of {base.name}, budget {budget / 60:.1f} min")
         self.check_cancel()
-        try:
-            summary = dict(train_det(export_dir, base.det.path, out, cfg, self.emit, self.should_stop) or {})
-        except TrainingCancelled:
-            raise JobCancelled() from None
+        summary = dict(train_det(export_dir, base.det.path, out, cfg, self.emit, self.should_stop) or {})
         if not out.is_file():
             raise TrainJobError(f"the detector training step wrote no model ({out})")
         summary.pop("out_onnx", None)
@@ -525,6 +451,6 @@ def _dictionary_of(base: ModelSet, run_dir: Path) -> Path:
     return path
 
 
-def run_job(job: TrainJob, emit: Emit, should_stop: ShouldStop = lambda: False) -> JobOutcome:
-    """Run one training job; raises JobCancelled (nothing left behind) or a LabelerError."""
+def run_job(job: TrainJobSpec, emit: Emit, should_stop: ShouldStop = lambda: False) -> JobOutcome:
+    """Run one training job; raises Cancelled (core.errors; nothing left behind) or a LabelerError."""
     return _Job(job, emit, should_stop).run()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from labeler.core.atomic import atomic_write_text
+from labeler.core.errors import Cancelled
 from labeler.core.image_io import read_image
 from labeler.core.metrics import evaluate
 from labeler.core.model import TextRegion
@@ -23,10 +24,6 @@ from labeler.ocr.pipeline import OcrPipeline, PipelineOptions
 from labeler.ocr.registry import ModelSet
 
 REPORTED_METRICS = ("det_hmean", "rec_acc", "rec_acc_norm", "one_minus_ned", "e2e_hmean", "zero_edit")
-
-
-class EvaluationCancelled(Exception):
-    """should_stop() returned True between two images."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +92,7 @@ def evaluate_model_set(
     try:
         for n, (key, item) in enumerate(zip(keys, items), 1):
             if should_stop is not None and should_stop():
-                raise EvaluationCancelled()
+                raise Cancelled()  # should_stop() turned true between two images
             if item.error is not None:
                 failed.append(f"{key}: {item.error}")
                 predictions[key] = []  # scored like `labeler eval` scores an empty prediction: all missed

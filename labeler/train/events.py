@@ -1,24 +1,243 @@
-"""The `labeler train` progress protocol (../briefs/protocol.md): JSON lines on stdout, a human line on stderr.
+"""The `labeler train` progress protocol: JSON lines on stdout, a human line on stderr (this file is its reference).
 
 stdout carries only JSON objects, one per line, each with an "event" key, flushed at once so a reader
 (the GUI's QProcess, a test, a parent relaying a torchrun child) sees each as it happens. Non-finite
 floats become null (JSON has no NaN) and numpy scalars plain numbers. stderr gets a readable line per
 event for a person at a terminal.
+
+Each kind is a dataclass below (StartEvent ... CancelledEvent; WorkerDoneEvent only passes from the training
+worker to the process that started it). `read_event` is the one parser: every reader of these lines uses it.
+It returns the typed event, an UnknownEvent for a well-formed object of a kind this version does not know,
+or NotAnEvent (with the reason) for anything else, never raising, so a stray or garbled line is reported.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sys
 import threading
-from collections.abc import Callable
-from typing import IO, Any
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import IO, Any, ClassVar
 
 EVENT_TYPES = ("start", "stage", "progress", "validate", "metrics", "result", "error", "cancelled")
 METRIC_KEYS = ("det_hmean", "rec_acc", "rec_acc_norm", "one_minus_ned", "e2e_hmean", "zero_edit")
 
 Emit = Callable[[dict], None]
+
+
+# ------------------------------------------------------------------------------------------- the kinds
+
+
+@dataclass(frozen=True)
+class Event:
+    """One protocol object. `extra`: keys beyond the kind's own fields (kept, so a line reads back as written)."""
+
+    KIND: ClassVar[str] = ""
+    extra: Mapping[str, Any] = field(default_factory=dict, kw_only=True)
+
+    @property
+    def kind(self) -> str:
+        return self.KIND
+
+    def to_dict(self) -> dict:
+        own = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "extra"}
+        return {"event": self.kind, **own, **self.extra}
+
+
+@dataclass(frozen=True)
+class StartEvent(Event):
+    KIND: ClassVar[str] = "start"
+    project: str
+    engine: str
+    device: str
+    base_model: str
+    time_budget_s: float | None
+    nproc: int
+
+
+@dataclass(frozen=True)
+class StageEvent(Event):
+    KIND: ClassVar[str] = "stage"
+    stage: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ProgressEvent(Event):
+    KIND: ClassVar[str] = "progress"
+    stage: str
+    model: str
+    epoch: int
+    step: int
+    total_steps: int
+    loss: float | None
+    val_acc: float | None
+    eta_s: float | None
+
+
+@dataclass(frozen=True)
+class ValidateEvent(Event):
+    KIND: ClassVar[str] = "validate"
+    model: str
+    epoch: int
+    step: int
+    val_loss: float | None
+    val_acc: float | None
+
+
+@dataclass(frozen=True)
+class MetricsEvent(Event):
+    KIND: ClassVar[str] = "metrics"
+    which: str
+    split: str
+    images: int
+    metrics: dict
+
+
+@dataclass(frozen=True)
+class ResultEvent(Event):
+    KIND: ClassVar[str] = "result"
+    accepted: bool
+    version: str | None
+    model_dir: str | None
+    reason: str
+    base: dict
+    tuned: dict
+
+
+@dataclass(frozen=True)
+class ErrorEvent(Event):
+    KIND: ClassVar[str] = "error"
+    message: str
+
+
+@dataclass(frozen=True)
+class CancelledEvent(Event):
+    KIND: ClassVar[str] = "cancelled"
+
+
+@dataclass(frozen=True)
+class WorkerDoneEvent(Event):
+    """The training worker's last line: its summary, for the process that started it (never relayed further)."""
+
+    KIND: ClassVar[str] = "worker_done"
+    model: str
+    summary: dict
+
+
+@dataclass(frozen=True)
+class UnknownEvent(Event):
+    """A JSON object with an "event" name this version does not know (a newer child, say): shown, not acted on."""
+
+    name: str
+
+    @property
+    def kind(self) -> str:
+        return self.name
+
+    def to_dict(self) -> dict:
+        return {"event": self.name, **self.extra}
+
+
+@dataclass(frozen=True)
+class NotAnEvent:
+    """A line that holds no event (a library's print, a garbled or cut line, a blank one) and why."""
+
+    text: str
+    reason: str
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+
+KINDS: dict[str, type[Event]] = {
+    cls.KIND: cls
+    for cls in (
+        StartEvent,
+        StageEvent,
+        ProgressEvent,
+        ValidateEvent,
+        MetricsEvent,
+        ResultEvent,
+        ErrorEvent,
+        CancelledEvent,
+        WorkerDoneEvent,
+    )
+}
+
+
+# ------------------------------------------------------------------------------------------- reading
+
+
+def read_event(line: str | bytes) -> Event | NotAnEvent:
+    """The event one stdout line holds, or NotAnEvent saying why it holds none. Never raises."""
+    text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+    text = text.strip()
+    if not text:
+        return NotAnEvent(text, "blank line")
+    if not text.startswith("{"):
+        return NotAnEvent(text, "not a JSON object")
+    try:
+        obj = json.loads(text)
+    except ValueError as exc:
+        return NotAnEvent(text, f"not JSON ({exc})")
+    if not isinstance(obj, dict) or not isinstance(obj.get("event"), str):
+        return NotAnEvent(text, 'no "event" name')
+    return event_from_dict(obj, text)
+
+
+def event_from_dict(obj: Mapping[str, Any], text: str = "") -> Event | NotAnEvent:
+    """The typed event of a decoded protocol object (see read_event)."""
+    name = obj["event"]
+    cls = KINDS.get(name)
+    rest = {k: v for k, v in obj.items() if k != "event"}
+    if cls is None:
+        return UnknownEvent(name=name, extra=rest)
+    values = {}
+    for f, expected in _own_fields(cls):
+        if f not in rest:
+            return NotAnEvent(text or json.dumps(obj), f'"{name}" event without "{f}"')
+        value = rest.pop(f)
+        if not _fits(value, expected):
+            return NotAnEvent(text or json.dumps(obj), f'"{name}" event with a bad "{f}": {value!r:.60}')
+        values[f] = value
+    return cls(**values, extra=rest)
+
+
+def parse_event(line: str | bytes) -> dict | None:
+    """A protocol event (of EVENT_TYPES) from one line, as its dict; None for anything else."""
+    event = read_event(line)
+    return event.to_dict() if isinstance(event, Event) and event.kind in EVENT_TYPES else None
+
+
+def _own_fields(cls: type[Event]) -> list[tuple[str, Any]]:
+    hints = typing.get_type_hints(cls)
+    return [(f.name, hints[f.name]) for f in dataclasses.fields(cls) if f.name != "extra"]
+
+
+def _fits(value: Any, expected: Any) -> bool:
+    """Whether a JSON value fits a field's annotation (str, int, float, bool, dict, and X | None)."""
+    options = typing.get_args(expected) if typing.get_origin(expected) is not None else (expected,)
+    for option in options:
+        if option is type(None) and value is None:
+            return True
+        if option is bool and isinstance(value, bool):
+            return True
+        if option is int and isinstance(value, int) and not isinstance(value, bool):
+            return True
+        if option is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return True
+        if option in (str, dict) and isinstance(value, option):
+            return True
+    return False
+
+
+# ------------------------------------------------------------------------------------------- writing
 
 
 def _plain(value: Any) -> Any:
@@ -40,25 +259,13 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def encode_event(event: dict) -> str:
-    """One protocol line (no newline). Raises ValueError for an object without a known "event"."""
-    if event.get("event") not in EVENT_TYPES:
+def encode_event(event: dict | Event) -> str:
+    """One protocol line (no newline). Raises ValueError for an object of no known kind."""
+    if isinstance(event, Event):
+        event = event.to_dict()
+    if event.get("event") not in KINDS:
         raise ValueError(f"not a protocol event: {event!r:.120}")
     return json.dumps(_plain(event), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-
-
-def parse_event(line: str | bytes) -> dict | None:
-    """A protocol event from one stdout line, or None for anything else (stray prints, blank lines)."""
-    if isinstance(line, bytes):
-        line = line.decode("utf-8", "replace")
-    line = line.strip()
-    if not line.startswith("{"):
-        return None
-    try:
-        obj = json.loads(line)
-    except ValueError:
-        return None
-    return obj if isinstance(obj, dict) and obj.get("event") in EVENT_TYPES else None
 
 
 def _clock(seconds: float | None) -> str:
@@ -110,7 +317,7 @@ def human_line(event: dict) -> str | None:
 
 
 class EventEmitter:
-    """Callable: emit(event_dict). Thread-safe (a relay thread and the main thread may both write)."""
+    """Callable: emit(event dict or Event). Thread-safe (a relay thread and the main thread may both write)."""
 
     def __init__(self, out: IO[str] | None = None, err: IO[str] | None = None, human: bool = True):
         self._out = out
@@ -127,7 +334,9 @@ class EventEmitter:
     def err(self) -> IO[str]:
         return self._err or sys.stderr
 
-    def __call__(self, event: dict, human: bool | None = None) -> None:
+    def __call__(self, event: dict | Event, human: bool | None = None) -> None:
+        if isinstance(event, Event):
+            event = event.to_dict()
         line = encode_event(event)
         human = self.human if human is None else human
         text = human_line(json.loads(line)) if human else None  # the JSON-safe values: NaN shows as "-"
@@ -141,7 +350,7 @@ class EventEmitter:
                 self.err.write(text + "\n")
                 self.err.flush()
 
-    def relay(self, event: dict) -> None:
+    def relay(self, event: dict | Event) -> None:
         """A child process's event: onto stdout only (the child wrote its own human line to the shared stderr)."""
         self(event, human=False)
 

@@ -1,11 +1,7 @@
 """Run a bundled PP-OCR ONNX graph as a trainable torch.nn.Module (a small in-house interpreter).
 
-Why an interpreter and not onnx2torch: onnx2torch 1.5.15 converts these graphs only after five
-graph surgeries (../shared/notes/models-and-finetune.md): it imports torchvision at import time
-(whose registry wheel pulls CUDA), it misses weights held in Constant nodes (v4, cls), loses tensor
-rank after a dynamic Reshape (v4), does not handle auto_pad SAME_UPPER (v6), and turns MatMul / Add /
-Mul weights into buffers so half of v6 rec would silently not train. The graphs here use about 30 op
-types, all simple in eager PyTorch; interpreting them node by node (~500 nodes, negligible next to the
+Why an interpreter and not onnx2torch: docs/training-notes.md. The graphs here use about 30 op types,
+all simple in eager PyTorch; interpreting them node by node (~500 nodes, negligible next to the
 convolutions) gives exact control over what trains, keeps every tensor keyed by its ONNX name (which is
 what onnx_writeback needs), handles dynamic shapes for free (eager: Shape/Slice/Reshape see real sizes),
 and adds no dependency beyond torch and onnx.

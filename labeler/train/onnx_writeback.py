@@ -1,7 +1,6 @@
 """Write trained tensors back into a copy of the original ONNX graph, by initializer name.
 
-The graph itself is never re-exported (torch.onnx.export loses the dynamic width of v4 rec and fails on
-Slice with dynamo, see ../shared/notes/models-and-finetune.md): only tensor values change, so dynamic
+The graph itself is never re-exported (why: docs/training-notes.md): only tensor values change, so dynamic
 shapes, metadata (the 'character' dictionary) and every untouched tensor stay byte for byte the same.
 """
 

@@ -5,21 +5,16 @@ No paddle import here either; see labeler.train.paddleocr_engine for the steps.
 
 from __future__ import annotations
 
-import os
-import queue
 import re
 import signal
-import subprocess
 import threading
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
 from labeler.core.errors import LabelerError
-
-GRACE_S = 10.0
+from labeler.train.supervisor import CHILD_GRACE_S, ChildCommand, ChildStartError, run_supervised
 
 
 class PaddleOCRRunError(LabelerError):
@@ -35,10 +30,6 @@ class PaddleOCRRunError(LabelerError):
     ):
         super().__init__(message)
         self.command, self.cwd, self.returncode, self.tail = list(command), cwd, returncode, list(tail)
-
-
-class Cancelled(Exception):
-    """The run was asked to stop (should_stop, SIGTERM, SIGINT); the child is already gone."""
 
 
 class ChildSpec(Protocol):
@@ -159,72 +150,15 @@ def signals_to(stop: StopFlag) -> Iterator[None]:
             signal.signal(s, handler)
 
 
-def _end_child(proc: subprocess.Popen, grace_s: float) -> None:
-    """SIGTERM to the child's process group (launch starts one worker per GPU), SIGKILL after grace_s."""
-
-    def send(sig: int) -> None:
-        try:
-            if os.name == "posix":
-                os.killpg(proc.pid, sig)
-            else:
-                proc.kill() if sig != signal.SIGTERM else proc.terminate()
-        except (ProcessLookupError, PermissionError):
-            pass
-
-    send(signal.SIGTERM)
-    try:
-        proc.wait(timeout=grace_s)
-    except subprocess.TimeoutExpired:
-        send(signal.SIGKILL)
-        proc.wait()
-    if os.name == "posix":
-        send(signal.SIGKILL)  # workers that outlived their launcher
-
-
 def run_child(
-    spec: ChildSpec, on_line: Callable[[str], None], stop: Callable[[], bool], grace_s: float = GRACE_S
+    spec: ChildSpec, on_line: Callable[[str], None], stop: Callable[[], bool], grace_s: float = CHILD_GRACE_S
 ) -> tuple[int, list[str]]:
-    """Run spec, passing each output line to on_line; (exit status, last lines). Raises _Cancelled on stop."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **spec.env}
+    """Run spec (labeler.train.supervisor), passing each output line to on_line; (exit status, last lines).
+
+    Raises Cancelled on stop, once the child's process group (launch starts one worker per GPU) is gone."""
+    command = ChildCommand(spec.argv, spec.cwd, spec.env, merge_stderr=True)
     try:
-        proc = subprocess.Popen(
-            list(spec.argv),
-            cwd=spec.cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=os.name == "posix",
-        )
-    except OSError as exc:
-        raise PaddleOCRRunError(f"{spec.name}: cannot start {spec.argv[0]} ({exc})", spec.argv, str(spec.cwd)) from None
-    lines: queue.Queue[str | None] = queue.Queue()
-    tail: deque[str] = deque(maxlen=30)
-
-    def read() -> None:
-        assert proc.stdout is not None
-        for raw in proc.stdout:
-            # tqdm bars redraw with \r: keep the last state of the line
-            text = raw.decode("utf-8", "replace").rstrip("\r\n").split("\r")[-1]
-            lines.put(text)
-        lines.put(None)
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    done = False
-    while not done:
-        if stop():
-            _end_child(proc, grace_s)
-            raise Cancelled()
-        try:
-            item = lines.get(timeout=0.1)
-        except queue.Empty:
-            continue
-        if item is None:
-            done = True
-            continue
-        tail.append(item)
-        on_line(item)
-    status = proc.wait()
-    reader.join(timeout=1.0)
-    return status, list(tail)
+        done = run_supervised(command, on_line, stop, grace_s)
+    except ChildStartError as exc:
+        raise PaddleOCRRunError(f"{spec.name}: {exc}", spec.argv, str(spec.cwd)) from None
+    return done.returncode, done.tail

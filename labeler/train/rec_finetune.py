@@ -15,7 +15,7 @@ The loss is CTC on the log of the model's softmax output. When the graph ends in
 rec graphs do), it is computed as log_softmax of the Softmax input, which is the same value without
 the clamp that log(softmax) needs and without its dead gradients; otherwise log(clamp(p, 1e-10)).
 
-Data-parallel runs (labeler.train.rec_worker under torch.distributed.run) pass a DistContext: the ranks
+Data-parallel runs (labeler.train.worker under torch.distributed.run) pass a DistContext: the ranks
 draw the same shuffled global batches, each takes every world-th crop of a batch padded to the whole
 batch's width and weighted by its share, so DistributedDataParallel's mean gradient is exactly the
 one-process gradient of the whole batch; the single-process path is the one without `dist`.
@@ -33,8 +33,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from labeler.core.errors import Cancelled
 from labeler.ocr.ctc import case_fold_columns, ctc_greedy_decode, fold_case
 from labeler.train.distributed import DistContext
+from labeler.train.finetune_rounds import beats, eta_seconds, loop_progress, out_of_time
 from labeler.train.onnx_module import OnnxModule, denormals_flushed
 from labeler.train.rec_data import (
     AugmentParams,
@@ -48,10 +50,6 @@ from labeler.train.weight_blend import BlendTrial, blend_states, pick_blend
 
 ProgressFn = Callable[[dict], None]
 CancelFn = Callable[[], bool]
-
-
-class TrainingCancelled(Exception):
-    """should_stop() returned True; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -235,7 +233,7 @@ def validate(
             if dist:
                 (stop,) = dist.any_flag(stop)  # every rank polls at the same round, so all stop together
             if stop:
-                raise TrainingCancelled()
+                raise Cancelled()
             if k >= len(mine):
                 continue
             chosen = [samples[i] for i in mine[k]]
@@ -315,7 +313,7 @@ def finetune_rec(
 
     progress gets dicts {stage, epoch, step, loss, val_acc, eta_s}: "validate" before training and after
     each round, "train" after each step (with the best val_acc so far), "done" at the end. should_stop is
-    polled between steps and raises TrainingCancelled. The time budget covers training and the last validation.
+    polled between steps and raises Cancelled (core.errors). The time budget covers training and the last validation.
 
     dist (a torch.distributed.run process): cfg.batch_size is the global batch, split across the ranks; all
     ranks take the same seed-shuffled batches and leave every loop at the same step; only rank 0 reports
@@ -377,10 +375,10 @@ def _finetune_rec(
     val_cost = 0.0
     base = best = None
     if val:
-        emit(_event("validate", 0, 0, None, None, None))
+        emit(loop_progress("validate", 0, 0, None, None, None))
         base = best = validate(model, val, charset, cfg, should_stop, dist)
         val_cost = base.seconds
-        emit(_event("validate", 0, 0, base.loss, base.acc, None))
+        emit(loop_progress("validate", 0, 0, base.loss, base.acc, None))
     best_state, best_epoch = snapshot(), 0
     world = dist.world if dist is not None else 1
     per_epoch = steps_per_epoch(len(train), cfg.batch_size, world)
@@ -400,8 +398,8 @@ def _finetune_rec(
             v = validate(model, val, charset, cfg, should_stop, dist)
             val_cost = v.seconds
             entry.update(val_acc=v.acc, val_loss=v.loss)
-            emit(_event("validate", epoch, step, v.loss, v.acc, None))
-            improved = v.acc > best.acc or (v.acc == best.acc and v.loss < best.loss - 1e-6)
+            emit(loop_progress("validate", epoch, step, v.loss, v.acc, None))
+            improved = beats(v.acc, v.loss, best.acc, best.loss)
             if dist is not None:
                 improved = dist.broadcast_flag(improved)  # rank 0 decides, so no rank can part ways
             if improved:
@@ -422,11 +420,11 @@ def _finetune_rec(
             batches = batches[:per_epoch]
         for idx in batches:
             stop_now = cancelled()
-            late = _out_of_time(start, cfg, train_time / max(step, 1), val_cost * (1 + len(blends)))
+            late = out_of_time(start, cfg.time_budget_s, train_time / max(step, 1), val_cost * (1 + len(blends)))
             if dist is not None:
                 stop_now, late = dist.any_flag(stop_now, late)
             if stop_now:
-                raise TrainingCancelled()
+                raise Cancelled()
             if late:
                 stopped = "time_budget"
                 break
@@ -465,8 +463,10 @@ def _finetune_rec(
             step += 1
             train_time += time.perf_counter() - t0
             losses.append(step_loss)
-            eta = _eta(start, cfg, train_time / step, total_steps - step, val_cost, steps_per_round)
-            emit(_event("train", epoch, step, losses[-1], best.acc if best else None, eta))
+            eta = eta_seconds(
+                start, cfg.time_budget_s, train_time / step, total_steps - step, val_cost, steps_per_round
+            )
+            emit(loop_progress("train", epoch, step, losses[-1], best.acc if best else None, eta))
             if cfg.max_steps and step >= cfg.max_steps:
                 stopped = "max_steps"
             if cfg.val_every_steps and step % cfg.val_every_steps == 0:
@@ -489,7 +489,11 @@ def _finetune_rec(
     if not keeps_state:
         best_state = {}
     seconds = time.perf_counter() - start
-    emit(_event("done", epoch, step, history[-1]["train_loss"] if history else None, best.acc if best else None, 0.0))
+    emit(
+        loop_progress(
+            "done", epoch, step, history[-1]["train_loss"] if history else None, best.acc if best else None, 0.0
+        )
+    )
     return RecFinetuneResult(
         best_state,
         base.acc if base else None,
@@ -528,7 +532,7 @@ def _choose_blend(
         load_state(model, blend_states(base_state, tuned_state, alpha))
         v = validate(model, val, charset, cfg, should_stop, dist)
         trials.append(BlendTrial(alpha, v.acc, v.loss))
-        emit({**_event("blend", epoch, step, v.loss, v.acc, None), "alpha": alpha})
+        emit({**loop_progress("blend", epoch, step, v.loss, v.acc, None), "alpha": alpha})
     load_state(model, tuned_state)
     # Validation counts are summed over the ranks, so every rank makes the same pick.
     return pick_blend(trials, cfg.blend_tolerance, len(val)), trials
@@ -541,22 +545,6 @@ def _output_classes(model: OnnxModule, cfg: RecFinetuneConfig) -> int:
         out = model(torch.zeros(1, 3, cfg.height, cfg.min_width, device=cfg.device))
         model.train(was)
     return int(out.shape[-1])
-
-
-def _out_of_time(start: float, cfg: RecFinetuneConfig, step_s: float, val_s: float) -> bool:
-    """True when one more step plus the closing validation would overrun the budget."""
-    return time.perf_counter() - start + step_s + val_s > cfg.time_budget_s
-
-
-def _eta(start: float, cfg: RecFinetuneConfig, step_s: float, steps_left: int, val_s: float, per_round: int) -> float:
-    rounds_left = math.ceil(steps_left / max(per_round, 1))
-    wanted = steps_left * step_s + rounds_left * val_s
-    budget_left = cfg.time_budget_s - (time.perf_counter() - start)
-    return max(0.0, min(wanted, budget_left))
-
-
-def _event(stage: str, epoch: int, step: int, loss: float | None, val_acc: float | None, eta: float | None) -> dict:
-    return {"stage": stage, "epoch": epoch, "step": step, "loss": loss, "val_acc": val_acc, "eta_s": eta}
 
 
 def load_state(model: OnnxModule, state: dict[str, np.ndarray]) -> None:

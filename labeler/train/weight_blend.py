@@ -1,10 +1,8 @@
 """Weight-space blends of a fine-tuned model with its base (WiSE-FT, Wortsman et al. 2022).
 
 base + alpha * (tuned - base) with alpha < 1 keeps most of what fine-tuning taught the project's
-images while moving the weights less far, so the model forgets less of what it read before. Measured on
-the SROIE retrain benchmark (labeler 2026-12-02, 594 steps): alpha 0.5 read the held-out receipts better
-than the tuned weights themselves (zero_edit 0.796 vs 0.783) and lost half as much on other documents
-(-2.0 vs -4.1 points). The engine checks a few alphas on the validation split and keeps the smallest one
+images while moving the weights less far, so the model forgets less of what it read before (the measurements:
+docs/training-notes.md). The engine checks a few alphas on the validation split and keeps the smallest one
 that validates within one standard error of the best (pick_blend).
 """
 

@@ -6,29 +6,49 @@
     runner.start(train_argv(project_dir, TrainOptions(max_steps=2)))
 
 No thread of its own: QProcess delivers output on the GUI thread's event loop, in whatever chunks the
-pipe gives, so partial lines are buffered until their newline arrives (protocol.md: one object per line).
+pipe gives, so partial lines are buffered until their newline arrives (labeler.train.events: one object per
+line, read with its read_event).
+
+Cancel waits GUI_GRACE_S (labeler.train.supervisor) before it kills: longer than `labeler train` itself waits
+for its torchrun child, so the child's ranks are ended and the run folder deleted before any kill comes. The
+child also learns our pid (PARENT_PID_ENV) and stops by itself should this process die first.
 """
 
 from __future__ import annotations
 
-import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from PyQt5.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, pyqtSignal
 
+from labeler.train.events import NotAnEvent, UnknownEvent, read_event
+from labeler.train.job_spec import DEVICES, TrainJobSpec
+from labeler.train.supervisor import GUI_GRACE_S, PARENT_PID_ENV
 from labeler.ui.i18n import tr
 
-DEVICES = ("cpu", "cuda")
-KILL_AFTER_MS = 5000  # the engine stops at its next step; a step longer than this is taken as hung
+__all__ = [
+    "DEVICES",
+    "EXIT_KILLED",
+    "KILL_AFTER_MS",
+    "TRAIN_KILL_AFTER_MS",
+    "LineBuffer",
+    "RetrainRunner",
+    "TrainOptions",
+    "finish_process",
+    "train_argv",
+]
+
+KILL_AFTER_MS = 5000  # short children that ignore terminate (the train extra's pip): taken as hung after this
+TRAIN_KILL_AFTER_MS = int(GUI_GRACE_S * 1000)  # `labeler train`: its own child's grace plus a margin
 EXIT_KILLED = -1  # crashed, killed after the grace period, or never started
 CTX = "RetrainPanel"
 
 
 @dataclass(frozen=True)
 class TrainOptions:
-    """The choices the Retrain panel offers; None / False leave the engine's default."""
+    """The choices the Retrain panel offers (None / False leave the engine's default); to_spec makes the job."""
 
     time_budget_min: float = 20.0
     det: bool = False
@@ -38,26 +58,23 @@ class TrainOptions:
     threads: int | None = None
     models: str | None = None  # the base set (the one pre-labelling now); None: the engine's choice
 
+    def to_spec(self, project_dir: str | Path) -> TrainJobSpec:
+        """The job these choices ask for (ValueError for an impossible one, e.g. an unknown device)."""
+        chosen = {"nproc": self.nproc, "max_steps": self.max_steps, "threads": self.threads, "models": self.models}
+        return TrainJobSpec(
+            Path(project_dir),
+            time_budget_min=self.time_budget_min,
+            det=self.det,
+            device=self.device,
+            **{name: value for name, value in chosen.items() if value},  # unset: the engine's default
+        )
+
 
 def train_argv(
     project_dir: str | Path, options: TrainOptions = TrainOptions(), python: str = sys.executable
 ) -> list[str]:
-    """The argument list of `python -m labeler train PROJECT_DIR ...` (protocol.md), never a shell string."""
-    argv = [python, "-m", "labeler", "train", str(project_dir), "--time-budget", f"{options.time_budget_min:g}"]
-    if options.det:
-        argv.append("--det")
-    if options.nproc:
-        argv += ["--nproc", str(options.nproc)]
-    if options.device not in DEVICES:
-        raise ValueError(f"device must be one of {DEVICES}, not {options.device!r}")
-    argv += ["--device", options.device]
-    if options.max_steps:
-        argv += ["--max-steps", str(options.max_steps)]
-    if options.threads:
-        argv += ["--threads", str(options.threads)]
-    if options.models:
-        argv += ["--models", options.models]
-    return argv
+    """The argument list of `python -m labeler train PROJECT_DIR ...` (TrainJobSpec.to_argv), never a shell string."""
+    return [python, "-m", "labeler", "train", *options.to_spec(project_dir).to_argv()]
 
 
 class LineBuffer:
@@ -83,7 +100,7 @@ class RetrainRunner(QObject):
     running_changed = pyqtSignal(bool)
     finished = pyqtSignal(int)  # exit code (EXIT_KILLED when it did not exit by itself)
 
-    def __init__(self, parent: QObject | None = None, kill_after_ms: int = KILL_AFTER_MS) -> None:
+    def __init__(self, parent: QObject | None = None, kill_after_ms: int = TRAIN_KILL_AFTER_MS) -> None:
         super().__init__(parent)
         self.kill_after_ms = kill_after_ms
         self.process: QProcess | None = None
@@ -109,6 +126,7 @@ class RetrainRunner(QObject):
         environment = QProcessEnvironment.systemEnvironment()
         environment.insert("PYTHONUNBUFFERED", "1")  # progress must reach us as it happens
         environment.insert("PYTHONIOENCODING", "utf-8")
+        environment.insert(PARENT_PID_ENV, str(os.getpid()))  # the child stops by itself should we die first
         for key, value in (env or {}).items():
             environment.insert(key, value)
         process.setProcessEnvironment(environment)
@@ -132,13 +150,14 @@ class RetrainRunner(QObject):
         self.process.terminate()
         self._kill_timer.start(self.kill_after_ms)
 
-    def shutdown(self, wait_ms: int = KILL_AFTER_MS) -> None:
-        """Stop a running child before the window goes (blocking, at most about twice `wait_ms`)."""
+    def shutdown(self, wait_ms: int | None = None) -> None:
+        """Stop a running child before the window goes (blocking, at most about twice `wait_ms`, by default the
+        kill_after_ms grace: a cancel that ends in time leaves no torchrun rank and no run folder behind)."""
         process = self.process
         if process is None:
             return
         self.cancel()
-        finish_process(process, wait_ms)
+        finish_process(process, self.kill_after_ms if wait_ms is None else wait_ms)
 
     # ------------------------------------------------------------------ from the process
 
@@ -153,15 +172,15 @@ class RetrainRunner(QObject):
                 self.log_line.emit(line)
 
     def _stdout_line(self, line: str) -> None:
-        if not line.strip():
+        event = read_event(line)
+        if isinstance(event, NotAnEvent):
+            if not event.blank:
+                self.log_line.emit(line)  # not ours (a library printing to stdout), or garbled: shown, not acted on
             return
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            obj = None
-        if not isinstance(obj, dict) or not isinstance(obj.get("event"), str):
-            self.log_line.emit(line)  # not ours (a library printing to stdout): shown, not acted on
+        if isinstance(event, UnknownEvent):
+            self.log_line.emit(line)  # a kind this version does not know: shown, not acted on
             return
+        obj = event.to_dict()
         self.events.append(obj)
         self.received.emit(obj)
 

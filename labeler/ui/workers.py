@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from PyQt5.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
 
+from labeler.core.errors import Cancelled  # raised inside a job function when its cancel event is set
 from labeler.core.image_io import read_image
 from labeler.core.logs import where_to_look
 from labeler.core.model import TextRegion
@@ -31,10 +32,6 @@ def _job_name(fn: Any) -> str:
     """A readable name for the log: the function, or the function a partial wraps."""
     inner = getattr(fn, "func", fn)
     return getattr(inner, "__qualname__", repr(inner))
-
-
-class Cancelled(Exception):
-    """Raised inside a job function when its cancel event is set."""
 
 
 class JobSignals(QObject):

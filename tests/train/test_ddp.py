@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -18,10 +17,11 @@ if not torch.distributed.is_available() or not torch.distributed.is_gloo_availab
 
 from onnx import numpy_helper  # noqa: E402
 
+from labeler.train.config_json import config_to_json  # noqa: E402
 from labeler.train.onnx_module import OnnxModule  # noqa: E402
 from labeler.train.rec_data import make_batch, read_dict_file, read_rec_list  # noqa: E402
 from labeler.train.rec_finetune import CaseFold, RecFinetuneConfig, model_log_probs, training_loss  # noqa: E402
-from labeler.train.rec_worker import config_to_json, train_rec  # noqa: E402
+from labeler.train.rec_train import train_rec  # noqa: E402
 from tests.train.train_helpers import (  # noqa: E402
     REPO,
     V6_DICT,
@@ -31,6 +31,7 @@ from tests.train.train_helpers import (  # noqa: E402
     ort_session,
     small_rec_export,
 )
+from tests.train.train_project import events_of  # noqa: E402
 
 pytestmark = pytest.mark.models
 
@@ -99,7 +100,7 @@ def test_torch_distributed_run_two_ranks(export, tmp_path):
         "--standalone",
         "--nproc_per_node=2",
         "-m",
-        "labeler.train.rec_worker",
+        "labeler.train.worker",
         "--export",
         str(export),
         "--base",
@@ -117,7 +118,7 @@ def test_torch_distributed_run_two_ranks(export, tmp_path):
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
 
-    events = [json.loads(line) for line in proc.stdout.splitlines()]  # every stdout line is JSON
+    events = events_of(proc.stdout)  # every stdout line is a protocol event
     assert [e["step"] for e in events if e["event"] == "progress"] == [1, 2]  # once: rank 1 prints nothing
     assert [e["step"] for e in events if e["event"] == "validate"] == [0, 2]
     done = [e for e in events if e["event"] == "worker_done"]

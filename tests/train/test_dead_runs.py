@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from labeler.train.run_dirs import OWNER_NAME, RUNS_DIR, RunOwner, claim_run_dir, clean_dead_runs, new_run_dir
-from tests.train.train_project import REPO, events_of, make_project, run_train, train_env
+from tests.train.train_project import REPO, event_of, events_of, make_project, run_train, train_env
 
 HOLD = (
     "import sys; from pathlib import Path; from labeler.train.run_dirs import new_run_dir; "
@@ -51,7 +51,7 @@ def _kill_train_at(project: Path, stage: str, *args: str) -> tuple[Path, list[di
     seen: list[dict] = []
     try:
         for line in proc.stdout:
-            seen.append(json.loads(line))
+            seen.append(event_of(line))
             if seen[-1].get("stage") == stage:
                 break
         assert seen and seen[-1].get("stage") == stage, seen

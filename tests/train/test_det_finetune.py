@@ -155,7 +155,8 @@ def test_steps_on_a_fixed_batch_lower_the_loss(tmp_path):
 @pytest.mark.models
 def test_train_det_writes_a_loadable_model(tmp_path):
     pytest.importorskip("torch")
-    from labeler.train.det_finetune import DetFinetuneConfig, train_det
+    from labeler.train.det_finetune import DetFinetuneConfig
+    from labeler.train.det_train import train_det
 
     root = write_det_export(tmp_path / "export", n_train=2, n_val=1)
     out = tmp_path / "tuned" / "det.onnx"
@@ -181,8 +182,9 @@ def test_train_det_writes_a_loadable_model(tmp_path):
 @pytest.mark.models
 def test_cancel_writes_nothing(tmp_path, monkeypatch):
     pytest.importorskip("torch")
-    from labeler.train.det_finetune import DetFinetuneConfig, train_det
-    from labeler.train.rec_finetune import TrainingCancelled
+    from labeler.core.errors import Cancelled
+    from labeler.train.det_finetune import DetFinetuneConfig
+    from labeler.train.det_train import train_det
 
     scratch = tmp_path / "tmp"
     scratch.mkdir()
@@ -195,7 +197,7 @@ def test_cancel_writes_nothing(tmp_path, monkeypatch):
         return len(polls) >= 3
 
     out_dir = tmp_path / "tuned"
-    with pytest.raises(TrainingCancelled):
+    with pytest.raises(Cancelled):
         train_det(
             root,
             V4_DET,

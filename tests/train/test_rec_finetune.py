@@ -8,11 +8,12 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("onnx")
 
+from labeler.core.errors import Cancelled  # noqa: E402
 from labeler.ocr.rec import TextRecognizer  # noqa: E402
 from labeler.ocr.session import OrtSession  # noqa: E402
 from labeler.train.onnx_writeback import write_back  # noqa: E402
 from labeler.train.rec_data import read_dict_file, read_rec_list  # noqa: E402
-from labeler.train.rec_finetune import RecFinetuneConfig, TrainingCancelled, finetune_rec  # noqa: E402
+from labeler.train.rec_finetune import RecFinetuneConfig, finetune_rec  # noqa: E402
 from tests.train.train_helpers import TEXTS, V6_DICT, V6_REC, text_crop, write_rec_export  # noqa: E402
 
 pytestmark = pytest.mark.models
@@ -62,7 +63,7 @@ def test_cancel_and_time_budget(data):
         return len(calls) > 1
 
     cfg = RecFinetuneConfig(batch_size=4, max_epochs=1, augment=None)
-    with pytest.raises(TrainingCancelled):
+    with pytest.raises(Cancelled):
         finetune_rec(V6_REC, charset, samples[:8], [], cfg, should_stop=stop_after_first_step)
     assert len(calls) == 2  # polled before each step: the second poll stopped it
 

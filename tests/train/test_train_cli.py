@@ -8,7 +8,6 @@ improve on a perfect score and is rejected.
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import pytest
 
 from labeler.ocr import project_models as pm
 from labeler.ocr.registry import resolve_model_set
-from tests.train.train_project import REPO, events_of, make_project, run_train, train_env
+from tests.train.train_project import REPO, event_of, events_of, make_project, run_train, train_env
 
 pytest.importorskip("torch")
 pytestmark = pytest.mark.models
@@ -163,7 +162,7 @@ def test_sigterm_mid_training_exits_130_and_leaves_nothing(tmp_path, nproc):
     try:
         deadline = time.monotonic() + 120
         for line in proc.stdout:
-            seen.append(json.loads(line))
+            seen.append(event_of(line))
             if seen[-1]["event"] == "progress" or time.monotonic() > deadline:
                 break
         assert seen[-1]["event"] == "progress", seen
@@ -238,7 +237,7 @@ def test_ctrl_c_mid_training_exits_130_and_removes_its_run_folder(tmp_path):
     )
     try:
         for line in proc.stdout:
-            if json.loads(line)["event"] == "progress":
+            if event_of(line)["event"] == "progress":
                 break
         runs = list((project / ".labeler" / "runs").iterdir())
         assert len(runs) == 1 and (runs[0] / "owner.json").is_file()  # owned by the live run

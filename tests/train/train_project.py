@@ -3,7 +3,6 @@ fileState.txt), and helpers to run `python -m labeler train` on it as a real sub
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import numpy as np
 
 from labeler.core.model import ImageStatus, TextRegion
 from labeler.core.project import open_project, save_project
+from labeler.train.events import Event, UnknownEvent, read_event
 
 REPO = Path(__file__).resolve().parents[2]
 WORDS = ["TOTAL", "CASH", "RM", "QTY", "ITEM", "TAX", "SALE", "CHANGE", "GST", "NO", "DATE", "TIME"]
@@ -89,11 +89,13 @@ def train_env(project: Path, extra: dict | None = None) -> dict:
     return env
 
 
+def event_of(line: str) -> dict:
+    """The event one stdout line holds (labeler.train.events.read_event), as its dict; it must be a known kind."""
+    event = read_event(line)
+    assert isinstance(event, Event) and not isinstance(event, UnknownEvent), (line, event)
+    return event.to_dict()
+
+
 def events_of(stdout: str) -> list[dict]:
-    """Every stdout line must be one JSON object with an "event" key."""
-    events = []
-    for line in stdout.splitlines():
-        obj = json.loads(line)
-        assert isinstance(obj, dict) and "event" in obj, line
-        events.append(obj)
-    return events
+    """Every stdout line must be one protocol event."""
+    return [event_of(line) for line in stdout.splitlines()]

@@ -1,4 +1,4 @@
-"""The rec worker: export folder -> tuned ONNX file, protocol events, cancel writes nothing, config JSON."""
+"""The training worker (labeler.train.worker) and the recognizer step it runs: export folder -> tuned ONNX file, protocol events, cancel writes nothing, config JSON."""
 
 from __future__ import annotations
 
@@ -12,8 +12,12 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("onnx")
 
-from labeler.train.rec_finetune import RecFinetuneConfig, TrainingCancelled  # noqa: E402
-from labeler.train.rec_worker import WorkerError, config_to_json, rec_config_from_json, train_rec  # noqa: E402
+from labeler.core.errors import Cancelled  # noqa: E402
+from labeler.train.config_json import config_to_json, rec_config_from_json  # noqa: E402
+from labeler.train.events import ErrorEvent, read_event  # noqa: E402
+from labeler.train.rec_finetune import RecFinetuneConfig  # noqa: E402
+from labeler.train.rec_train import train_rec  # noqa: E402
+from labeler.train.step_report import TrainInputError  # noqa: E402
 from tests.train.train_helpers import REPO, V6_DICT, V6_REC, ort_session, small_rec_export, text_crop  # noqa: E402
 
 pytestmark = pytest.mark.models
@@ -59,7 +63,7 @@ def test_cancel_writes_nothing(export, tmp_path):
         return len(polls) >= 2
 
     out = tmp_path / "rec.onnx"
-    with pytest.raises(TrainingCancelled):
+    with pytest.raises(Cancelled):
         train_rec(
             export,
             V6_REC,
@@ -76,7 +80,7 @@ def test_config_json_round_trip_and_typos():
     cfg = RecFinetuneConfig(lr=2e-5, max_steps=7, augment=RecFinetuneConfig().augment)
     assert rec_config_from_json(json.loads(config_to_json(cfg))) == cfg
     assert rec_config_from_json({"augment": None}).augment is None
-    with pytest.raises(WorkerError, match="learning_rate"):
+    with pytest.raises(TrainInputError, match="learning_rate"):
         rec_config_from_json({"learning_rate": 1e-4})
 
 
@@ -89,7 +93,7 @@ def test_cli_error_is_one_json_line(tmp_path):
         [
             sys.executable,
             "-m",
-            "labeler.train.rec_worker",
+            "labeler.train.worker",
             "--export",
             str(tmp_path),
             "--base",
@@ -108,6 +112,6 @@ def test_cli_error_is_one_json_line(tmp_path):
     )
     assert proc.returncode == 1
     lines = proc.stdout.splitlines()
-    assert len(lines) == 1 and json.loads(lines[0])["event"] == "error"
-    assert "train.txt" in json.loads(lines[0])["message"]
+    assert len(lines) == 1 and isinstance(error := read_event(lines[0]), ErrorEvent)
+    assert "train.txt" in error.message
     assert not (tmp_path / "o.onnx").exists()
