@@ -74,12 +74,14 @@ def _train(
     from dataclasses import replace
 
     from labeler.train import rec_step
-    from labeler.train.engine import TrainJob, default_rec_config
+    from labeler.train.engine import default_rec_config
     from labeler.train.events import human_line
 
-    job = TrainJob(
+    from labeler.train.job_spec import TrainJobSpec
+
+    job = TrainJobSpec(
         project_dir=args.train,
-        time_budget_s=args.minutes * 60,
+        time_budget_min=args.minutes,
         nproc=args.nproc,
         device=args.device,
         max_steps=args.max_steps,

@@ -1,6 +1,6 @@
 """OCR evaluation: detection, recognition and end-to-end figures for predictions against ground truth.
 
-Definitions (see ../shared/eval/README.md):
+Definitions (the ones the evaluation sets' reference figures use):
 - Don't-care GT regions (`###`, `*` or difficult) are never scored. A prediction lying more than
   half inside one of them is dropped before matching: it is neither a hit nor a false positive.
 - Matching is one-to-one and greedy, highest polygon IoU first, among pairs with IoU >= 0.5.

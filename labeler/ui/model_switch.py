@@ -1,7 +1,7 @@
 """Which model set pre-labels: the status-bar indicator, a project's own tuned model when the project opens,
 and the switch to a model that `labeler train` has just installed.
 
-A project's tuned models live in PROJECT/.labeler/models/<version>/ (protocol.md); the one marked active in
+A project's tuned models live in PROJECT/.labeler/models/<version>/ (labeler/ocr/project_models.py); the one marked active in
 its history.json is used while that project is open, and the user's own choice comes back with the next
 project that has none.
 """

@@ -315,7 +315,7 @@ class RetrainPanel(QWidget):
         self.log_view.appendPlainText(line)
 
     def handle_event(self, obj: dict) -> None:
-        """One protocol object (protocol.md) -> state and widgets."""
+        """One progress event (labeler/train/events.py) -> state and widgets."""
         kind, st = obj.get("event"), self.state
         if kind == "start":
             self.log(

@@ -1,4 +1,4 @@
-"""A child process that speaks the `labeler train` protocol (protocol.md) with delays, for the Retrain panel tests.
+"""A child process that speaks the `labeler train` protocol (labeler/train/events.py) with delays, for the Retrain panel tests.
 
     python scripted_train_child.py accept PROJECT_DIR MODEL_DIR   full run, result accepted with MODEL_DIR
     python scripted_train_child.py reject PROJECT_DIR             full run, result not accepted
