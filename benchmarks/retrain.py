@@ -76,7 +76,6 @@ def _train(
     from labeler.train import rec_step
     from labeler.train.engine import default_rec_config
     from labeler.train.events import human_line
-
     from labeler.train.job_spec import TrainJobSpec
 
     job = TrainJobSpec(
