@@ -38,8 +38,8 @@ from labeler.core.errors import FileError, LabelFormatError, UnusableFileNameErr
 from labeler.core.folder_lock import FolderLock, LockHolder
 from labeler.core.model import ImageRecord, ImageStatus
 from labeler.core.ppocrlabel_format import encode_label_line, gc_paused, key_file_name, parse_regions
-from labeler.core.project import Project
 from labeler.core.project_merge import ConflictRule, MergeReport, adopt_disk_view, merge_from_disk
+from labeler.core.project_model import Project
 from labeler.core.project_source import (
     CACHE_FILE,
     LABEL_FILE,

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from labeler.core.errors import ModelError
+from labeler.ocr.model_set import ModelSet
 from labeler.ocr.onnx_info import read_onnx_info
-
-if TYPE_CHECKING:
-    from labeler.ocr.registry import ModelSet
 
 
 @dataclass(frozen=True)

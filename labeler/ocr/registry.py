@@ -15,13 +15,14 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from labeler.core.bundled import bundled_dir
 from labeler.core.errors import ModelError
 from labeler.core.user_dirs import config_dir
+from labeler.ocr.model_checks import rec_class_problem
+from labeler.ocr.model_set import ModelFile, ModelSet
 
 MANIFEST_NAME = "manifest.json"
 STAGES = ("det", "cls", "rec")
@@ -40,36 +41,6 @@ def bundled_models_dir() -> Path:
 def user_models_dir() -> Path:
     """Where `labeler models register` puts custom sets: $XDG_CONFIG_HOME/labeler/models."""
     return config_dir() / "models"
-
-
-@dataclass(frozen=True)
-class ModelFile:
-    """One ONNX file of a set, with what is needed to check it and feed it."""
-
-    stage: str
-    path: Path
-    sha256: str | None
-    preprocess: dict[str, Any] = field(default_factory=dict)
-    postprocess: dict[str, Any] = field(default_factory=dict)
-    dict_path: Path | None = None  # rec only: one character per line
-    upstream: str = ""
-    source_package: str = ""
-    license: str = ""
-    dict_sha256: str | None = None  # rec only: the dictionary's checksum
-
-
-@dataclass(frozen=True)
-class ModelSet:
-    name: str
-    folder: Path
-    description: str
-    det: ModelFile
-    rec: ModelFile
-    cls: ModelFile | None
-    aliases: tuple[str, ...] = ()
-
-    def files(self) -> list[ModelFile]:
-        return [m for m in (self.det, self.cls, self.rec) if m is not None]
 
 
 def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
@@ -234,8 +205,6 @@ def _sha256_error(path: Path, what: str, expected: str, actual: str) -> ModelErr
 def model_set_problems(model_set: ModelSet) -> list[ModelError]:
     """Everything wrong with a set's files, in order: missing files, sha256 of models and dictionary, and a
     dictionary whose size does not match the recognizer's class count. Empty when the set is usable."""
-    from labeler.ocr.model_checks import rec_class_problem
-
     problems: list[ModelError] = []
     for m in model_set.files():
         if not m.path.is_file():
@@ -375,8 +344,6 @@ def register_model_set(
         sources["dict"] = Path(dict_path).resolve()
         if not sources["dict"].is_file():
             raise ModelError(f"{sources['dict']}: dictionary file not found")
-    from labeler.ocr.model_checks import rec_class_problem
-
     rec_only = ModelFile("rec", sources["rec"], None, bundled.rec.preprocess, dict_path=sources.get("dict"))
     problem = rec_class_problem(ModelSet(name, folder, "", bundled.det, rec_only, None))
     if problem is not None:  # refused before anything is written
