@@ -106,11 +106,11 @@ class RotateImageFile(Command):
     old_points: list[list[Point]] | None = field(default=None, init=False, repr=False)
 
     @property
-    def label(self) -> str:  # type: ignore[override]
+    def label(self) -> str:  # type: ignore[override]  # read-only here: it follows the direction of the turn
         return "rotate image clockwise" if self.clockwise else "rotate image anticlockwise"
 
     def apply(self, record: ImageRecord) -> None:
-        if self.rotated is None:  # first apply; redo reuses the bytes (the turn is deterministic anyway)
+        if self.rotated is None or self.size_before is None:  # first apply; redo reuses the bytes (same turn)
             prep = self.prepared or prepare_rotation(self.image_file, self.clockwise)
             self.original, self.rotated, self.size_before = prep.original, prep.rotated, prep.size_before
             self.prepared = None

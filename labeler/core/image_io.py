@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -31,7 +32,7 @@ IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".bmp", ".tif", "
 _REDUCED = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
 _ROWS_PER_CHUNK = 512  # alpha compositing works in bands so its uint16 temporaries stay small
 # EXIF orientation -> the operation that shows the stored pixels as they should be displayed.
-_ORIENT = {
+_ORIENT: dict[int, Callable[[np.ndarray], np.ndarray]] = {
     2: lambda im: cv2.flip(im, 1),
     3: lambda im: cv2.rotate(im, cv2.ROTATE_180),
     4: lambda im: cv2.flip(im, 0),

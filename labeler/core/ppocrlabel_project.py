@@ -372,7 +372,8 @@ def _plan_labels(
                 decided[id(rec)] = (_rekeyed(ln, key), True) if keep_unloaded(rec) else (None, False)
             else:
                 is_dirty = id(rec) in dirty
-                decided[id(rec)] = _decide(ln, rec, key if rekey or is_dirty else ln.key, is_dirty, want)
+                line_key = key if rekey or is_dirty or ln.key is None else ln.key
+                decided[id(rec)] = _decide(ln, rec, line_key, is_dirty, want)
     out: list[SourceLine] = []
     changed = False
     for ln in src.lines:

@@ -188,8 +188,15 @@ def _manifest_from_folder(folder: Path) -> ModelSet:
         description=f"custom set from {folder}",
         det=ModelFile("det", det, None, bundled.det.preprocess, bundled.det.postprocess),
         rec=ModelFile("rec", rec, None, bundled.rec.preprocess, dict_path=txts[0] if len(txts) == 1 else None),
-        cls=ModelFile("cls", cls, None, bundled.cls.preprocess) if cls else bundled.cls,
+        cls=ModelFile("cls", cls, None, _bundled_classifier(bundled).preprocess) if cls else bundled.cls,
     )
+
+
+def _bundled_classifier(bundled: ModelSet) -> ModelFile:
+    """The bundled default set's direction classifier, which a custom set without its own borrows."""
+    if bundled.cls is None:
+        raise ModelError(f"{bundled.folder}: the bundled set '{bundled.name}' has no direction classifier")
+    return bundled.cls
 
 
 # ---------------------------------------------------------------------------------------------- checks
@@ -334,8 +341,9 @@ def register_model_set(
 
     folder = _check_register_name(name, force)
     bundled = resolve_model_set(DEFAULT_SET)
+    bundled_cls = _bundled_classifier(bundled)
     sources: dict[str, Path] = {}
-    for stage, path, base in (("det", det, bundled.det), ("rec", rec, bundled.rec), ("cls", cls, bundled.cls)):
+    for stage, path, base in (("det", det, bundled.det), ("rec", rec, bundled.rec), ("cls", cls, bundled_cls)):
         source = Path(path if path is not None else base.path).resolve()  # no classifier given: the bundled one
         if not source.is_file():
             raise ModelError(f"{source}: {stage} model file not found")
@@ -353,7 +361,7 @@ def register_model_set(
     keep = {s for s in sources.values() if s.is_relative_to(folder)}
     used: set[str] = set()
     data: dict[str, Any] = {"name": name, "description": description or f"custom set '{name}'", "format": 1}
-    for stage, base in (("det", bundled.det), ("rec", bundled.rec), ("cls", bundled.cls)):
+    for stage, base in (("det", bundled.det), ("rec", bundled.rec), ("cls", bundled_cls)):
         entry: dict[str, Any] = {
             "file": _place(sources[stage], stage, folder, keep, used),
             "sha256": sha256_of(sources[stage]),
