@@ -37,24 +37,26 @@ def _peak_rss_mb() -> float:
 def run_ours(data: Path, threads: int, model_set: str, opts: dict) -> dict:
     from labeler.core.image_io import read_image
     from labeler.ocr.det import DetParams
-    from labeler.ocr.pipeline import OcrPipeline, PipelineOptions
+    from labeler.ocr.pipeline import OcrPipeline, PipelineOptions, det_params, rec_params
     from labeler.ocr.rec import RecParams
+    from labeler.ocr.registry import resolve_model_set
 
     t0 = time.perf_counter()
     workers = int(opts.pop("workers", 1))
     session_threads = max(1, threads // workers)
     # The same options as `labeler prelabel` (spinning threads: the machine is ours).
     options = PipelineOptions(threads=session_threads, text_score=opts.pop("text_score", 0.5), spin_threads=True)
-    pipe = OcrPipeline(model_set, options)
-    pipe.load()
+    models = resolve_model_set(model_set)
     if opts:  # experiments: override det / rec parameters ("db.NAME" for DB post-processing)
         from dataclasses import replace
 
         det_kw = {k: v for k, v in opts.items() if k in DetParams.__dataclass_fields__}
         rec_kw = {k: v for k, v in opts.items() if k in RecParams.__dataclass_fields__}
         db_kw = {k[3:]: v for k, v in opts.items() if k.startswith("db.")}
-        pipe._det.params = replace(pipe._det.params, db=replace(pipe._det.params.db, **db_kw), **det_kw)
-        pipe._rec.params = replace(pipe._rec.params, **rec_kw)
+        det, rec = det_params(models), rec_params(models)
+        options = replace(options, det=replace(det, db=replace(det.db, **db_kw), **det_kw), rec=replace(rec, **rec_kw))
+    pipe = OcrPipeline(models, options)
+    pipe.load()
     load_s = time.perf_counter() - t0
     from labeler.ocr.batch import ocr_images
 

@@ -23,18 +23,21 @@ SAVE_EVERY_S = 1.0
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("prelabel", help="pre-label a folder of images into Cache.cach", description=__doc__)
+    # "resolve": the --models given below replaces add_model_options' own, with another default and help.
+    p = sub.add_parser(
+        "prelabel", help="pre-label a folder of images into Cache.cach", description=__doc__, conflict_handler="resolve"
+    )
     p.add_argument("folder", type=Path, metavar="DIR")
     p.add_argument("--force", action="store_true", help="re-label images already in Cache.cach")
     p.add_argument("--show", action="store_true", help="print what was read in each image at the end")
     add_model_options(p)
-    for action in p._actions:
-        if action.dest == "models":  # None = not given: the folder's own trained model may apply
-            action.default = None
-            action.help = (
-                "model set (a name, or a folder with a manifest.json); default: the folder's active "
-                "trained version (labeler train), else $LABELER_MODELS, else 'default'"
-            )
+    p.add_argument(
+        "--models",
+        default=None,  # not given: the folder's own trained model may apply (_choose_models)
+        metavar="NAME|PATH",
+        help="model set (a name, or a folder with a manifest.json); default: the folder's active "
+        "trained version (labeler train), else $LABELER_MODELS, else 'default'",
+    )
     p.set_defaults(run=run)
 
 

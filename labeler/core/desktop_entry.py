@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from labeler.core.atomic import atomic_write_bytes
@@ -31,10 +32,9 @@ def icon_file() -> Path | None:
     return path if path.is_file() else None
 
 
-def data_home(env: dict[str, str] | None = None) -> Path:
+def data_home(env: Mapping[str, str] | None = None) -> Path:
     # The XDG base-directory spec: a relative $XDG_DATA_HOME is invalid and must be ignored.
-    env = os.environ if env is None else env
-    value = env.get("XDG_DATA_HOME", "")
+    value = (os.environ if env is None else env).get("XDG_DATA_HOME", "")
     if value and os.path.isabs(value):
         return Path(value)
     return Path.home() / ".local" / "share"

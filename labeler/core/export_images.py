@@ -26,6 +26,7 @@ import numpy as np
 
 from labeler.core.errors import LabelerError
 from labeler.core.export_rec import VerticalRule, encode_crop, make_crop
+from labeler.core.image_header import probe
 from labeler.core.image_io import read_image
 
 IMAGE_MODES = ("copy", "link")
@@ -76,11 +77,8 @@ class ImageDone:
 def stored_orientation(path: str | Path) -> int | None:
     """The EXIF orientation the file declares (1 = normal), or None when it cannot be told."""
     try:
-        # image_io parses headers but has no public orientation getter yet; its header probe is reused.
-        from labeler.core.image_io import _probe
-
         with open(path, "rb") as f:
-            header = _probe(f, full=False)
+            header = probe(f, full=False)
         return 1 if header is None else int(header.orientation)
     except Exception:
         return None
@@ -104,7 +102,7 @@ def _place_image(dest: str, source: str, upright: np.ndarray | None, mode: str) 
     ok, buf = cv2.imencode(ext, upright, params)
     if not ok:
         raise LabelerError(f"{source}: cannot re-encode the upright image as {ext}")
-    _write_bytes(dest, buf.tobytes())
+    write_output_file(dest, buf.tobytes())
 
 
 class _Writer:
@@ -157,7 +155,8 @@ class _Writer:
             self._pool.shutdown(wait=True)
 
 
-def _write_bytes(path: str, data: bytes) -> None:
+def write_output_file(path: str, data: bytes) -> None:
+    """Write one exported image or crop. Every export write goes through here: tests replace it to fill the disk."""
     with open(path, "wb") as f:
         f.write(data)
 
@@ -183,7 +182,7 @@ def run_image_job(job: ImageJob, settings: CropSettings, writer: _Writer) -> Ima
         except LabelerError as exc:
             done.failed.append((item.index, f"encode_failed: {exc}"))
             continue
-        writer.submit(done, item.index, _write_bytes, item.dest, data)
+        writer.submit(done, item.index, write_output_file, item.dest, data)
     return done
 
 

@@ -55,22 +55,25 @@ def kie_entries(regions: Sequence[TextRegion]) -> KieImage:
             kept.append((i, region))
     # First pass: keep given ids that are unique; then hand out ids above the largest used.
     used: set[int] = set()
-    ids: dict[int, int | None] = {}
+    given: dict[int, int | None] = {}
     for i, region in kept:
         if region.id is not None and region.id not in used:
             used.add(region.id)
-            ids[i] = region.id
+            given[i] = region.id
         else:
             if region.id is not None:
                 out.notes.append(KieNote(i, "duplicate_id", f"id {region.id} already used"))
-            ids[i] = None
+            given[i] = None
     next_id = max(used, default=-1) + 1
+    ids: dict[int, int] = {}
     for i, region in kept:
-        if ids[i] is None:
-            ids[i] = next_id
+        kept_id = given[i]
+        if kept_id is None:
+            kept_id = next_id
             if region.id is None:
                 out.notes.append(KieNote(i, "id_assigned", f"id {next_id}"))
             next_id += 1
+        ids[i] = kept_id
     links: dict[int, list[list[int]]] = {ids[i]: [] for i, _ in kept}
     for i, region in kept:
         for link in region.linking:

@@ -191,7 +191,7 @@ class ExportSwap:
             self._committed = True
             fsync_dir(parent)
             return
-        if USE_EXCHANGE and _exchange(self.work, self.target):
+        if USE_EXCHANGE and exchange_paths(self.work, self.target):
             self._committed = True
             old = self.work  # after the exchange the work name holds the previous export
         else:
@@ -286,8 +286,11 @@ def _read_holder(fd: int) -> str:
         return ""
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically (Linux renameat2); False where that is not available."""
+def exchange_paths(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2); False where that is not available.
+
+    Looked up at each commit, so the export kill tests replace it to die right after the swap.
+    """
     libc = _c_library()
     fn = getattr(libc, "renameat2", None) if libc is not None else None
     if fn is None:

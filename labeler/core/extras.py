@@ -93,20 +93,24 @@ def requirements_from_metadata(requires: list[str] | None, extra: str) -> tuple[
     return tuple(found)
 
 
-def _from_pyproject(extra: str) -> tuple[str, ...]:
-    pyproject = CHECKOUT / "pyproject.toml"
-    try:
-        import tomllib  # Python 3.11+; on 3.10 FALLBACK_REQUIREMENTS answers
-    except ImportError:
-        return ()
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return ()
-    project = data.get("project", {})
-    if project.get("name") != DIST:
-        return ()
-    return tuple(project.get("optional-dependencies", {}).get(extra, ()))
+if sys.version_info >= (3, 11):
+    import tomllib
+
+    def _from_pyproject(extra: str) -> tuple[str, ...]:
+        pyproject = CHECKOUT / "pyproject.toml"
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return ()
+        project = data.get("project", {})
+        if project.get("name") != DIST:
+            return ()
+        return tuple(project.get("optional-dependencies", {}).get(extra, ()))
+
+else:
+
+    def _from_pyproject(extra: str) -> tuple[str, ...]:
+        return ()  # no tomllib before Python 3.11: FALLBACK_REQUIREMENTS answers
 
 
 def _checkout() -> Path | None:

@@ -37,7 +37,7 @@ class LocksUnsupportedError(OSError):
 _NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS}
 
 # try_lock / release_lock: a non-blocking exclusive OS lock on an open file, freed by the kernel at exit.
-if os.name == "nt":  # pragma: no cover - exercised on Windows only
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
 
     def try_lock(fd: int) -> bool:

@@ -17,11 +17,12 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from labeler.core.model import ImageRecord, ImageStatus, Point, TextRegion
 
 ChangeListener = Callable[[ImageRecord, "Command"], None]
+T = TypeVar("T")
 
 
 class Command:
@@ -38,6 +39,13 @@ class Command:
     def merge(self, newer: Command) -> bool:
         """Absorb `newer` (already applied, right after this one) into this step; False if they stay apart."""
         return False
+
+
+def _applied(old: T | None) -> T:
+    """What apply() kept for revert(): a command is only reverted after it was applied."""
+    if old is None:
+        raise RuntimeError("an edit was undone before it was done")
+    return old
 
 
 def _region(record: ImageRecord, index: int) -> TextRegion:
@@ -74,7 +82,7 @@ class SetText(Command):
         region.transcription = self.text
 
     def revert(self, record: ImageRecord) -> None:
-        _region(record, self.index).transcription = self.old  # type: ignore[assignment]
+        _region(record, self.index).transcription = _applied(self.old)
 
     def merge(self, newer: Command) -> bool:
         if isinstance(newer, SetText) and newer.index == self.index:
@@ -102,7 +110,7 @@ class MovePoints(Command):
         region.points = list(self.points)
 
     def revert(self, record: ImageRecord) -> None:
-        _region(record, self.index).points = self.old  # type: ignore[assignment]
+        _region(record, self.index).points = _applied(self.old)
 
     def merge(self, newer: Command) -> bool:
         if isinstance(newer, MovePoints) and self.continuous and newer.continuous and newer.index == self.index:
@@ -183,7 +191,7 @@ class RemoveRegion(Command):
         self.removed = record.regions.pop(self.index)
 
     def revert(self, record: ImageRecord) -> None:
-        record.regions.insert(self.index, self.removed)  # type: ignore[arg-type]
+        record.regions.insert(self.index, _applied(self.removed))
 
 
 @dataclass
@@ -199,10 +207,10 @@ class Reorder(Command):
         record.regions[:] = [record.regions[i] for i in self.order]
 
     def revert(self, record: ImageRecord) -> None:
-        old = [None] * len(self.order)
+        old = list(record.regions)  # every place is overwritten: the order is a permutation
         for new_place, old_index in enumerate(self.order):
-            old[old_index] = record.regions[new_place]  # type: ignore[call-overload]
-        record.regions[:] = old  # type: ignore[assignment]
+            old[old_index] = record.regions[new_place]
+        record.regions[:] = old
 
 
 @dataclass
@@ -223,7 +231,7 @@ class ReplaceRegions(Command):
         record.regions[:] = self.regions
 
     def revert(self, record: ImageRecord) -> None:
-        record.regions[:] = self.old  # type: ignore[index]
+        record.regions[:] = _applied(self.old)
 
 
 @dataclass
@@ -239,7 +247,7 @@ class SetStatus(Command):
         record.status = ImageStatus(self.status)
 
     def revert(self, record: ImageRecord) -> None:
-        record.status = self.old  # type: ignore[assignment]
+        record.status = _applied(self.old)
 
 
 @dataclass
@@ -247,7 +255,7 @@ class Batch(Command):
     """Several commands as one undo step (delete the selected regions, confirm and fix...)."""
 
     commands: list[Command]
-    label: str = "edit"  # type: ignore[misc]
+    label: str = "edit"
 
     def apply(self, record: ImageRecord) -> None:
         done: list[Command] = []

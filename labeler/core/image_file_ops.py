@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
-import numpy as np
 
 from labeler.core.atomic import atomic_write_bytes
 from labeler.core.errors import FileError, ImageReadError
 from labeler.core.history import Command
-from labeler.core.image_io import DEFAULT_MAX_PIXELS, _checked_header, _decode, _orient, _read_bytes
+from labeler.core.image_io import decode_upright_pixels, read_image_bytes
 from labeler.core.model import ImageRecord, Point
 from labeler.core.ppocrlabel_format import encode_label_line
 from labeler.core.region_ops import rotate_points_with_image
@@ -35,22 +34,14 @@ _ENCODE_PARAMS = {
 }
 
 
-def upright_pixels(path: Path, data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """The pixels as the user sees them (EXIF orientation applied), keeping alpha and 16-bit depth."""
-    header = _checked_header(path, data)
-    if header is not None and header.width * header.height > max_pixels:
-        raise ImageReadError(path, f"image is too large to turn: {header.width} x {header.height} pixels")
-    return _orient(_decode(path, data, cv2.IMREAD_UNCHANGED, header), header)
-
-
 def rotated_image_bytes(path: str | Path, clockwise: bool, data: bytes | None = None) -> tuple[bytes, int, int]:
     """The file's picture turned by 90 degrees, encoded in the same format, and its new (width, height).
 
     The upright pixels are written, with no EXIF block: the orientation tag cannot turn it a second time.
     """
     path = Path(path)
-    data = _read_bytes(path) if data is None else data
-    pixels = upright_pixels(path, data)
+    data = read_image_bytes(path) if data is None else data
+    pixels = decode_upright_pixels(path, data)
     turned = cv2.rotate(pixels, cv2.ROTATE_90_CLOCKWISE if clockwise else cv2.ROTATE_90_COUNTERCLOCKWISE)
     ext = path.suffix.lower()
     try:
@@ -90,7 +81,7 @@ def prepare_rotation(image_file: str | Path, clockwise: bool) -> PreparedRotatio
         st = image_file.stat()
     except OSError as exc:
         raise ImageReadError(image_file, f"cannot read file: {exc.strerror or exc}") from None
-    original = _read_bytes(image_file)
+    original = read_image_bytes(image_file)
     rotated, new_w, new_h = rotated_image_bytes(image_file, clockwise, original)
     return PreparedRotation(image_file, clockwise, original, rotated, (new_h, new_w), (st.st_mtime_ns, st.st_size))
 
@@ -115,11 +106,11 @@ class RotateImageFile(Command):
     old_points: list[list[Point]] | None = field(default=None, init=False, repr=False)
 
     @property
-    def label(self) -> str:  # type: ignore[override]
+    def label(self) -> str:  # type: ignore[override]  # read-only here: it follows the direction of the turn
         return "rotate image clockwise" if self.clockwise else "rotate image anticlockwise"
 
     def apply(self, record: ImageRecord) -> None:
-        if self.rotated is None:  # first apply; redo reuses the bytes (the turn is deterministic anyway)
+        if self.rotated is None or self.size_before is None:  # first apply; redo reuses the bytes (same turn)
             prep = self.prepared or prepare_rotation(self.image_file, self.clockwise)
             self.original, self.rotated, self.size_before = prep.original, prep.rotated, prep.size_before
             self.prepared = None

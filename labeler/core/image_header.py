@@ -73,6 +73,13 @@ def probe(f: BinaryIO, full: bool) -> Header | None:
     return None
 
 
+def _in_memory(f: BinaryIO) -> io.BytesIO:
+    """The whole file, for the completeness checks of full mode (probe's contract: f is then a BytesIO)."""
+    if not isinstance(f, io.BytesIO):
+        raise TypeError("probe(full=True) checks a whole file: pass its bytes as an io.BytesIO")
+    return f
+
+
 def _read(f: BinaryIO, n: int) -> bytes:
     data = f.read(n)
     if len(data) < n:
@@ -120,7 +127,7 @@ def _probe_jpeg(f: BinaryIO, full: bool) -> Header:
                 raise HeaderError("corrupt JPEG: image data before the frame header")
             # FFD9 cannot occur inside entropy-coded data (FF is stuffed as FF00), so any FFD9 after SOS
             # is the end marker; anything after it (padding, a camera's trailer) is allowed.
-            if full and f.getvalue().find(b"\xff\xd9", f.tell()) < 0:  # full mode always gets a BytesIO
+            if full and _in_memory(f).getvalue().find(b"\xff\xd9", f.tell()) < 0:
                 raise HeaderError("truncated JPEG: the end-of-image marker (FFD9) is missing")
             break
         f.seek(start + length)
@@ -136,7 +143,7 @@ def _probe_png(f: BinaryIO, full: bool) -> Header:
     if w == 0 or h == 0:
         raise HeaderError(f"PNG declares an empty size {w} x {h}")
     f.seek(8 + 8 + 13 + 4)
-    total = len(f.getbuffer()) if full else 0  # full mode always gets a BytesIO
+    total = len(_in_memory(f).getbuffer()) if full else 0
     orientation, seen_idat = 1, False
     while True:
         chunk = f.read(8)
@@ -164,7 +171,7 @@ def _probe_png(f: BinaryIO, full: bool) -> Header:
 
 def _probe_webp(f: BinaryIO, full: bool) -> Header:
     riff_end = struct.unpack("<I", _read(f, 12)[4:8])[0] + 8
-    if full and len(f.getbuffer()) < riff_end:  # full mode always gets a BytesIO
+    if full and len(_in_memory(f).getbuffer()) < riff_end:
         raise HeaderError("truncated WebP: file is shorter than its RIFF header says")
     size, orientation, want_exif = None, 1, False
     while f.tell() + 8 <= riff_end:
@@ -202,7 +209,7 @@ def _probe_bmp(f: BinaryIO, full: bool) -> Header:
         return _sized("bmp", w, h)
     w, h, _planes, bpp, compression = struct.unpack("<iiHHI", head[18:34])
     if full and compression in (0, 3) and w > 0:  # uncompressed: the pixel data size is known
-        if len(f.getbuffer()) < offset + (w * bpp + 31) // 32 * 4 * abs(h):
+        if len(_in_memory(f).getbuffer()) < offset + (w * bpp + 31) // 32 * 4 * abs(h):
             raise HeaderError("truncated BMP: pixel data is cut short")
     return _sized("bmp", abs(w), abs(h))  # negative height means top-down rows
 
@@ -356,7 +363,8 @@ def _length(f: BinaryIO) -> int:
 
 def _boxes(f: BinaryIO, start: int, end: int, what: str) -> list[tuple[bytes, int, int]]:
     """The (type, payload start, payload end) of the ISO boxes between start and end."""
-    found, pos = [], start
+    found: list[tuple[bytes, int, int]] = []
+    pos = start
     while pos + 8 <= end and len(found) < _MAX_ENTRIES:
         f.seek(pos)
         size, kind = struct.unpack(">I4s", _read(f, 8))
@@ -389,11 +397,11 @@ def _probe_tiff(f: BinaryIO, full: bool) -> Header:
     orientation = tags.get(274, [1])[0]
     # OpenCV decodes tile by tile (a strip is a w x RowsPerStrip tile) into a buffer sized from these tags.
     if 322 in tags or 323 in tags:
-        tile = (max(tags.get(322, [w])) or w, max(tags.get(323, [h])) or h)
+        tile_w, tile_h = max(tags.get(322, [w])) or w, max(tags.get(323, [h])) or h
     else:
         rows = max(tags.get(278, [h]))
-        tile = (w, h if rows in (0, 0xFFFFFFFF) else rows)
-    tile = tile if tile[0] * tile[1] > w * h else None
+        tile_w, tile_h = w, h if rows in (0, 0xFFFFFFFF) else rows
+    tile = (tile_w, tile_h) if tile_w * tile_h > w * h else None
     return _sized("tiff", w, h, orientation if 1 <= orientation <= 8 else 1, tile)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -20,8 +21,8 @@ import numpy as np
 from labeler.core.errors import FileError, ImageReadError
 from labeler.core.image_header import Header, HeaderError, probe
 
-__all__ = ["DEFAULT_MAX_PIXELS", "IMAGE_EXTENSIONS", "list_images", "read_image", "read_image_downscaled",
-           "read_image_size"]  # fmt: skip
+__all__ = ["DEFAULT_MAX_PIXELS", "IMAGE_EXTENSIONS", "decode_upright_pixels", "list_images", "read_image",
+           "read_image_bytes", "read_image_downscaled", "read_image_size"]  # fmt: skip
 
 # 300 MP: a 15000 x 15000 scan (225 MP, 675 MB as BGR) loads; 50000 x 50000 (7.5 GB) is refused.
 DEFAULT_MAX_PIXELS = 300_000_000
@@ -31,7 +32,7 @@ IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".bmp", ".tif", "
 _REDUCED = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
 _ROWS_PER_CHUNK = 512  # alpha compositing works in bands so its uint16 temporaries stay small
 # EXIF orientation -> the operation that shows the stored pixels as they should be displayed.
-_ORIENT = {
+_ORIENT: dict[int, Callable[[np.ndarray], np.ndarray]] = {
     2: lambda im: cv2.flip(im, 1),
     3: lambda im: cv2.rotate(im, cv2.ROTATE_180),
     4: lambda im: cv2.flip(im, 0),
@@ -40,12 +41,6 @@ _ORIENT = {
     7: lambda im: cv2.flip(cv2.rotate(im, cv2.ROTATE_90_COUNTERCLOCKWISE), 1),
     8: lambda im: cv2.rotate(im, cv2.ROTATE_90_COUNTERCLOCKWISE),
 }
-
-
-# Kept under their old names: export_images and image_file_ops use them.
-_Bad = HeaderError
-_Header = Header
-_probe = probe
 
 
 def read_image(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
@@ -103,6 +98,24 @@ def read_image_downscaled(path: str | Path, max_side: int) -> tuple[np.ndarray, 
     if (img.shape[1], img.shape[0]) != size:
         img = cv2.resize(img, size, interpolation=cv2.INTER_AREA)  # INTER_AREA: no aliasing on thin strokes
     return img, scale
+
+
+def read_image_bytes(path: str | Path) -> bytes:
+    """The file's bytes, or ImageReadError naming it (missing, a folder, unreadable, empty)."""
+    return _read_bytes(Path(path))
+
+
+def decode_upright_pixels(path: str | Path, data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """`data` (the bytes of `path`) decoded as stored, alpha and 16-bit depth kept, EXIF orientation applied.
+
+    For rewriting the file itself (turning it): read_image's uint8 BGR would lose alpha and depth.
+    Raises ImageReadError as read_image does, also for more than `max_pixels` pixels.
+    """
+    path = Path(path)
+    header = _checked_header(path, data)
+    if header.width * header.height > max_pixels:
+        raise ImageReadError(path, f"image is too large to turn: {header.width} x {header.height} pixels")
+    return _orient(_decode(path, data, cv2.IMREAD_UNCHANGED, header), header)
 
 
 def list_images(folder: str | Path) -> list[Path]:

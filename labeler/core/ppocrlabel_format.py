@@ -321,6 +321,7 @@ def read_label_file(path: str | Path) -> LabelFileContent:
 
 def region_to_json(region: TextRegion, integer_points: bool = False) -> dict:
     """The region as PPOCRLabel writes it; optional keys only when set; unknown keys kept."""
+    pts: list[list[float]]
     if integer_points:
         pts = [[int(round(x)), int(round(y))] for x, y in region.points]
     else:

@@ -38,8 +38,8 @@ from labeler.core.errors import FileError, LabelFormatError, UnusableFileNameErr
 from labeler.core.folder_lock import FolderLock, LockHolder
 from labeler.core.model import ImageRecord, ImageStatus
 from labeler.core.ppocrlabel_format import encode_label_line, gc_paused, key_file_name, parse_regions
-from labeler.core.project import Project
 from labeler.core.project_merge import ConflictRule, MergeReport, adopt_disk_view, merge_from_disk
+from labeler.core.project_model import Project
 from labeler.core.project_source import (
     CACHE_FILE,
     LABEL_FILE,
@@ -372,7 +372,8 @@ def _plan_labels(
                 decided[id(rec)] = (_rekeyed(ln, key), True) if keep_unloaded(rec) else (None, False)
             else:
                 is_dirty = id(rec) in dirty
-                decided[id(rec)] = _decide(ln, rec, key if rekey or is_dirty else ln.key, is_dirty, want)
+                line_key = key if rekey or is_dirty or ln.key is None else ln.key
+                decided[id(rec)] = _decide(ln, rec, line_key, is_dirty, want)
     out: list[SourceLine] = []
     changed = False
     for ln in src.lines:

@@ -30,7 +30,7 @@ from labeler.core.errors import FileError, LabelFormatError
 from labeler.core.folder_lock import labeler_dir
 from labeler.core.model import ImageRecord, ImageStatus
 from labeler.core.ppocrlabel_format import encode_label_line, format_regions, key_file_name, parse_regions
-from labeler.core.project import Project
+from labeler.core.project_model import Project
 from labeler.core.project_source import (
     NOTHING_ON_DISK,
     FileStamp,

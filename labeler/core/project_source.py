@@ -113,11 +113,10 @@ class PPOCRLabelSource:
     settings_saved: dict = field(default_factory=dict)
     save_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     base: dict[str, RecordOnDisk] = field(default_factory=dict)
-    edit_times: EditTimes | None = None
+    edit_times: EditTimes = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.edit_times is None:
-            self.edit_times = EditTimes(self.label.path.parent)
+        self.edit_times = EditTimes(self.label.path.parent)
 
     @property
     def files(self) -> tuple[SourceFile, SourceFile, SourceFile]:
@@ -125,7 +124,9 @@ class PPOCRLabelSource:
 
 
 def empty_source(folder: Path) -> PPOCRLabelSource:
-    return PPOCRLabelSource(*(SourceFile(folder / name) for name in (LABEL_FILE, CACHE_FILE, STATE_FILE)))
+    return PPOCRLabelSource(
+        SourceFile(folder / LABEL_FILE), SourceFile(folder / CACHE_FILE), SourceFile(folder / STATE_FILE)
+    )
 
 
 # ------------------------------------------------------------------------------------------- reading

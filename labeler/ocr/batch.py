@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from labeler.core.errors import LabelerError
-from labeler.ocr.det import TextDetector
-from labeler.ocr.pipeline import OcrPipeline, OcrResult
+from labeler.ocr.det import DetResult
+from labeler.ocr.pipeline import DetectionStage, OcrPipeline, OcrResult
 
 
 @dataclass
@@ -31,11 +31,10 @@ class BatchItem:
 class _SerializedDetector:
     """Wraps a detector so only one detection runs at a time."""
 
-    def __init__(self, inner: TextDetector, lock: threading.Lock):
+    def __init__(self, inner: DetectionStage, lock: threading.Lock):
         self._inner, self._lock = inner, lock
-        self.params = inner.params
 
-    def __call__(self, image: np.ndarray):
+    def __call__(self, image: np.ndarray) -> DetResult:
         with self._lock:
             return self._inner(image)
 
@@ -48,8 +47,11 @@ def ocr_images(
 ) -> Iterator[BatchItem]:
     """Yield one BatchItem per path, in order. Typed errors (unreadable image...) are returned, not raised."""
     pipeline.load()
-    if workers > 1 and not isinstance(pipeline._det, _SerializedDetector):
-        pipeline._det = _SerializedDetector(pipeline._det, threading.Lock())
+    if workers > 1:  # the same loaded stages, detection behind a lock; the caller's pipeline is left as it was
+        serialized = _SerializedDetector(pipeline.detector, threading.Lock())
+        pipeline = OcrPipeline.from_stages(
+            serialized, pipeline.classifier, pipeline.recognizer, pipeline.options, pipeline.model_set
+        )
 
     def one(path: Path) -> BatchItem:
         try:

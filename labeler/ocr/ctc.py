@@ -66,6 +66,7 @@ def fold_case(probs: np.ndarray, columns: tuple[np.ndarray, np.ndarray]) -> np.n
     """
     src, dst = columns
     if src.size:
-        np.add.at(probs, (slice(None), slice(None), dst), probs[:, :, src])
+        # Classes first (views of probs): add.at on the leading axis, which repeated partners need unbuffered.
+        np.add.at(np.moveaxis(probs, 2, 0), dst, np.moveaxis(probs[:, :, src], 2, 0))
         probs[:, :, src] = 0.0
     return probs

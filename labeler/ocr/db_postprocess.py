@@ -46,7 +46,7 @@ def boxes_and_crops_from_probability_map(
     if prob.ndim != 2 or prob.size == 0:
         return empty, np.zeros((0,), np.float32), empty
     height, width = prob.shape
-    bitmap = (prob > params.thresh).astype(np.uint8)
+    bitmap: np.ndarray = (prob > params.thresh).astype(np.uint8)
     if params.use_dilation:
         bitmap = cv2.dilate(bitmap, _DILATE_KERNEL)
     contours, _ = cv2.findContours(bitmap, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)

@@ -68,13 +68,13 @@ class TextDetector:
         start = time.perf_counter()
         h, w = image.shape[:2]
         blob, size = self.preprocess(image)
-        boxes, scores, crops = self.boxes_and_crops_from_map(self._probability_map(blob), w, h)
+        boxes, scores, crops = self.boxes_and_crops_from_map(self.probability_map_of_input(blob), w, h)
         crop_boxes = None if self.params.db.crop_unclip_ratio is None else crops
         return DetResult(boxes, scores, size, time.perf_counter() - start, crop_boxes)
 
     def probability_map(self, image: np.ndarray) -> np.ndarray:
         """The network's [H, W] text probability for `image` (at the network's input size)."""
-        return self._probability_map(self.preprocess(image)[0])
+        return self.probability_map_of_input(self.preprocess(image)[0])
 
     def boxes_from_map(
         self, prob: np.ndarray, width: int, height: int, db: DBParams | None = None
@@ -93,8 +93,9 @@ class TextDetector:
         order = np.asarray(reading_order(boxes.tolist()), np.int64)  # the order Ctrl+B (resort) gives too
         return boxes[order], scores[order], crops[order]
 
-    def _probability_map(self, blob: np.ndarray) -> np.ndarray:
-        """[H, W] text probability; large inputs in two halves along the longer side, stitched at the seam."""
+    def probability_map_of_input(self, blob: np.ndarray) -> np.ndarray:
+        """[H, W] text probability for a network input (preprocess's blob); large inputs in two halves along the
+        longer side, stitched at the seam."""
         _, _, h, w = blob.shape
         if h * w <= self.params.tile_above_pixels:
             return self.session.run(blob)[0, 0]

@@ -10,15 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import numpy as np
 
 from labeler.core.errors import ModelError
+from labeler.ocr.model_set import ModelSet
 from labeler.ocr.onnx_info import read_onnx_info
-
-if TYPE_CHECKING:
-    from labeler.ocr.registry import ModelSet
 
 
 @dataclass(frozen=True)
@@ -91,6 +86,8 @@ def rec_class_problem(model_set: ModelSet) -> ModelError | None:
 
 def probe_rec_classes(model_set: ModelSet) -> int:
     """Run the recognizer once on a blank crop: its class count when the file leaves it symbolic."""
+    import numpy as np  # here: the registry imports this module, and listing sets needs no numpy
+
     from labeler.ocr.session import OrtSession
 
     shape = model_set.rec.preprocess.get("image_shape", [3, 48, 320])

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from labeler.core.crop import crop_quad, order_quad
 from labeler.core.errors import ModelError
 from labeler.core.model import TextRegion
-from labeler.ocr.cls import ClsParams, TextDirectionClassifier
+from labeler.ocr.cls import ClsParams, ClsResult, TextDirectionClassifier
 from labeler.ocr.ctc import TEXT_CASES, load_charset
 from labeler.ocr.db_postprocess import DBParams
-from labeler.ocr.det import DetParams, TextDetector
-from labeler.ocr.rec import RecParams, TextRecognizer
+from labeler.ocr.det import DetParams, DetResult, TextDetector
+from labeler.ocr.rec import RecParams, RecResult, TextRecognizer
 from labeler.ocr.registry import ModelSet, resolve_model_set, verify_model_set
 from labeler.ocr.session import OrtSession
 
@@ -94,7 +96,8 @@ def det_params(model_set: ModelSet) -> DetParams:
     return DetParams(db=db, **kw)
 
 
-def _rec_params(model_set: ModelSet) -> RecParams:
+def rec_params(model_set: ModelSet) -> RecParams:
+    """The recognizer settings a model set's manifest gives."""
     pre = model_set.rec.preprocess
     shape = pre.get("image_shape", [3, 48, 320])
     text_case = str(model_set.rec.postprocess.get("text_case") or "")
@@ -122,52 +125,145 @@ def _read_charset(model_set: ModelSet, session: OrtSession) -> list[str]:
     return load_charset(meta.split("\n"), use_space)
 
 
+class DetectionStage(Protocol):
+    """BGR uint8 image -> DetResult: a TextDetector, or anything called the same way."""
+
+    def __call__(self, image: np.ndarray) -> DetResult: ...
+
+
+class DirectionStage(Protocol):
+    """Crops -> (crops turned upright, ClsResult): a TextDirectionClassifier, or anything called the same way."""
+
+    def __call__(self, crops: list[np.ndarray]) -> tuple[list[np.ndarray], ClsResult]: ...
+
+
+class RecognitionStage(Protocol):
+    """Crops -> RecResult in the same order, reading `charset`: a TextRecognizer, or anything called the same way."""
+
+    charset: list[str]
+
+    def __call__(self, crops: list[np.ndarray]) -> RecResult: ...
+
+
+@dataclass(frozen=True)
+class PipelineStages:
+    detector: DetectionStage
+    classifier: DirectionStage | None  # None: crops are read as they are cut
+    recognizer: RecognitionStage
+
+
 class OcrPipeline:
-    """Callable: BGR uint8 image -> OcrResult. Sessions are created on first use."""
+    """Callable: BGR uint8 image -> OcrResult. Sessions are created on first use (or by load()), once.
+
+    `model_set` is None only for a pipeline built by from_stages without one.
+    """
 
     def __init__(self, model_set: ModelSet | str | None = None, options: PipelineOptions = PipelineOptions()):
-        self.model_set = model_set if isinstance(model_set, ModelSet) else resolve_model_set(model_set)
+        self.model_set: ModelSet | None = model_set if isinstance(model_set, ModelSet) else resolve_model_set(model_set)
         self.options = options
-        self._det: TextDetector | None = None
-        self._cls: TextDirectionClassifier | None = None
-        self._rec: TextRecognizer | None = None
+        self._stages: PipelineStages | None = None
+        self._load_lock = threading.Lock()
+
+    @classmethod
+    def from_stages(
+        cls,
+        detector: DetectionStage,
+        classifier: DirectionStage | None,
+        recognizer: RecognitionStage,
+        options: PipelineOptions = PipelineOptions(),
+        model_set: ModelSet | None = None,
+    ) -> OcrPipeline:
+        """A pipeline running the given stages (already loaded). Of `options` only what happens between the
+        stages applies (verify_flips, text_score); `model_set`: the set they came from, if any."""
+        pipeline = cls.__new__(cls)  # __init__ would resolve a model set: these stages need none
+        pipeline.model_set, pipeline.options = model_set, options
+        pipeline._stages = PipelineStages(detector, classifier, recognizer)
+        pipeline._load_lock = threading.Lock()
+        return pipeline
+
+    def with_thresholds(self, box_thresh: float | None = None, unclip_ratio: float | None = None) -> OcrPipeline:
+        """A new pipeline (sessions not loaded) on the same set and options whose DB post-processing uses these
+        thresholds; None keeps the current value."""
+        model_set = self._require_model_set("change its thresholds")
+        det = self.options.det or det_params(model_set)
+        db = det.db
+        if box_thresh is not None:
+            db = replace(db, box_thresh=box_thresh)
+        if unclip_ratio is not None:
+            db = replace(db, unclip_ratio=unclip_ratio)
+        return OcrPipeline(model_set, replace(self.options, det=replace(det, db=db)))
 
     def load(self) -> None:
         """Check the files and create the sessions now (otherwise it happens on the first call)."""
-        if self._rec is not None:
-            return
-        verify_model_set(self.model_set)
-        threads, spin = self.options.threads, self.options.spin_threads
-        self._det = TextDetector(
-            OrtSession(self.model_set.det.path, threads, spin=spin), self.options.det or det_params(self.model_set)
-        )
-        if self.options.use_cls and self.model_set.cls is not None:
-            cls_pre = self.model_set.cls.preprocess
-            shape = cls_pre.get("image_shape", [3, 48, 192])
-            params = ClsParams(height=int(shape[1]), width=int(shape[2]), thresh=float(cls_pre.get("thresh", 0.9)))
-            self._cls = TextDirectionClassifier(OrtSession(self.model_set.cls.path, threads, spin=spin), params)
-        parallel = threads if self.options.parallel_rec else 1
-        rec_session = OrtSession(self.model_set.rec.path, 1 if parallel > 1 else threads, spin=spin, arena=True)
-        self._rec = TextRecognizer(
-            rec_session,
-            _read_charset(self.model_set, rec_session),
-            self.options.rec or _rec_params(self.model_set),
-            parallel=parallel,
-            dict_path=self.model_set.rec.dict_path,
-        )
+        self._loaded()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the sessions exist (load() or a first call happened, or the pipeline was built from stages)."""
+        return self._stages is not None
+
+    @property
+    def detector(self) -> DetectionStage:
+        return self._loaded().detector
+
+    @property
+    def classifier(self) -> DirectionStage | None:
+        """The direction classifier; None when the options or the set have none."""
+        return self._loaded().classifier
+
+    @property
+    def recognizer(self) -> RecognitionStage:
+        return self._loaded().recognizer
 
     @property
     def charset(self) -> list[str]:
-        self.load()
-        return self._rec.charset
+        return self.recognizer.charset
+
+    def _loaded(self) -> PipelineStages:
+        stages = self._stages
+        if stages is not None:
+            return stages
+        with self._load_lock:  # two threads calling at once would each create every session
+            if self._stages is None:
+                self._stages = self._load_stages(self._require_model_set("load"))
+            return self._stages
+
+    def _require_model_set(self, to_do: str) -> ModelSet:
+        if self.model_set is None:
+            raise ValueError(f"this pipeline was built from stages without a model set: cannot {to_do}")
+        return self.model_set
+
+    def _load_stages(self, model_set: ModelSet) -> PipelineStages:
+        verify_model_set(model_set)
+        threads, spin = self.options.threads, self.options.spin_threads
+        detector = TextDetector(
+            OrtSession(model_set.det.path, threads, spin=spin), self.options.det or det_params(model_set)
+        )
+        classifier = None
+        if self.options.use_cls and model_set.cls is not None:
+            cls_pre = model_set.cls.preprocess
+            shape = cls_pre.get("image_shape", [3, 48, 192])
+            params = ClsParams(height=int(shape[1]), width=int(shape[2]), thresh=float(cls_pre.get("thresh", 0.9)))
+            classifier = TextDirectionClassifier(OrtSession(model_set.cls.path, threads, spin=spin), params)
+        parallel = threads if self.options.parallel_rec else 1
+        rec_session = OrtSession(model_set.rec.path, 1 if parallel > 1 else threads, spin=spin, arena=True)
+        recognizer = TextRecognizer(
+            rec_session,
+            _read_charset(model_set, rec_session),
+            self.options.rec or rec_params(model_set),
+            parallel=parallel,
+            dict_path=model_set.rec.dict_path,
+        )
+        return PipelineStages(detector, classifier, recognizer)
 
     def __call__(self, image: np.ndarray) -> OcrResult:
-        self.load()
+        stages = self._loaded()
         start = time.perf_counter()
         height, width = image.shape[:2]
-        det = self._det(image)
+        det = stages.detector(image)
         timings = StageTimings(det=det.seconds)
-        texts, scores, t = self._read_quads(image, det.boxes if det.crop_boxes is None else det.crop_boxes)
+        boxes = det.boxes if det.crop_boxes is None else det.crop_boxes
+        texts, scores, t = self._read_quads(stages, image, boxes)
         timings.crop, timings.cls, timings.rec = t.crop, t.cls, t.rec
         regions = [
             OcrRegion(box, text, score, float(ds))
@@ -183,12 +279,14 @@ class OcrPipeline:
 
     def recognize_polygons(self, image: np.ndarray, polygons: list[np.ndarray]) -> list[tuple[str, float]]:
         """Re-read given regions (4-point quads; more points use their min-area rectangle)."""
-        self.load()
+        stages = self._loaded()
         quads = [_as_quad(p) for p in polygons]
-        texts, scores, _ = self._read_quads(image, np.asarray(quads, np.float32).reshape(-1, 4, 2))
+        texts, scores, _ = self._read_quads(stages, image, np.asarray(quads, np.float32).reshape(-1, 4, 2))
         return list(zip(texts, scores))
 
-    def _read_quads(self, image: np.ndarray, boxes: np.ndarray) -> tuple[list[str], list[float], StageTimings]:
+    def _read_quads(
+        self, stages: PipelineStages, image: np.ndarray, boxes: np.ndarray
+    ) -> tuple[list[str], list[float], StageTimings]:
         t = StageTimings()
         t0 = time.perf_counter()
         crops = [_upright_crop(image, box) for box in boxes]
@@ -197,17 +295,17 @@ class OcrPipeline:
             return [], [], t
         flipped: list[int] = []
         originals = crops
-        if self._cls is not None:
-            crops, cls_result = self._cls(crops)
+        if stages.classifier is not None:
+            crops, cls_result = stages.classifier(crops)
             t.cls = cls_result.seconds
             flipped = [i for i, turned in enumerate(cls_result.rotated) if turned]
-        rec = self._rec(crops)
+        rec = stages.recognizer(crops)
         t.rec = rec.seconds
         texts, scores = list(rec.texts), list(rec.scores)
         if flipped and self.options.verify_flips:
             # The 0/180 classifier often "flips" upright short words and digits even at 0.99;
             # keep a turn only when the recognizer is more confident reading it turned.
-            unturned = self._rec([originals[i] for i in flipped])
+            unturned = stages.recognizer([originals[i] for i in flipped])
             t.rec += unturned.seconds
             for j, i in enumerate(flipped):
                 if unturned.scores[j] >= scores[i]:

@@ -15,13 +15,14 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from labeler.core.bundled import bundled_dir
 from labeler.core.errors import ModelError
 from labeler.core.user_dirs import config_dir
+from labeler.ocr.model_checks import rec_class_problem
+from labeler.ocr.model_set import ModelFile, ModelSet
 
 MANIFEST_NAME = "manifest.json"
 STAGES = ("det", "cls", "rec")
@@ -40,36 +41,6 @@ def bundled_models_dir() -> Path:
 def user_models_dir() -> Path:
     """Where `labeler models register` puts custom sets: $XDG_CONFIG_HOME/labeler/models."""
     return config_dir() / "models"
-
-
-@dataclass(frozen=True)
-class ModelFile:
-    """One ONNX file of a set, with what is needed to check it and feed it."""
-
-    stage: str
-    path: Path
-    sha256: str | None
-    preprocess: dict[str, Any] = field(default_factory=dict)
-    postprocess: dict[str, Any] = field(default_factory=dict)
-    dict_path: Path | None = None  # rec only: one character per line
-    upstream: str = ""
-    source_package: str = ""
-    license: str = ""
-    dict_sha256: str | None = None  # rec only: the dictionary's checksum
-
-
-@dataclass(frozen=True)
-class ModelSet:
-    name: str
-    folder: Path
-    description: str
-    det: ModelFile
-    rec: ModelFile
-    cls: ModelFile | None
-    aliases: tuple[str, ...] = ()
-
-    def files(self) -> list[ModelFile]:
-        return [m for m in (self.det, self.cls, self.rec) if m is not None]
 
 
 def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
@@ -217,8 +188,15 @@ def _manifest_from_folder(folder: Path) -> ModelSet:
         description=f"custom set from {folder}",
         det=ModelFile("det", det, None, bundled.det.preprocess, bundled.det.postprocess),
         rec=ModelFile("rec", rec, None, bundled.rec.preprocess, dict_path=txts[0] if len(txts) == 1 else None),
-        cls=ModelFile("cls", cls, None, bundled.cls.preprocess) if cls else bundled.cls,
+        cls=ModelFile("cls", cls, None, _bundled_classifier(bundled).preprocess) if cls else bundled.cls,
     )
+
+
+def _bundled_classifier(bundled: ModelSet) -> ModelFile:
+    """The bundled default set's direction classifier, which a custom set without its own borrows."""
+    if bundled.cls is None:
+        raise ModelError(f"{bundled.folder}: the bundled set '{bundled.name}' has no direction classifier")
+    return bundled.cls
 
 
 # ---------------------------------------------------------------------------------------------- checks
@@ -234,8 +212,6 @@ def _sha256_error(path: Path, what: str, expected: str, actual: str) -> ModelErr
 def model_set_problems(model_set: ModelSet) -> list[ModelError]:
     """Everything wrong with a set's files, in order: missing files, sha256 of models and dictionary, and a
     dictionary whose size does not match the recognizer's class count. Empty when the set is usable."""
-    from labeler.ocr.model_checks import rec_class_problem
-
     problems: list[ModelError] = []
     for m in model_set.files():
         if not m.path.is_file():
@@ -365,8 +341,9 @@ def register_model_set(
 
     folder = _check_register_name(name, force)
     bundled = resolve_model_set(DEFAULT_SET)
+    bundled_cls = _bundled_classifier(bundled)
     sources: dict[str, Path] = {}
-    for stage, path, base in (("det", det, bundled.det), ("rec", rec, bundled.rec), ("cls", cls, bundled.cls)):
+    for stage, path, base in (("det", det, bundled.det), ("rec", rec, bundled.rec), ("cls", cls, bundled_cls)):
         source = Path(path if path is not None else base.path).resolve()  # no classifier given: the bundled one
         if not source.is_file():
             raise ModelError(f"{source}: {stage} model file not found")
@@ -375,8 +352,6 @@ def register_model_set(
         sources["dict"] = Path(dict_path).resolve()
         if not sources["dict"].is_file():
             raise ModelError(f"{sources['dict']}: dictionary file not found")
-    from labeler.ocr.model_checks import rec_class_problem
-
     rec_only = ModelFile("rec", sources["rec"], None, bundled.rec.preprocess, dict_path=sources.get("dict"))
     problem = rec_class_problem(ModelSet(name, folder, "", bundled.det, rec_only, None))
     if problem is not None:  # refused before anything is written
@@ -386,7 +361,7 @@ def register_model_set(
     keep = {s for s in sources.values() if s.is_relative_to(folder)}
     used: set[str] = set()
     data: dict[str, Any] = {"name": name, "description": description or f"custom set '{name}'", "format": 1}
-    for stage, base in (("det", bundled.det), ("rec", bundled.rec), ("cls", bundled.cls)):
+    for stage, base in (("det", bundled.det), ("rec", bundled.rec), ("cls", bundled_cls)):
         entry: dict[str, Any] = {
             "file": _place(sources[stage], stage, folder, keep, used),
             "sha256": sha256_of(sources[stage]),

@@ -4,6 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
+from labeler.ocr.cls import TextDirectionClassifier
 from labeler.ocr.pipeline import OcrPipeline, PipelineOptions
 from tests.conftest import render_lines
 
@@ -78,14 +79,13 @@ class _AlwaysUpsideDown:
 
 
 def test_wrong_classifier_flips_are_rejected_by_the_recognizer():
-    pipe = OcrPipeline("default", PipelineOptions(threads=2))
-    pipe.load()
-    pipe._cls.session = _AlwaysUpsideDown()
+    real = OcrPipeline("default", PipelineOptions(threads=2))
+    upside_down = TextDirectionClassifier(_AlwaysUpsideDown(), real.classifier.params)
+    pipe = OcrPipeline.from_stages(real.detector, upside_down, real.recognizer, PipelineOptions(threads=2))
     result = pipe(render_lines(LINES))
     assert [_norm(r.text) for r in result.regions] == [_norm(t) for t in LINES]
-    unverified = OcrPipeline("default", PipelineOptions(threads=2, verify_flips=False))
-    unverified.load()
-    unverified._cls.session = _AlwaysUpsideDown()
+    unverified_options = PipelineOptions(threads=2, verify_flips=False)
+    unverified = OcrPipeline.from_stages(real.detector, upside_down, real.recognizer, unverified_options)
     assert [_norm(r.text) for r in unverified(render_lines(LINES)).regions] != [_norm(t) for t in LINES]
 
 
@@ -95,7 +95,7 @@ def test_parallel_recognition_batches_match_serial_ones():
     page = render_lines(lines, size=(1100, 80 * len(lines) + 80), scale=1.0)
     serial = OcrPipeline("default", PipelineOptions(threads=2, parallel_rec=False))
     parallel = OcrPipeline("default", PipelineOptions(threads=2, parallel_rec=True))
-    assert parallel._rec is None and (parallel.load() or parallel._rec.parallel == 2)
+    assert not parallel.loaded and parallel.recognizer.parallel == 2
     a, b = serial(page), parallel(page)
     assert len(a.regions) >= 14  # more than one batch of 6, so the batches really ran in parallel
     assert [(r.text, round(r.score, 4)) for r in a.regions] == [(r.text, round(r.score, 4)) for r in b.regions]

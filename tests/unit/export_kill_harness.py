@@ -353,14 +353,14 @@ def _child(request: dict) -> None:
 
         swap.os.rename = rename
     elif hook == "kill_after_exchange":  # swapped, the previous export not yet deleted
-        real_exchange = swap._exchange
+        real_exchange = swap.exchange_paths
 
         def exchange(a, b):
             done = real_exchange(a, b)
             os.kill(os.getpid(), signal.SIGKILL)
             return done
 
-        swap._exchange = exchange
+        swap.exchange_paths = exchange
     export_project(request["project"], request["out"], ExportOptions(workers=request["workers"], seed=request["seed"]))
 
 

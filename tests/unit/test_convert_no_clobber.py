@@ -19,7 +19,7 @@ import pytest
 
 from labeler.core.errors import FileError
 from labeler.core.folder_lock import FolderLock
-from labeler.core.formats._output import OutputPlan, OverwriteRefusedError, PlannedFile, write_plan
+from labeler.core.formats import OutputPlan, OverwriteRefusedError, PlannedFile, write_plan
 from labeler.core.model import TextRegion
 from labeler.core.ppocrlabel_format import format_label_line
 

@@ -135,7 +135,7 @@ def test_large_inputs_are_detected_in_two_stitched_halves(shape):
     model = _LocalModel()
     det = TextDetector(model, DetParams())
     blob = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
-    stitched = det._probability_map(blob)
+    stitched = det.probability_map_of_input(blob)
     np.testing.assert_array_equal(stitched, model.run(blob)[0, 0])
     if shape[2] * shape[3] > DetParams().tile_above_pixels:
         halves = model.shapes[:2]

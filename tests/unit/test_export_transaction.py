@@ -109,14 +109,14 @@ def test_full_disk_is_one_clear_error_and_the_old_export_stays(tmp_path, monkeyp
         else:
             import labeler.core.export_images as images
 
-            real = images._write_bytes
+            real = images.write_output_file
 
             def write_bytes(path, data):
                 if "_crop_5" in path:
                     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
                 real(path, data)
 
-            monkeypatch.setattr(images, "_write_bytes", write_bytes)
+            monkeypatch.setattr(images, "write_output_file", write_bytes)
             workers = 1
         with pytest.raises(ExportError) as caught:
             export_project(v2, out, ExportOptions(workers=workers, seed=5))

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from labeler.core.errors import NoLabelsFoundError, UnsupportedConversionError, UsageError
-from labeler.core.formats._output import OutputPlan, OverwriteRefusedError, WriteReport, write_plan
+from labeler.core.formats._output import OutputPlan, OverwriteRefusedError, PlannedFile, WriteReport, write_plan
 from labeler.core.formats.alto import plan_alto
 from labeler.core.formats.icdar2015 import plan_icdar2015, read_icdar2015
 from labeler.core.formats.labelme import plan_labelme, read_labelme
@@ -51,11 +51,14 @@ __all__ = [
     "WRITABLE",
     "ConversionResult",
     "check_conversion",
+    "OutputPlan",
     "OverwriteRefusedError",
+    "PlannedFile",
     "WriteReport",
     "convert",
     "plan_records",
     "read_records",
+    "write_plan",
     "write_records",
 ]
 

@@ -233,9 +233,17 @@ def _size_of(result: dict, path: Path, where: str) -> tuple[int, int] | None:
     w, h = result.get("original_width"), result.get("original_height")
     if w is None and h is None:
         return None
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in (w, h)):
+    width, height = _positive_number(w), _positive_number(h)
+    if width is None or height is None:
         raise InterchangeFormatError(path, f"{where}: bad original_width/original_height {w!r}x{h!r}")
-    return int(w), int(h)
+    return int(width), int(height)
+
+
+def _positive_number(value: object) -> float | None:
+    """`value` when it is a number above 0 (a bool is not a number here), else None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
 
 
 def record_from_task(
@@ -288,7 +296,8 @@ def _region_from_group(
             score = result.get("score")
             if isinstance(score, (int, float)) and not isinstance(score, bool):
                 region.score = float(score)
-            meta = result.get("meta") if isinstance(result.get("meta"), dict) else {}
+            given_meta = result.get("meta")
+            meta: dict = given_meta if isinstance(given_meta, dict) else {}
             region.difficult = bool(meta.get("difficult", False))
             region.locked = bool(meta.get("locked", False))
             kie_id = meta.get("kie_id")
