@@ -33,16 +33,10 @@ def project_active_model(project_dir: str | Path) -> Path | None:
 
 def pipeline_with_thresholds(settings: Settings):
     """An OcrPipeline (sessions still unloaded) whose DB post-processing uses the user's detection thresholds."""
-    from labeler.ocr.pipeline import OcrPipeline, PipelineOptions, det_params  # onnxruntime: not at window start
+    from labeler.ocr.pipeline import OcrPipeline, PipelineOptions  # onnxruntime: not at window start
 
-    model_set = resolve_model_set(settings.model_set)
-    det = det_params(model_set)
-    db = det.db
-    if settings.box_thresh is not None:
-        db = replace(db, box_thresh=settings.box_thresh)
-    if settings.unclip_ratio is not None:
-        db = replace(db, unclip_ratio=settings.unclip_ratio)
-    return OcrPipeline(model_set, PipelineOptions(threads=2, spin_threads=False, det=replace(det, db=db)))
+    pipeline = OcrPipeline(resolve_model_set(settings.model_set), PipelineOptions(threads=2, spin_threads=False))
+    return pipeline.with_thresholds(box_thresh=settings.box_thresh, unclip_ratio=settings.unclip_ratio)
 
 
 def pipeline_for(settings: Settings):
