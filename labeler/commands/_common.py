@@ -1,5 +1,5 @@
-"""What the subcommands share: option types that reject bad values as usage errors (exit 2), path checks,
-the OCR model options."""
+"""What the subcommands share: option types that reject bad values as usage errors (exit 2; core/arg_types.py),
+path checks, the OCR model options."""
 
 from __future__ import annotations
 
@@ -7,56 +7,8 @@ import argparse
 import os
 from pathlib import Path
 
-from labeler.core.errors import ModelError, SplitSpecError, UsageError
-
-
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1 (threads, processes, workers)."""
-    value = _number(text, int, "an integer")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {text}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    """argparse type: an integer >= 0."""
-    value = _number(text, int, "an integer")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    """argparse type: a finite number > 0."""
-    value = _number(text, float, "a number")
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number above 0, not {text}")
-    return value
-
-
-def fraction(text: str) -> float:
-    """argparse type: a number from 0 to 1 (a score)."""
-    value = _number(text, float, "a number")
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {text}")
-    return value
-
-
-def split_ratios(text: str):
-    """argparse type: train:val:test ratios such as 8:1:1."""
-    from labeler.core.split import parse_split
-
-    try:
-        return parse_split(text)
-    except SplitSpecError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _number(text: str, kind: type, what: str):
-    try:
-        return kind(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be {what}, not {text!r}") from None
+from labeler.core.arg_types import fraction, non_negative_int, positive_float, positive_int, split_ratios
+from labeler.core.errors import ModelError, UsageError
 
 
 def require_folder(path: Path, what: str = "") -> None:
@@ -114,3 +66,17 @@ def make_pipeline(args: argparse.Namespace):
     # Headless runs own the cores: let inference threads spin between operators.
     options = PipelineOptions(threads=args.threads, use_cls=not args.no_cls, spin_threads=True)
     return OcrPipeline(resolve_models(args.models), options)
+
+
+__all__ = [
+    "add_model_options",
+    "fraction",
+    "make_pipeline",
+    "non_negative_int",
+    "positive_float",
+    "positive_int",
+    "require_file",
+    "require_folder",
+    "resolve_models",
+    "split_ratios",
+]

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from labeler.core.errors import SplitSpecError, UsageError
-from labeler.core.split import SplitRatios, parse_split
+from labeler.core.arg_types import non_negative_int, positive_float, positive_int, split_ratios
+from labeler.core.errors import UsageError
+from labeler.core.split import SplitRatios
 
 DEVICES = ("cpu", "cuda")
 ENGINES = ("torch", "paddleocr")
@@ -138,50 +139,20 @@ class _RaisingParser(argparse.ArgumentParser):
 # ------------------------------------------------------------------------------------------- the options
 
 
-def _int_at_least(low: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer, not {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be {low} or more, not {text}")
-        return value
-
-    return parse
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number above 0, not {text}")
-    return value
-
-
-def _split(text: str) -> SplitRatios:
-    try:
-        return parse_split(text)
-    except SplitSpecError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def add_job_arguments(p: argparse.ArgumentParser) -> None:
     """PROJECT_DIR and every option of a training run (the CLI's `train` subcommand adds its own few more)."""
     p.add_argument("project", type=Path, metavar="PROJECT_DIR")
     p.add_argument("--det", action="store_true", help="also fine-tune the detector")
     p.add_argument(
         "--time-budget",
-        type=_positive_float,
+        type=positive_float,
         default=20.0,
         metavar="MIN",
         help="training time budget in minutes (default: %(default)s)",
     )
     p.add_argument(
         "--nproc",
-        type=_int_at_least(1),
+        type=positive_int,
         default=1,
         metavar="N",
         help="training processes (torchrun DDP: gloo on CPU, NCCL on CUDA; default: 1)",
@@ -202,13 +173,13 @@ def add_job_arguments(p: argparse.ArgumentParser) -> None:
         help="base model set (default: the project's active version, else the settings' model set)",
     )
     p.add_argument(
-        "--max-steps", type=_int_at_least(0), default=0, metavar="N", help="stop after N training steps (0: budget)"
+        "--max-steps", type=non_negative_int, default=0, metavar="N", help="stop after N training steps (0: budget)"
     )
     p.add_argument("--seed", type=int, default=0, metavar="N", help="split and shuffling seed (default: 0)")
+    p.add_argument("--threads", type=positive_int, default=2, metavar="N", help="CPU threads, 1 or more (default: 2)")
     p.add_argument(
-        "--threads", type=_int_at_least(1), default=2, metavar="N", help="CPU threads, 1 or more (default: 2)"
+        "--split", type=split_ratios, default="8:1:1", metavar="8:1:1", help="train:val:test ratios by image"
     )
-    p.add_argument("--split", type=_split, default="8:1:1", metavar="8:1:1", help="train:val:test ratios by image")
     p.add_argument("--lr", type=float, default=None, help="learning rate (default: the engine's, 2e-5)")
     p.add_argument(
         "--keep-run",
