@@ -18,15 +18,28 @@ from typing import Any
 import numpy as np
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
-from labeler.core.editing_session import ApplyOutcome, auto_label_command, recognize_all_command
+from labeler.core.editing_session import ApplyOutcome, recognize_all_command
 from labeler.core.errors import LabelerError
 from labeler.core.history import SetText
 from labeler.core.image_io import read_image
 from labeler.core.model import ImageStatus
+from labeler.core.relabel import RelabelPlan
 from labeler.ui.i18n import tr
 from labeler.ui.workers import AutoLabelResult, Cancelled, Job
 
 CTX = "BatchLabeler"
+RELABEL_CTX = "Relabel"
+
+
+def relabel_text(path: str, plan: RelabelPlan) -> str:
+    """The status line after auto-labelling an image: what was added, and what of the user's was kept."""
+    if not plan.kept:
+        return tr("Auto-labelled {path}: {n} regions", RELABEL_CTX).format(path=path, n=len(plan.added))
+    text = tr("Auto-labelled {path}: {added} regions added, your {kept} regions kept", RELABEL_CTX)
+    text = text.format(path=path, added=len(plan.added), kept=len(plan.kept))
+    if plan.left_out:
+        text += tr(" ({n} detections on your regions left out)", RELABEL_CTX).format(n=plan.left_out)
+    return text
 
 
 @dataclass(frozen=True)
@@ -221,7 +234,7 @@ class BatchLabeler(QObject):
         done = ed.session.apply_if_unedited(
             result.record_path,
             result.generation,
-            lambda rec: auto_label_command(rec, result.regions),
+            ed.relabeller.command_for(self._project, result.regions),  # keeps the user's regions (core/relabel.py)
             fits=lambda rec: rec.status in targets,  # confirmed meanwhile: the user's labels stay
             started_on=self._project,
         )

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from PyQt5.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, pyqtSignal
+from PyQt5.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, pyqtSignal
 from PyQt5.QtGui import QBrush, QColor, QPainter, QPolygonF, QTransform
 from PyQt5.QtWidgets import (
     QGraphicsEllipseItem,
@@ -26,10 +26,11 @@ from PyQt5.QtWidgets import (
 )
 
 from labeler.core.model import TextRegion
+from labeler.core.region_ops import clamp_shift
 from labeler.core.selection import NONE, Selection
 
-from labeler.ui.canvas_items import DRAWING, LOW_SCORE, NORMAL, SELECTED, RegionItem  # isort: skip
-from labeler.ui.canvas_items import cosmetic_pen, drop_item, index_badge, open_path, vertex_handle
+from labeler.ui.canvas_items import DRAWING, SELECTED, Badges, ColourOf, RegionItem  # isort: skip
+from labeler.ui.canvas_items import cosmetic_pen, drop_item, nearest_vertex, open_path, vertex_handle
 from labeler.ui.i18n import tr
 from labeler.ui.image_item import ImageItem
 
@@ -67,7 +68,13 @@ class Canvas(QGraphicsView):
         self.setFocusPolicy(Qt.StrongFocus)
         self._pixmap: ImageItem | None = None
         self._items: list[RegionItem] = []
-        self._labels: list[QGraphicsPixmapItem] = []
+        self._badges = Badges(self.scene())  # the number badges, beside their regions
+        self._regions: Sequence[TextRegion] = ()  # what set_regions was given last (redrawn in new colours)
+        self._low_score = 0.0
+        self.colour_of: ColourOf | None = None  # the regions' colours (KIE mode), None: the default look
+        self._view_held = False  # the regions were just edited: the selection following them does not scroll
+        self._hold_timer = QTimer(self, singleShot=True, interval=0)
+        self._hold_timer.timeout.connect(lambda: setattr(self, "_view_held", False))
         self._handles: list[QGraphicsEllipseItem] = []
         self._drag: tuple[int, int] | None = None  # (region, vertex) being dragged
         self._drag_moved = False
@@ -108,7 +115,8 @@ class Canvas(QGraphicsView):
         self._cancel_gestures()
         scene = self.scene()
         scene.clear()
-        self._items, self._labels, self._handles = [], [], []
+        self._items, self._handles = [], []
+        self._badges.items = []
         self._pixmap = None
         self._shown_primary = NONE
         self.selection.keep_primary_only()
@@ -120,34 +128,39 @@ class Canvas(QGraphicsView):
         self.fit_window()
 
     def set_regions(self, regions: Sequence[TextRegion], low_score: float) -> None:
-        """Show these regions; items of regions that did not change are kept as they are (1,000 stay smooth)."""
+        """Show these regions; items of regions that did not change are kept as they are (1,000 stay smooth).
+
+        The view stays where it is: the selection that follows an edit (delete, draw, undo) does not scroll."""
         scene = self.scene()
         self._cancel_gestures()
+        self._regions, self._low_score = regions, low_score
+        self._view_held = True
+        self._hold_timer.start()
         keep = min(len(self._items), len(regions))
-        for item in self._items[keep:] + self._labels[keep:]:
+        for item in self._items[keep:]:
             scene.removeItem(item)
-        del self._items[keep:], self._labels[keep:]
+        del self._items[keep:]
+        self._badges.truncate(keep)
+        image, zoom = self._image_rect(), self.zoom
         for i, region in enumerate(regions):
             low = region.score is not None and region.score < low_score
+            kie = self.colour_of(region) if self.colour_of is not None else None
             if i >= keep:
-                self._items.append(RegionItem(i, region, low))
+                self._items.append(RegionItem(i, region, low, kie))
                 self._items[i].setVisible(self.boxes_visible)
                 scene.addItem(self._items[i])
-                self._labels.append(self._add_badge(i, low))
-            elif self._items[i].low != low:  # the badge takes the region's colour
-                scene.removeItem(self._labels[i])
-                self._labels[i] = self._add_badge(i, low)
-            elif not self._items[i].follow(region, low):
+            elif not self._items[i].follow(region, low, kie):
                 continue
-            self._items[i].follow(region, low)
-            self._labels[i].setPos(QPointF(*region.points[0]))
+            self._badges.show(i, self._items[i], image, zoom)
         self._show_selection()  # the session fitted the selection to the regions when they were edited
 
-    def _add_badge(self, index: int, low: bool) -> QGraphicsPixmapItem:
-        label = index_badge(index + 1, LOW_SCORE if low else NORMAL)
-        label.setVisible(self.boxes_visible and self.indices_visible)
-        self.scene().addItem(label)
-        return label
+    def set_region_colours(self, colour_of: ColourOf | None) -> None:
+        """Colour the regions with `colour_of(region)` (KIE mode: their key class), None: the default look."""
+        self.colour_of = colour_of
+        self.set_regions(self._regions, self._low_score)
+
+    def _image_rect(self) -> QRectF | None:
+        return None if self._pixmap is None else QRectF(self._pixmap.boundingRect())
 
     def set_selected(self, index: int, force: bool = False) -> None:
         """Make `index` the primary selection (a region outside the multi-selection replaces it) and draw it."""
@@ -187,7 +200,7 @@ class Canvas(QGraphicsView):
             item.setZValue(3 if chosen else 1)
         self._shown_primary = self._primary()
         self._update_handles()
-        if self._shown_primary >= 0 and self.boxes_visible:
+        if self._shown_primary >= 0 and self.boxes_visible and not self._view_held:
             self.ensureVisible(self._items[self._shown_primary], 20, 20)
 
     def _update_handles(self) -> None:
@@ -220,11 +233,10 @@ class Canvas(QGraphicsView):
     def set_indices_visible(self, visible: bool) -> None:
         """Show or hide the number badges (shown only while the boxes are)."""
         self.indices_visible = visible
-        for label in self._labels:
-            label.setVisible(visible and self.boxes_visible)
+        self._badges.set_visible(visible and self.boxes_visible)
 
     def index_badge(self, index: int) -> QGraphicsPixmapItem:
-        return self._labels[index]
+        return self._badges.items[index]
 
     # ------------------------------------------------------------------ zoom
 
@@ -235,6 +247,7 @@ class Canvas(QGraphicsView):
     def set_zoom(self, zoom: float) -> None:
         zoom = min(MAX_ZOOM, max(MIN_ZOOM, zoom))
         self.setTransform(QTransform.fromScale(zoom, zoom))
+        self._badges.place_all(self._items, self._image_rect(), zoom)
         self.zoom_changed.emit(zoom)
 
     def zoom_in(self) -> None:
@@ -250,6 +263,7 @@ class Canvas(QGraphicsView):
         if self._pixmap is None:
             return
         self.fitInView(self.sceneRect(), Qt.KeepAspectRatio)
+        self._badges.place_all(self._items, self._image_rect(), self.zoom)
         self.zoom_changed.emit(self.zoom)
 
     def fit_width(self) -> None:
@@ -364,13 +378,7 @@ class Canvas(QGraphicsView):
         primary = self._primary()
         if primary < 0 or not self.boxes_visible:
             return -1
-        best, best_d = -1, float(VERTEX_PICK_PX)
-        for k, (x, y) in enumerate(self._items[primary].points()):
-            vp = self.mapFromScene(QPointF(x, y))
-            d = ((vp.x() - view_pos.x()) ** 2 + (vp.y() - view_pos.y()) ** 2) ** 0.5
-            if d <= best_d:
-                best, best_d = k, d
-        return best
+        return nearest_vertex(self, self._items[primary].points(), view_pos, VERTEX_PICK_PX)
 
     def _region_at(self, scene_pos: QPointF) -> int:
         if not self.boxes_visible:
@@ -435,20 +443,14 @@ class Canvas(QGraphicsView):
 
     def _move_selection(self, scene_pos: QPointF) -> None:
         delta = scene_pos - self._move_from
-        dx, dy = delta.x(), delta.y()
-        size = self.image_size
-        if size is not None:  # keep every moved region inside the image
-            rect = QRectF()
-            for poly in self._move_orig.values():
-                rect = rect.united(poly.boundingRect())
-            dx = min(max(dx, -rect.left()), size[0] - rect.right())
-            dy = min(max(dy, -rect.top()), size[1] - rect.bottom())
+        moved_points = [(p.x(), p.y()) for poly in self._move_orig.values() for p in poly]
+        dx, dy = clamp_shift(moved_points, delta.x(), delta.y(), self.image_size)  # every region stays inside
         self._move_delta = QPointF(dx, dy)
         for i, poly in self._move_orig.items():
             moved = poly.translated(dx, dy)
             self._items[i].setPolygon(moved)
             self._items[i].source_points = None  # moved on screen only: the next set_regions resets it
-            self._labels[i].setPos(moved[0])
+            self._badges.show(i, self._items[i], self._image_rect(), self.zoom)
         primary = self._primary()
         for k, h in enumerate(self._handles):
             if primary in self._move_orig:

@@ -18,7 +18,6 @@ from labeler.core.autosave import AutoSaver
 from labeler.core.editing_session import (
     ApplyOutcome,
     EditingSession,
-    auto_label_command,
     recognition_command,
 )
 from labeler.core.history import (
@@ -36,6 +35,8 @@ from labeler.core.model import ImageRecord, ImageStatus, TextRegion
 from labeler.core.ppocrlabel_project import SaveResult
 from labeler.core.project import Project, open_project, save_project
 from labeler.core.project_merge import Conflict, MergeReport
+from labeler.core.relabel import Relabeller
+from labeler.ui.batch_label import relabel_text
 from labeler.ui.folder_sync import FolderSync
 from labeler.ui.i18n import tr
 from labeler.ui.workers import AutoLabelResult, Job, JobRunner, RecognizeResult, auto_label, recognize_region
@@ -61,6 +62,7 @@ class Editor(QObject):
         super().__init__(parent)
         self.session = EditingSession()
         self.session.listeners.append(self._on_history_change)
+        self.relabeller = Relabeller()  # auto-labelling again keeps the user's regions (core/relabel.py)
         self._model_set = str(model_set)
         self.autosave_delay = autosave_delay
         self.saver: AutoSaver | None = None
@@ -310,15 +312,13 @@ class Editor(QObject):
         return self._start(fn, self._apply_auto_label)
 
     def _apply_auto_label(self, result: AutoLabelResult) -> None:
-        done = self.session.apply_if_unedited(
-            result.record_path, result.generation, lambda rec: auto_label_command(rec, result.regions)
-        )
+        command_for = self.relabeller.command_for(self.project, result.regions)
+        done = self.session.apply_if_unedited(result.record_path, result.generation, command_for)
         if done.outcome is ApplyOutcome.EDITED:
             text = tr("{path} was edited meanwhile: auto-label result not applied", CTX)
             self.message.emit(text.format(path=result.record_path))
-        elif done.applied:
-            text = tr("Auto-labelled {path}: {n} regions", CTX)
-            self.message.emit(text.format(path=result.record_path, n=len(result.regions)))
+        elif done.applied and self.relabeller.last is not None:
+            self.message.emit(relabel_text(result.record_path, self.relabeller.last))
 
     def recognize_selected(self) -> Job | None:
         if self.project is None or self.current is None or self.selected < 0:
