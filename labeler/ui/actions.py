@@ -84,6 +84,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("multi_polygon", noop_tr("Draw &multi-point polygon (Enter closes)"), REGION, "draw", "P"),
     _a("duplicate", noop_tr("D&uplicate"), REGION, "copy", "Ctrl+C"),
     _a("lock", noop_tr("&Lock / unlock"), REGION, "copy"),
+    _a("toggle_difficult", noop_tr("&Difficult / not difficult"), REGION, "copy", "Ctrl+D"),
     _a("apply_locked", noop_tr("Copy locked regions to the &next image"), REGION, "copy"),
     _a("auto_template", noop_tr("Locked regions follow onto new images"), REGION, "copy", checkable=True),
     _a("to_rectangle", noop_tr("Convert to &rectangle"), REGION, "shape", "Ctrl+T"),

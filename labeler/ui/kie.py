@@ -1,8 +1,9 @@
 """KIE mode: a key class per region (saved as `key_cls` in Label.txt), a class list with a colour per class.
 
 The class list comes from a text file (one class per line) or is typed; the dock lists the current
-image's regions with their class in its colour. Ctrl+X (PPOCRLabel's shortcut) pops up the class list
-for the selected region(s); every change is one undo step in the image's history.
+image's regions with their class in its colour, and the canvas draws every region in its class's colour
+while the mode is on. Ctrl+X (PPOCRLabel's shortcut) pops up the class list for the selected region(s);
+Ctrl+D marks them difficult (or not); every change is one undo step in the image's history.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from labeler.core.history import Batch, SetKeyClass
-from labeler.core.model import ImageRecord
+from labeler.core.history import Batch, SetDifficult, SetKeyClass
+from labeler.core.model import ImageRecord, TextRegion
+from labeler.ui.canvas import Canvas
 from labeler.ui.editor import Editor
 from labeler.ui.i18n import noop_tr, tr
 from labeler.ui.long_text import elide
@@ -176,17 +178,22 @@ class KiePanel(QWidget):
 
 
 class KieController(QObject):
-    """KIE mode of one window: its dock and the key class edits (through the editor); the KIE menu's handlers.
+    """KIE mode of one window: its dock and the region label edits (key class, difficult) through the editor;
+    the KIE menu's handlers and the Region menu's "difficult".
 
     `show_status(text, ms)` tells the user what happened; `parent` is the widget the dock, dialogs and the
-    Ctrl+X popup belong to. `mode_changed` follows the mode (the KIE mode menu entry shows it).
+    Ctrl+X popup belong to; `canvas` (or attach_canvas) draws the regions in their class colours in KIE mode.
+    `mode_changed` follows the mode (the KIE mode menu entry shows it).
     """
 
     mode_changed = pyqtSignal(bool)
 
-    def __init__(self, editor: Editor, show_status: Callable[[str, int], None], parent: QWidget) -> None:
+    def __init__(
+        self, editor: Editor, show_status: Callable[[str, int], None], parent: QWidget, canvas: Canvas | None = None
+    ) -> None:
         super().__init__(parent)
         self.editor, self.show_status, self.parent_widget = editor, show_status, parent
+        self.canvas: Canvas | None = None
         self.enabled = False
         self.classes = KeyClasses(self)
         self.panel = KiePanel(self.classes)
@@ -197,13 +204,30 @@ class KieController(QObject):
         self.dock.hide()
         self.menu: QMenu | None = None  # the Ctrl+X popup, kept for tests
         self._connect()
+        if canvas is not None:
+            self.attach_canvas(canvas)
 
     def handlers(self) -> dict[str, Callable[..., object]]:
         return {
             "kie_mode": self.set_enabled,
             "kie_set_class": self.choose_key_class,
             "kie_load_classes": self.load_dialog,
+            "toggle_difficult": self.toggle_difficult,
         }
+
+    def attach_canvas(self, canvas: Canvas) -> None:
+        """Draw the regions on `canvas` in their key class colours while KIE mode is on (again: no-op)."""
+        if canvas is not self.canvas:
+            self.canvas = canvas
+            self._paint()
+
+    def region_colour(self, region: TextRegion) -> QColor:
+        """The colour a region is drawn in, in KIE mode: its class's (grey without one)."""
+        return self.classes.colour(region.key_cls)
+
+    def _paint(self) -> None:
+        if self.canvas is not None:
+            self.canvas.set_region_colours(self.region_colour if self.enabled else None)
 
     def _connect(self) -> None:
         ed, panel = self.editor, self.panel
@@ -228,6 +252,7 @@ class KieController(QObject):
         self.dock.setVisible(on)
         if on:
             self.refresh()
+        self._paint()
         self.mode_changed.emit(on)
 
     def load_classes(self, path: str | Path) -> list[str]:
@@ -273,6 +298,7 @@ class KieController(QObject):
                     self.panel.show_classes()
         if self.enabled:
             self.panel.show_record(record, self.editor.selected)
+            self._paint()  # the class list may have changed, and the colours follow its order
 
     # ------------------------------------------------------------------ edits
 
@@ -298,6 +324,20 @@ class KieController(QObject):
         self.editor.push(command, merge=False)
         text = tr("Key class {name} for {n} region(s)", CTX).format(name=name or tr(NO_CLASS, CTX), n=len(indices))
         self.show_status(text, 3000)
+        return True
+
+    def toggle_difficult(self) -> bool:
+        """Ctrl+D: mark the selected regions difficult (left out of training), or not when all are; one undo step."""
+        record = self.editor.current
+        indices = self.selected_indices()
+        if record is None or not indices:
+            self.show_status(tr("Select a region to mark it difficult", CTX), 3000)
+            return False
+        value = not all(record.regions[i].difficult for i in indices)
+        commands = [SetDifficult(i, value) for i in indices if record.regions[i].difficult != value]
+        self.editor.push(commands[0] if len(commands) == 1 else Batch(commands, label="difficult"), merge=False)
+        text = tr("{n} region(s) marked difficult", CTX) if value else tr("{n} region(s) no longer difficult", CTX)
+        self.show_status(text.format(n=len(commands)), 3000)
         return True
 
     def choose_key_class(self) -> QMenu | None:

@@ -6,6 +6,7 @@ commands); they store nothing of their own, so what they show is always the proj
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -146,6 +147,7 @@ class ImagePanel(QWidget):
 
     def __init__(self, on_pick: Callable[[int], None], parent=None) -> None:
         super().__init__(parent)
+        self._on_pick = on_pick
         self.model = ImageListModel(self)
         self.counts = QLabel()
         self.counts.setContentsMargins(4, 2, 4, 2)
@@ -197,6 +199,24 @@ class ImagePanel(QWidget):
         n = self.model.rowCount()
         return [row for row in range(n) if not self.view.isRowHidden(row)]
 
+    def neighbour(self, row: int, delta: int) -> int:
+        """The shown row `delta` (+1 / -1) steps from `row` under the filter, -1 when there is none.
+
+        A / D step through the rows the filter shows; from a row it hides (the current image was just
+        confirmed under "New"), to the next shown one after it or before it."""
+        rows = self.visible_rows()
+        if delta > 0:
+            k = bisect_right(rows, row) + delta - 1
+        else:
+            k = bisect_left(rows, row) + delta
+        return rows[k] if 0 <= k < len(rows) else -1
+
+    def step(self, delta: int) -> None:
+        """Previous / next image (A / D) as the list shows them: filtered-out images are skipped."""
+        row = self.neighbour(self.view.currentIndex().row(), delta)
+        if row >= 0:
+            self._on_pick(row)
+
     def _rows_changed(self, first: QModelIndex, last: QModelIndex, _roles=()) -> None:
         """A record's status may have changed: show or hide its row under the filter."""
         project = self.model.project
@@ -247,6 +267,8 @@ TEXT, SCORE, DIFFICULT = 1, 2, 3
 class RegionTableModel(QAbstractTableModel):
     """The current record's regions; edits go to `on_text(index, text)` / `on_difficult(index, bool)`."""
 
+    record_replaced = pyqtSignal()  # another image's regions are shown
+
     def __init__(
         self,
         on_text: Callable[[int, str], None],
@@ -262,10 +284,13 @@ class RegionTableModel(QAbstractTableModel):
         self._rows = 0
 
     def set_record(self, record: ImageRecord | None) -> None:
+        other = record is not self.record
         self.beginResetModel()
         self.record = record
         self._rows = len(record.regions) if record is not None else 0
         self.endResetModel()
+        if other:
+            self.record_replaced.emit()  # another image: its list starts at the top (not after a delete)
 
     def refresh(self) -> None:
         n = len(self.record.regions) if self.record is not None else 0
@@ -341,6 +366,7 @@ class RegionTable(QTableView):
     def __init__(self, model: RegionTableModel, parent=None) -> None:
         super().__init__(parent)
         self.setModel(model)
+        model.record_replaced.connect(self.scrollToTop)  # each image's list starts at its top (or its selection)
         self.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.setSelectionMode(QAbstractItemView.SingleSelection)
         # No AnyKeyPressed: single-letter shortcuts (A, D, W) must mean the same wherever the focus is.

@@ -1508,4 +1508,41 @@ The window stays open.</source>
         <translation>日志文件：{path}</translation>
     </message>
 </context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>&amp;Difficult / not difficult</source>
+        <translation>困难 / 非困难(&amp;D)</translation>
+    </message>
+</context>
+<context>
+    <name>KiePanel</name>
+    <message>
+        <source>Select a region to mark it difficult</source>
+        <translation>请先选择要标记为困难的标注框</translation>
+    </message>
+    <message>
+        <source>{n} region(s) marked difficult</source>
+        <translation>已将 {n} 个标注框标记为困难</translation>
+    </message>
+    <message>
+        <source>{n} region(s) no longer difficult</source>
+        <translation>已取消 {n} 个标注框的困难标记</translation>
+    </message>
+</context>
+<context>
+    <name>Relabel</name>
+    <message>
+        <source>Auto-labelled {path}: {n} regions</source>
+        <translation>已自动标注 {path}：{n} 个标注框</translation>
+    </message>
+    <message>
+        <source>Auto-labelled {path}: {added} regions added, your {kept} regions kept</source>
+        <translation>已自动标注 {path}：新增 {added} 个标注框，保留了您的 {kept} 个标注框</translation>
+    </message>
+    <message>
+        <source> ({n} detections on your regions left out)</source>
+        <translation>（与您的标注框重叠的 {n} 个检测结果未加入）</translation>
+    </message>
+</context>
 </TS>
