@@ -18,6 +18,7 @@ from PyQt5.QtWidgets import (
     QHeaderView,
     QLabel,
     QListView,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -151,8 +152,11 @@ class ImagePanel(QWidget):
         self.model = ImageListModel(self)
         self.counts = QLabel()
         self.counts.setContentsMargins(4, 2, 4, 2)
+        self.counts.setWordWrap(True)  # a longer count must not widen the dock (and shrink the canvas: a jump)
+        self.counts.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.filter = QComboBox()
         self.filter.setFocusPolicy(Qt.ClickFocus)
+        self.filter.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)  # same: not widening
         for status in FILTERS:
             self.filter.addItem("", status)
         self.filter.currentIndexChanged.connect(lambda _i: self.apply_filter())
