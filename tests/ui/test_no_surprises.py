@@ -9,15 +9,23 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PyQt5.QtCore import QPoint, QPointF, QRectF, Qt
-from PyQt5.QtGui import QKeySequence
+from PyQt5.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
+from PyQt5.QtGui import QKeySequence, QMouseEvent
+from PyQt5.QtWidgets import QApplication
 
 from labeler.core.model import ImageStatus, TextRegion
 from labeler.ui.actions import ACTIONS, REGION
 from labeler.ui.canvas import Canvas
 from labeler.ui.canvas_items import DIFFICULT, NORMAL, badge_rect
 from tests.conftest import render_lines, write_image
-from tests.ui.test_main_window import _drag, _view_point
+
+
+def drag(qtbot, widget, start: QPoint, end: QPoint, steps: int = 5) -> None:
+    qtbot.mousePress(widget, Qt.LeftButton, pos=start)
+    for k in range(1, steps + 1):  # moves with the left button held (QTest's mouseMove carries no buttons)
+        pos = QPointF(start + (end - start) * k / steps)
+        QApplication.sendEvent(widget, QMouseEvent(QEvent.MouseMove, pos, Qt.NoButton, Qt.LeftButton, Qt.NoModifier))
+    qtbot.mouseRelease(widget, Qt.LeftButton, pos=end)
 
 
 def scroll(canvas) -> tuple[int, int, float]:
@@ -75,7 +83,7 @@ def test_the_view_does_not_jump_after_delete_or_draw(make_window, tall_folder, q
     viewport = canvas.viewport()
     corner = QPoint(viewport.width() - 12, viewport.height() - 12)  # a box drawn at the very edge of the view
     canvas.start_rectangle()
-    _drag(qtbot, viewport, corner - QPoint(60, 40), corner)
+    drag(qtbot, viewport, corner - QPoint(60, 40), corner)
     assert len(ed.current.regions) == 60 and ed.selected == 59
     qtbot.wait(10)
     assert scroll(canvas) == before
@@ -229,7 +237,7 @@ def test_badges_sit_beside_their_boxes_inside_the_image(qtbot, zoom):
         assert canvas.index_badge(i).data(0) == str(i + 1)
     assert badge_rect(canvas.index_badge(0), canvas.zoom).right() <= 100  # first choice: left of the box
     canvas.select_many([5])  # dragging a box takes its badge along, still beside it
-    start = _view_point(canvas, 250, 270)
-    _drag(qtbot, canvas.viewport(), start, start + QPoint(40, 20))
+    start = canvas.mapFromScene(QPointF(250, 270))
+    drag(qtbot, canvas.viewport(), start, start + QPoint(40, 20))
     moved = canvas.region_item(5).polygon().boundingRect()
     assert not badge_rect(canvas.index_badge(5), canvas.zoom).intersects(moved.adjusted(0.01, 0.01, -0.01, -0.01))
