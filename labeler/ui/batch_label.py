@@ -3,7 +3,8 @@
 One Job walks the list of new images with the editor's pipeline (created on the pool thread), sends each
 result by signal and the progress as (done, total); the GUI thread applies a result through the history
 only if the image was not edited since the job started (EditingSession.apply_if_unedited, the rule the
-single-image auto-label uses too), so the user's edits always win. Opening a folder
+single-image auto-label uses too), so the user's edits always win; auto-labelling an image again keeps the
+regions the user drew, edited or confirmed (core/relabel.py, `relabel_text` says what was kept). Opening a folder
 starts the same job on its new images (`after_open`, setting prelabel_on_open), as the README promises.
 """
 

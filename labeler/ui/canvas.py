@@ -7,6 +7,8 @@ and then hand the new regions back. A drag changes the items on screen only, and
 step when the mouse is released. What is selected (primary region, the set around it, the picked
 vertex) is a core Selection, the editing session's: the canvas draws it, changes the set and the vertex
 on the user's gestures, and asks for a new primary by `region_clicked` (the editor sets and announces it).
+No surprises: after an edit (delete, draw, undo) the view keeps its zoom and scroll position; number badges sit
+beside their boxes, never on their text (canvas_items.place_badge); `set_region_colours` draws KIE colours.
 """
 
 from __future__ import annotations
