@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 from PyQt5.QtCore import QEvent, QObject, QPointF, Qt, QTimer
 from PyQt5.QtGui import QPolygonF
 from PyQt5.QtWidgets import QApplication, QLineEdit
 
-from labeler.core import region_ops
+from labeler.core import region_ops, split_gap
+from labeler.core.crop import crop_polygon
 from labeler.core.history import AddRegion, Batch, Command, MovePoints, RemoveRegion, Reorder, ReplaceRegions, SetField
 from labeler.core.model import ImageRecord, ImageStatus, TextRegion
 from labeler.ui.canvas import Canvas
@@ -306,8 +308,13 @@ class EditActions:
             ed.message.emit(tr("Put the text cursor where the region splits, or click the point first", READ_CTX))
             return
         source = TextRegion(**{**vars(region), "transcription": at.text})
+        fraction, image = at.fraction, self.canvas.image_array
+        if at.index is not None and image is not None and 0 < fraction < 1:  # the cursor's guess: to the nearest gap
+            crop = crop_polygon(image, np.asarray(region.points, np.float32))
+            profile = split_gap.ink_profile(crop, region_ops.is_vertical(region.points))
+            fraction = split_gap.gap_fraction(profile, fraction)
         try:
-            first, second = region_ops.split_region(source, at.fraction, at.index)
+            first, second = region_ops.split_region(source, fraction, at.index)
         except ValueError as exc:
             ed.message.emit(tr("Cannot split here: {error}", READ_CTX).format(error=exc))
             return

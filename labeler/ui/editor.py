@@ -82,7 +82,7 @@ def read_regions(
         raise Cancelled
     pipeline = pipeline_factory()
     read = pipeline.recognize_polygons(image, [np.asarray(p, np.float32) for p in polygons])
-    return ReadResult(indices, tuple((t, round(float(score), 5)) for t, score in read))
+    return ReadResult(indices, tuple((t.strip(), round(float(score), 5)) for t, score in read))  # end spaces: noise
 
 
 class Editor(QObject):

@@ -120,3 +120,22 @@ def test_cjk_characters_count_wider_than_latin_ones():
     assert ops.text_fraction("ab中", 2) == pytest.approx(1.1 / 2.1)
     assert ops.text_index("总计42", 0.5) == 2  # boundaries at 0, 1, 2, 2.55, 3.1 of 3.1
     assert ops.text_index("", 0.3) == 0
+
+
+def test_a_cut_at_the_text_cursor_moves_to_the_gap_between_words():
+    import cv2
+    import numpy as np
+
+    from labeler.core.split_gap import gap_fraction, ink_profile
+
+    crop = np.full((40, 300, 3), 255, np.uint8)
+    cv2.putText(crop, "hello world", (2, 30), cv2.FONT_HERSHEY_DUPLEX, 1.4, (0, 0, 0), 2, cv2.LINE_AA)
+    profile = ink_profile(crop)
+    inked = np.flatnonzero(profile)
+    guess = ops.text_fraction("hello world", 5)  # inside the "w" by character widths
+    cut = gap_fraction(profile, guess) * len(profile)
+    hello_end = 2 + cv2.getTextSize("hello", cv2.FONT_HERSHEY_DUPLEX, 1.4, 2)[0][0]
+    assert hello_end - 2 <= cut <= hello_end + 10 and profile[int(cut)] == 0
+    assert inked[0] < cut < inked[-1]
+    # Vertical text: rows; an empty crop: the guess stays.
+    assert gap_fraction(ink_profile(np.full((50, 20), 255, np.uint8), vertical=True), 0.3) == 0.3
