@@ -11,12 +11,13 @@ from pathlib import Path
 
 import cv2
 import pytest
-from PyQt5.QtCore import Qt
+from PyQt5.QtCore import QEvent, QPoint, QPointF, Qt
+from PyQt5.QtGui import QMouseEvent
+from PyQt5.QtWidgets import QApplication
 
 from labeler.core.settings import Settings
 from labeler.ui import settings_dialog
 from tests.conftest import render_lines, write_image
-from tests.ui.test_main_window import _drag, _view_point
 
 pytestmark = pytest.mark.models
 
@@ -24,6 +25,19 @@ FONT, SCALE = cv2.FONT_HERSHEY_DUPLEX, 1.4
 HELLO_END = 40 + cv2.getTextSize("hello", FONT, SCALE, 2)[0][0]  # render_lines starts its text at x = 40
 WORLD_START = 40 + cv2.getTextSize("hello ", FONT, SCALE, 2)[0][0]
 SHOTS = os.environ.get("LABELER_SHOTS")  # a folder: save screenshots of the merged and the split regions there
+
+
+def view_point(canvas, x: float, y: float) -> QPoint:
+    return canvas.mapFromScene(QPointF(x, y))
+
+
+def drag(qtbot, widget, start: QPoint, end: QPoint, steps: int = 2) -> None:
+    """A press, moves with the left button held (QTest's mouseMove carries no buttons), a release."""
+    qtbot.mousePress(widget, Qt.LeftButton, pos=start)
+    for k in range(1, steps + 1):
+        pos = QPointF(start + (end - start) * k / steps)
+        QApplication.sendEvent(widget, QMouseEvent(QEvent.MouseMove, pos, Qt.NoButton, Qt.LeftButton, Qt.NoModifier))
+    qtbot.mouseRelease(widget, Qt.LeftButton, pos=end)
 
 
 def _box(left: float, top: float, right: float, bottom: float) -> list[list[float]]:
@@ -57,8 +71,8 @@ def shoot(window, name: str) -> None:
 def test_merge_selected_pieces_reads_the_line_and_one_undo_takes_it_back(make_window, pieces_folder, qtbot):
     window = make_window(pieces_folder)
     ed, canvas, rec = window.editor, window.canvas, window.editor.current
-    qtbot.mouseClick(canvas.viewport(), Qt.LeftButton, pos=_view_point(canvas, 80, 70))
-    qtbot.mouseClick(canvas.viewport(), Qt.LeftButton, Qt.ShiftModifier, pos=_view_point(canvas, 220, 70))
+    qtbot.mouseClick(canvas.viewport(), Qt.LeftButton, pos=view_point(canvas, 80, 70))
+    qtbot.mouseClick(canvas.viewport(), Qt.LeftButton, Qt.ShiftModifier, pos=view_point(canvas, 220, 70))
     assert canvas.selected_indices() == [0, 1]
     field = window.correction.text
     field.setFocus()
@@ -104,7 +118,7 @@ def test_split_at_the_text_cursor_cuts_at_the_gap_and_reads_both(make_window, pr
 def test_split_at_a_clicked_point(make_window, project_folder, qtbot):
     window = make_window(project_folder)
     canvas, rec = window.canvas, window.editor.current
-    qtbot.mouseClick(canvas.viewport(), Qt.LeftButton, pos=_view_point(canvas, (HELLO_END + WORLD_START) / 2, 70))
+    qtbot.mouseClick(canvas.viewport(), Qt.LeftButton, pos=view_point(canvas, (HELLO_END + WORLD_START) / 2, 70))
     assert window.editor.selected == 0
     qtbot.keyClick(canvas, Qt.Key_M, Qt.ControlModifier | Qt.ShiftModifier)
     assert texts(rec)[:2] == ["hello", "world"]
@@ -114,7 +128,7 @@ def test_split_at_a_clicked_point(make_window, project_folder, qtbot):
     # Nothing selected, or a click outside it: the status bar says what to do.
     messages: list[str] = []
     window.editor.message.connect(messages.append)
-    qtbot.mouseClick(canvas.viewport(), Qt.LeftButton, pos=_view_point(canvas, 800, 300))
+    qtbot.mouseClick(canvas.viewport(), Qt.LeftButton, pos=view_point(canvas, 800, 300))
     qtbot.keyClick(canvas, Qt.Key_M, Qt.ControlModifier | Qt.ShiftModifier)
     qtbot.keyClick(canvas, Qt.Key_M, Qt.ControlModifier)
     assert messages == ["Select a region to split", "Select two or more regions to merge (Shift+click or drag a band)"]
@@ -124,7 +138,7 @@ def test_a_drawn_box_is_read_and_a_reshaped_one_too_unless_typed(make_window, pr
     window = make_window(project_folder)
     ed, canvas, rec = window.editor, window.canvas, window.editor.current
     qtbot.keyClick(canvas, Qt.Key_W)
-    _drag(qtbot, canvas.viewport(), _view_point(canvas, 36, 128), _view_point(canvas, 290, 174), steps=2)
+    drag(qtbot, canvas.viewport(), view_point(canvas, 36, 128), view_point(canvas, 290, 174))
     assert len(rec.regions) == 3 and rec.regions[2].transcription == ""
     qtbot.waitUntil(lambda: rec.regions[2].transcription == "Total: 42.5", timeout=30000)
     assert len(ed.history()) == 1  # drawn and read: one step
@@ -154,6 +168,6 @@ def test_the_setting_turns_reading_new_boxes_off(make_window, project_folder, qt
     ed, canvas, rec = window.editor, window.canvas, window.editor.current
     assert not ed.read_new_boxes and not window.user_settings.read_new_boxes
     qtbot.keyClick(canvas, Qt.Key_W)
-    _drag(qtbot, canvas.viewport(), _view_point(canvas, 36, 128), _view_point(canvas, 290, 174), steps=2)
+    drag(qtbot, canvas.viewport(), view_point(canvas, 36, 128), view_point(canvas, 290, 174))
     qtbot.wait(100)
     assert len(rec.regions) == 3 and not ed.ocr.jobs and rec.regions[2].transcription == ""
