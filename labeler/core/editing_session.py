@@ -303,19 +303,21 @@ class EditingSession:
         extra = command_for(record)
         history = self.history(record)
         kept = replace(self.selection) if record is self.current else None
-        undone = history.undo()
-        if undone is not step.command:  # the step is not the last one after all: leave the history as it was
-            if undone is not None:
+        with project.lock:  # no save of the moment between taking the step back and pushing it again
+            undone = history.undo()
+            if undone is not step.command:  # the step is not the last one after all: leave the history as it was
+                if undone is not None:
+                    history.redo()
+                return Applied(ApplyOutcome.EDITED, record)
+            if kept is not None:  # so that the views hear of the selection the user had, not of the undo's
+                self.selection.primary, self.selection.chosen = kept.primary, set(kept.chosen)
+                self.selection.picked_vertex = kept.picked_vertex
+            try:
+                folded = Batch([step.command, extra], label=step.command.label)
+                command = self.push(folded, record=record, merge=False)
+            except (ValueError, IndexError):
                 history.redo()
-            return Applied(ApplyOutcome.EDITED, record)
-        if kept is not None:  # so that the views hear of the selection the user had, not of the undo's
-            self.selection.primary, self.selection.chosen = kept.primary, set(kept.chosen)
-            self.selection.picked_vertex = kept.picked_vertex
-        try:
-            command = self.push(Batch([step.command, extra], label=step.command.label), record=record, merge=False)
-        except (ValueError, IndexError):
-            history.redo()
-            raise
+                raise
         return Applied(ApplyOutcome.APPLIED, record, command)
 
 

@@ -13,7 +13,7 @@ import cv2
 import pytest
 from PyQt5.QtCore import QEvent, QPoint, QPointF, Qt
 from PyQt5.QtGui import QMouseEvent
-from PyQt5.QtWidgets import QApplication
+from PyQt5.QtWidgets import QApplication, QLineEdit
 
 from labeler.core.settings import Settings
 from labeler.ui import settings_dialog
@@ -171,3 +171,36 @@ def test_the_setting_turns_reading_new_boxes_off(make_window, project_folder, qt
     drag(qtbot, canvas.viewport(), view_point(canvas, 36, 128), view_point(canvas, 290, 174))
     qtbot.wait(100)
     assert len(rec.regions) == 3 and not ed.ocr.jobs and rec.regions[2].transcription == ""
+
+
+def test_split_at_the_cursor_of_the_region_tables_cell_editor(make_window, project_folder, qtbot):
+    window = make_window(project_folder)
+    ed, rec = window.editor, window.editor.current
+    ed.select(0)
+    qtbot.keyClick(window.canvas, Qt.Key_E, Qt.ControlModifier)  # the cell editor of the region's text
+    qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QLineEdit))
+    cell = QApplication.focusWidget()
+    assert cell.text() == "hello world"
+    cell.setCursorPosition(5)
+    qtbot.keyClick(cell, Qt.Key_M, Qt.ControlModifier | Qt.ShiftModifier)
+    assert texts(rec) == ["hello", "world", "Tota1: 42.5"]
+    qtbot.waitUntil(lambda: rec.regions[1].score is not None, timeout=30000)
+    qtbot.wait(50)
+    assert texts(rec) == ["hello", "world", "Tota1: 42.5"]  # the closed editor wrote nothing back
+    assert len(ed.history()) == 1
+
+
+def test_a_run_of_nudges_is_read_once_after_the_last(make_window, project_folder, qtbot):
+    window = make_window(project_folder)
+    ed, canvas, rec = window.editor, window.canvas, window.editor.current
+    ed.select(1)  # "Tota1: 42.5", read wrong by the pre-label
+    started = []
+    ed.ocr.busy_changed.connect(lambda busy: busy and started.append(1))
+    for _ in range(3):
+        qtbot.keyClick(canvas, Qt.Key_Right)
+    assert not started  # not yet: a run of nudges is read once it ends
+    qtbot.waitUntil(lambda: rec.regions[1].transcription == "Total: 42.5", timeout=30000)
+    assert started == [1] and len(ed.history()) == 1  # three nudges and their reading: one undo step
+    assert rec.regions[1].points[0] == (41.0, 130.0)
+    qtbot.keyClick(canvas, Qt.Key_Z, Qt.ControlModifier)
+    assert rec.regions[1].points[0] == (38.0, 130.0) and rec.regions[1].transcription == "Tota1: 42.5"
