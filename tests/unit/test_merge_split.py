@@ -139,3 +139,11 @@ def test_a_cut_at_the_text_cursor_moves_to_the_gap_between_words():
     assert inked[0] < cut < inked[-1]
     # Vertical text: rows; an empty crop: the guess stays.
     assert gap_fraction(ink_profile(np.full((50, 20), 255, np.uint8), vertical=True), 0.3) == 0.3
+
+
+def test_split_a_curved_six_point_polygon():
+    six = [(0, 10), (50, 0), (100, 10), (100, 30), (50, 20), (0, 30)]  # top edge then bottom edge walked back
+    first, second = ops.split_points(six, 0.5)
+    assert all(x <= 50.0 for x, _ in first) and all(x >= 50.0 for x, _ in second)
+    assert first[0] == (0.0, 10.0) and (50.0, 0.0) in first and (50.0, 20.0) in first
+    assert second[0] == (50.0, 0.0) and len(second) >= ops.MIN_POINTS
