@@ -204,3 +204,14 @@ def test_a_run_of_nudges_is_read_once_after_the_last(make_window, project_folder
     assert rec.regions[1].points[0] == (41.0, 130.0)
     qtbot.keyClick(canvas, Qt.Key_Z, Qt.ControlModifier)
     assert rec.regions[1].points[0] == (38.0, 130.0) and rec.regions[1].transcription == "Tota1: 42.5"
+
+
+def test_a_dragged_vertex_reads_the_region_again(make_window, project_folder, qtbot):
+    window = make_window(project_folder)
+    ed, canvas, rec = window.editor, window.canvas, window.editor.current
+    qtbot.mouseClick(canvas.viewport(), Qt.LeftButton, pos=view_point(canvas, 150, 150))
+    assert ed.selected == 1  # "Tota1: 42.5", read wrong by the pre-label
+    drag(qtbot, canvas.viewport(), view_point(canvas, 330, 172), view_point(canvas, 336, 176))
+    assert abs(rec.regions[1].points[2][0] - 336) < 3
+    qtbot.waitUntil(lambda: rec.regions[1].transcription == "Total: 42.5", timeout=30000)
+    assert len(ed.history()) == 1
