@@ -11,12 +11,16 @@ its changes into signals; listeners hear of every edit, undo and redo.
     session.push(SetText(0, "Total"))
     stamp = session.stamp(session.current)            # when an OCR job starts
     session.apply_if_unedited(stamp.record_path, stamp.generation, lambda rec: auto_label_command(rec, regions))
+
+A re-read that belongs to an edit (a box drawn, reshaped, merged or split) is folded into that edit's undo step
+instead (`last_step` when the job starts, `fold_if_unedited` when it ends): one Ctrl+Z takes back both.
+Which texts the user typed is kept here, in memory (`typed`): only texts the user did not type are re-read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from labeler.core.history import (
@@ -63,6 +67,42 @@ class JobStamp:
     generation: int
 
 
+@dataclass(frozen=True)
+class Step:
+    """An undo step just pushed on a record, and the record's edit count right after it (a background result
+    may be folded into it while the count is unchanged)."""
+
+    record: ImageRecord
+    command: Command  # the command on the undo stack (a merged text edit: the older one it absorbed the newer into)
+    generation: int
+
+    @property
+    def record_path(self) -> str:
+        return self.record.path
+
+
+@dataclass
+class TypedTexts:
+    """The regions whose text the user typed in this session, by identity: a TextRegion object lives on through
+    moves, reorders, undo and redo, while == compares contents (two equal regions are not the same one).
+
+    In memory only, not in the label files: those are PPOCRLabel's and PaddleOCR's formats, read by other tools
+    and merged with other writers' saves, which would carry or drop a key of ours; and what it protects is typing
+    against an automatic re-read started in this session.
+    """
+
+    regions: dict[int, TextRegion] = field(default_factory=dict)  # id(region) -> region (kept alive: ids stay unique)
+
+    def add(self, region: TextRegion) -> None:
+        self.regions[id(region)] = region
+
+    def __contains__(self, region: object) -> bool:
+        return self.regions.get(id(region)) is region
+
+    def clear(self) -> None:
+        self.regions.clear()
+
+
 @dataclass(eq=False)
 class EditingSession:
     project: Project | None = None
@@ -72,6 +112,8 @@ class EditingSession:
     low_score: float = Settings.low_score  # recognitions under this confidence are highlighted for review
     histories: HistoryBook | None = None  # one undo history per record of the open project
     listeners: list[ChangeListener] = field(default_factory=list)  # told after every edit, undo and redo
+    typed: TypedTexts = field(default_factory=TypedTexts)  # texts the user typed: never overwritten by a re-read
+    last_steps: dict[str, Step] = field(default_factory=dict)  # per record path: the last step pushed
 
     # ------------------------------------------------------------------ project
 
@@ -80,12 +122,16 @@ class EditingSession:
         self.project = project
         self.histories = HistoryBook(project.lock, self._edited)
         self.generations.clear()
+        self.typed.clear()
+        self.last_steps.clear()
         self.current = None
         self.selection.clear()
 
     def close(self) -> None:
         self.project = None
         self.histories = None
+        self.typed.clear()
+        self.last_steps.clear()
         self.current = None
         self.selection.clear()
 
@@ -147,9 +193,28 @@ class EditingSession:
 
     def push(self, command: Command, record: ImageRecord | None = None, merge: bool = True) -> Command | None:
         """Apply `command` to `record` (default: the current one) as an undo step; None with no project or image."""
-        if self.project is None or (record or self.current) is None:
+        target = record or self.current
+        if self.project is None or target is None:
             return None
-        return self.history(record).push(command, merge)
+        typed = _typed_indices(command)
+        pushed = self.history(target).push(command, merge)
+        for index in typed:
+            if 0 <= index < len(target.regions):
+                self.typed.add(target.regions[index])
+        self.last_steps[target.path] = Step(target, pushed, self.generation(target.path))
+        return pushed
+
+    def last_step(self, record: ImageRecord | None = None) -> Step | None:
+        """The last undo step pushed on `record` (default: the current one), if nothing changed the record since."""
+        record = record or self.current
+        step = self.last_steps.get(record.path) if record is not None else None
+        if step is None or step.record is not record or step.generation != self.generation(record.path):
+            return None
+        return step
+
+    def text_is_users(self, region: TextRegion) -> bool:
+        """Whether the user typed this region's text in this session (a re-read must not overwrite it)."""
+        return region in self.typed
 
     def undo(self) -> Command | None:
         """Undo the current image's last step; None when there is nothing to undo."""
@@ -217,6 +282,44 @@ class EditingSession:
         command = self.push(command_for(record), record=record, merge=False)
         return Applied(ApplyOutcome.APPLIED, record, command)
 
+    def fold_if_unedited(
+        self,
+        step: Step,
+        command_for: Callable[[ImageRecord], Command],
+        fits: Callable[[ImageRecord], bool] | None = None,
+    ) -> Applied:
+        """Make `command_for(record)` part of `step` (one undo step with it) unless the record changed since `step`.
+
+        The same rule as apply_if_unedited, the user's edits win: any edit, undo or redo after `step` (or another
+        writer's save) and the result is EDITED; a closed project or a removed record, GONE. The step is taken back
+        and pushed again with the result, the selection kept as it was.
+        """
+        project = self.project
+        if project is None or step.record_path not in project or project.record(step.record_path) is not step.record:
+            return Applied(ApplyOutcome.GONE)
+        record = step.record
+        if self.generation(record.path) != step.generation or (fits is not None and not fits(record)):
+            return Applied(ApplyOutcome.EDITED, record)
+        extra = command_for(record)
+        history = self.history(record)
+        kept = replace(self.selection) if record is self.current else None
+        with project.lock:  # no save of the moment between taking the step back and pushing it again
+            undone = history.undo()
+            if undone is not step.command:  # the step is not the last one after all: leave the history as it was
+                if undone is not None:
+                    history.redo()
+                return Applied(ApplyOutcome.EDITED, record)
+            if kept is not None:  # so that the views hear of the selection the user had, not of the undo's
+                self.selection.primary, self.selection.chosen = kept.primary, set(kept.chosen)
+                self.selection.picked_vertex = kept.picked_vertex
+            try:
+                folded = Batch([step.command, extra], label=step.command.label)
+                command = self.push(folded, record=record, merge=False)
+            except (ValueError, IndexError):
+                history.redo()
+                raise
+        return Applied(ApplyOutcome.APPLIED, record, command)
+
 
 # ---------------------------------------------------------------------- the commands OCR results become
 
@@ -229,14 +332,37 @@ def auto_label_command(record: ImageRecord, regions: Iterable[TextRegion]) -> Co
     return Batch(commands, label="auto-label")
 
 
+class ReadText(SetText):
+    """A text the recognizer read (not typed by the user: a later re-read may replace it)."""
+
+    label = "re-recognize"
+
+
+def _typed_indices(command: Command) -> list[int]:
+    """The regions whose text the user types with `command` (text and field edits only: with regions added,
+    removed or reordered in the same step the indices would not say which region is meant)."""
+    commands = command.commands if isinstance(command, Batch) else [command]
+    if not all(isinstance(c, (SetText, SetField)) for c in commands):
+        return []
+    return [c.index for c in commands if isinstance(c, SetText) and not isinstance(c, ReadText)]
+
+
 def recognition_command(index: int, text: str, score: float) -> Batch:
     """A region read again: its text and score, as one undo step."""
-    return Batch([SetText(index, text), SetField(index, "score", score)], label="re-recognize")
+    return Batch([ReadText(index, text), SetField(index, "score", score)], label="re-recognize")
 
 
 def recognize_all_command(texts: Iterable[tuple[str, float]]) -> Batch:
     """Every region read again, (text, score) in region order, as one undo step."""
     commands: list[Command] = []
     for i, (text, score) in enumerate(texts):
-        commands += [SetText(i, text), SetField(i, "score", score)]
+        commands += [ReadText(i, text), SetField(i, "score", score)]
     return Batch(commands, label="re-recognize all")
+
+
+def read_command(indices: Sequence[int], texts: Sequence[tuple[str, float]]) -> Batch:
+    """Regions `indices` read again, (text, score) each: the part of a box edit that a re-read adds."""
+    commands: list[Command] = []
+    for i, (text, score) in zip(indices, texts, strict=True):
+        commands += [ReadText(i, text), SetField(i, "score", score)]
+    return Batch(commands, label="re-recognize")

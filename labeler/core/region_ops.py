@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
+import unicodedata
 from collections.abc import Sequence
 
 from labeler.core.model import Point, TextRegion
@@ -172,3 +173,213 @@ def rotate_points_with_image(points: Points, width: float, height: float, clockw
     if clockwise:
         return [(float(height) - float(y), float(x)) for x, y in points]
     return [(float(y), float(width) - float(x)) for x, y in points]
+
+
+# ---------------------------------------------------------------------- merge and split (issue 14, item 3)
+#
+# Both work in the regions' own frame: the dominant direction of their edges, known modulo 90 degrees
+# (`frame_angle`), so an axis-aligned box stays axis-aligned, a rotated line keeps its slant and a vertical
+# column of characters is a tall box in that frame. A region is vertical text when its frame box is at least
+# VERTICAL_RATIO times as tall as it is wide; it then reads (and splits) top to bottom.
+
+VERTICAL_RATIO = 1.5  # taller than wide by this much: text runs top to bottom (as the recognizer's crops turn)
+NARROW_WIDTH = 1.0  # a character east_asian_width calls wide (CJK) counts this much of a line's length...
+LATIN_WIDTH = 0.55  # ...and any other this much: where a text cursor falls along the box
+
+
+def frame_angle(polygons: Sequence[Points]) -> float:
+    """The dominant edge direction of the polygons in radians, in (-pi/4, pi/4]: their frame's x axis.
+
+    Edges are weighted by length and averaged as 4 x angle, so edges at a and a + 90 degrees agree.
+    """
+    sx = sy = 0.0
+    for points in polygons:
+        pts = _pts(points)
+        for (x0, y0), (x1, y1) in zip(pts, pts[1:] + pts[:1], strict=True):
+            length = math.hypot(x1 - x0, y1 - y0)
+            if length:
+                a = 4.0 * math.atan2(y1 - y0, x1 - x0)
+                sx, sy = sx + length * math.cos(a), sy + length * math.sin(a)
+    return 0.0 if abs(sx) < 1e-9 and abs(sy) < 1e-9 else math.atan2(sy, sx) / 4.0
+
+
+def _to_frame(points: Points, angle: float) -> list[Point]:
+    c, s = math.cos(angle), math.sin(angle)
+    return [(x * c + y * s, -x * s + y * c) for x, y in _pts(points)]
+
+
+def _from_frame(points: Sequence[Point], angle: float) -> list[Point]:
+    c, s = math.cos(angle), math.sin(angle)
+    return [(round(u * c - v * s, 2) + 0.0, round(u * s + v * c, 2) + 0.0) for u, v in points]
+
+
+def _frame_box(points: Sequence[Point]) -> list[Point]:
+    left, top, right, bottom = bounds(points)
+    return [(left, top), (right, top), (right, bottom), (left, bottom)]
+
+
+def is_vertical(points: Points) -> bool:
+    """Whether the region holds vertical text (its frame box is VERTICAL_RATIO times taller than wide)."""
+    left, top, right, bottom = bounds(_to_frame(points, frame_angle([points])))
+    return bottom - top >= VERTICAL_RATIO * (right - left)
+
+
+def _no_space_script(ch: str) -> bool:
+    """Scripts written without spaces between words: CJK (Han, kana, bopomofo, CJK and full-width punctuation),
+    Thai, Lao, Myanmar, Khmer. Hangul is not one of them: Korean puts spaces between words."""
+    cp = ord(ch)
+    return (
+        0x0E00 <= cp <= 0x0EFF
+        or 0x1000 <= cp <= 0x109F
+        or 0x1780 <= cp <= 0x17FF
+        or 0x2E80 <= cp <= 0x33FF
+        or 0x3400 <= cp <= 0x4DBF
+        or 0x4E00 <= cp <= 0x9FFF
+        or 0xF900 <= cp <= 0xFAFF
+        or 0xFE30 <= cp <= 0xFE4F
+        or 0xFF00 <= cp <= 0xFFEF
+        or 0x20000 <= cp <= 0x3FFFF
+    )
+
+
+def join_texts(texts: Sequence[str], spaced: bool = True) -> str:
+    """The pieces' texts in order, joined with one space where both sides of the seam are in a script that
+    spaces its words, and with none where either side is CJK (or Thai...); empty pieces are left out.
+    `spaced=False`: never a space (the characters of a vertical column are one run)."""
+    out = ""
+    for text in (t.strip() for t in texts):
+        if not text:
+            continue
+        if out and spaced and not (_no_space_script(out[-1]) or _no_space_script(text[0])):
+            out += " "
+        out += text
+    return out
+
+
+def merge_order(polygons: Sequence[Points]) -> list[int]:
+    """Indices of the pieces in reading order: along the frame axis their centres spread most on
+    (x: left to right, a line cut into pieces; y: top to bottom, a column or stacked lines)."""
+    angle = frame_angle(polygons)
+    centres = [centre(_to_frame(p, angle)) for p in polygons]
+    us, vs = [c[0] for c in centres], [c[1] for c in centres]
+    across = max(us) - min(us) >= max(vs) - min(vs)
+    return sorted(range(len(polygons)), key=lambda i: centres[i] if across else (centres[i][1], centres[i][0]))
+
+
+def merge_regions(regions: Sequence[TextRegion], size: Size = None) -> TextRegion:
+    """One region covering `regions`: the rectangle around all their points in their frame (clockwise from the
+    reading start, inside the image with `size`), the texts joined in reading order (join_texts; without
+    spaces when the result is a vertical column, is_vertical).
+
+    The result copies the first piece in reading order (KIE class, id, links, unknown keys); it is difficult
+    when any piece is, locked when any is, and has no score (it is to be read again).
+    """
+    if len(regions) < 2:
+        raise ValueError("merging needs at least 2 regions")
+    polygons = [r.points for r in regions]
+    order = merge_order(polygons)
+    angle = frame_angle(polygons)
+    box = _frame_box([p for poly in polygons for p in _to_frame(poly, angle)])
+    merged = copy.deepcopy(regions[order[0]])
+    merged.points = [clamp_point(x, y, size) for x, y in _from_frame(box, angle)]
+    merged.transcription = join_texts([regions[i].transcription for i in order], not is_vertical(merged.points))
+    merged.difficult = any(r.difficult for r in regions)
+    merged.locked = any(r.locked for r in regions)
+    merged.score = None
+    return merged
+
+
+def _clip(points: Sequence[Point], axis: int, cut: float, keep_low: bool) -> list[Point]:
+    """Sutherland-Hodgman: the part of the polygon with coordinate `axis` <= cut (keep_low) or >= cut."""
+
+    def inside(p: Point) -> bool:
+        return p[axis] <= cut if keep_low else p[axis] >= cut
+
+    out: list[Point] = []
+    for i, cur in enumerate(points):
+        prev = points[i - 1]
+        if inside(cur) != inside(prev):
+            t = (cut - prev[axis]) / (cur[axis] - prev[axis])
+            cross = (prev[0] + t * (cur[0] - prev[0]), prev[1] + t * (cur[1] - prev[1]))
+            out.append(cross)
+        if inside(cur):
+            out.append(cur)
+    deduped = [p for i, p in enumerate(out) if math.dist(p, out[i - 1]) > 1e-6] if len(out) > 1 else out
+    return deduped
+
+
+def _reading_start(points: list[Point]) -> list[Point]:
+    """The same ring starting at its top-left-most point (in the frame), as rotate90 does."""
+    start = min(range(len(points)), key=lambda i: (points[i][0] + points[i][1], points[i][1]))
+    return points[start:] + points[:start]
+
+
+def split_points(points: Points, fraction: float) -> tuple[list[Point], list[Point]]:
+    """Cut the polygon across its reading direction at `fraction` (0..1) of its length: (first, second) part.
+
+    Horizontal text is cut by a line at right angles to its frame's x axis (left part first); vertical text
+    (is_vertical) across its height (top part first). A part with 3 corners gets the midpoint of its longest
+    edge, so both keep MIN_POINTS.
+    """
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"a region is split strictly inside it, not at {fraction:.2f} of its length")
+    angle = frame_angle([points])
+    framed = _to_frame(points, angle)
+    left, top, right, bottom = bounds(framed)
+    axis = 1 if bottom - top >= VERTICAL_RATIO * (right - left) else 0
+    low, high = (top, bottom) if axis else (left, right)
+    cut = low + fraction * (high - low)
+    parts = []
+    for keep_low in (True, False):
+        part = _clip(framed, axis, cut, keep_low)
+        if len(part) < 3:
+            raise ValueError("the cut leaves an empty part")
+        part = _reading_start(part)
+        back = _from_frame(part, angle)
+        while len(back) < MIN_POINTS:
+            back = add_vertex(back)
+        parts.append(back)
+    return parts[0], parts[1]
+
+
+def _char_width(ch: str) -> float:
+    return NARROW_WIDTH if unicodedata.east_asian_width(ch) in ("W", "F") else LATIN_WIDTH
+
+
+def text_fraction(text: str, index: int) -> float:
+    """Where the text cursor before character `index` falls along the box, as a fraction of its length
+    (wide CJK characters count NARROW_WIDTH, others LATIN_WIDTH)."""
+    widths = [_char_width(ch) for ch in text]
+    total = sum(widths)
+    return sum(widths[: max(0, index)]) / total if total else 0.5
+
+
+def text_index(text: str, fraction: float) -> int:
+    """The character boundary nearest to `fraction` of the box's length (the inverse of text_fraction)."""
+    return min(range(len(text) + 1), key=lambda i: abs(text_fraction(text, i) - fraction)) if text else 0
+
+
+def point_fraction(points: Points, x: float, y: float) -> float:
+    """Where the point (x, y) falls along the region's reading direction, as a fraction of its length."""
+    angle = frame_angle([points])
+    left, top, right, bottom = bounds(_to_frame(points, angle))
+    (u, v), axis = _to_frame([(x, y)], angle)[0], bottom - top >= VERTICAL_RATIO * (right - left)
+    low, high, at = (top, bottom, v) if axis else (left, right, u)
+    return (at - low) / (high - low) if high > low else 0.5
+
+
+def split_region(region: TextRegion, fraction: float, index: int | None = None) -> tuple[TextRegion, TextRegion]:
+    """Two regions from one, cut at `fraction` of its length (split_points); the text is cut before character
+    `index` (None: the boundary nearest the cut, text_index), the spaces at the seam dropped.
+
+    Both parts have no score (they are to be read again); the second is a copy without KIE id or links.
+    """
+    at = text_index(region.transcription, fraction) if index is None else index
+    first_points, second_points = split_points(region.points, fraction)
+    first, second = copy.deepcopy(region), copy.deepcopy(region)
+    first.points, second.points = first_points, second_points
+    first.transcription = region.transcription[:at].rstrip()
+    second.transcription = region.transcription[at:].lstrip()
+    first.score = second.score = None
+    second.id, second.linking = None, []
+    return first, second

@@ -94,6 +94,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("add_vertex", noop_tr("Add &vertex (longest edge)"), REGION, "shape"),
     _a("remove_vertex", noop_tr("Remove picked ver&tex"), REGION, "shape"),
     _a("resort", noop_tr("Re&sort into reading order"), REGION, "order", "Ctrl+B"),
+    # Issue 14: pre-labels that cut one line into pieces or join two; the pieces are read again.
+    _a("merge_regions", noop_tr("Merge selected regions"), REGION, "pieces", "Ctrl+M"),
+    _a("split_region", noop_tr("Split region at the text cursor"), REGION, "pieces", "Ctrl+Shift+M"),
     _a("hide_boxes", noop_tr("&Hide boxes"), REGION, "view", "Ctrl+H"),
     _a("show_boxes", noop_tr("&Show boxes"), REGION, "view", "Ctrl+A"),
     _a("zoom_selected", noop_tr("&Zoom to selected box"), REGION, "view", "Ctrl+G"),

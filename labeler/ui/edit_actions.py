@@ -1,17 +1,26 @@
 """Region editing actions (draw polygons, duplicate, lock, rectangle, expand, rotate, vertices, resort,
-nudge, drag, multi-delete, hide/show, zoom to box, fit width): the handlers of the Region menu (actions.py).
+nudge, drag, multi-delete, merge, split, hide/show, zoom to box, fit width): the handlers of the Region menu
+(actions.py).
 
 `EditActions(editor, canvas)` follows the canvas's edit signals. Geometry comes from labeler.core.region_ops;
-every change is one `editor.push` (one undo step per user action, several regions in one Batch).
+every change is one `editor.push` (one undo step per user action, several regions in one Batch). A box the
+user drew or reshaped is then read by the recognizer (`editor.read_boxes`, folded into that step).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from labeler.core import region_ops
+import numpy as np
+from PyQt5.QtCore import QEvent, QObject, QPointF, Qt, QTimer
+from PyQt5.QtGui import QPolygonF
+from PyQt5.QtWidgets import QApplication, QLineEdit
+
+from labeler.core import region_ops, split_gap
+from labeler.core.crop import crop_polygon
 from labeler.core.history import AddRegion, Batch, Command, MovePoints, RemoveRegion, Reorder, ReplaceRegions, SetField
-from labeler.core.model import ImageStatus
+from labeler.core.model import ImageRecord, ImageStatus, TextRegion
 from labeler.ui.canvas import Canvas
 from labeler.ui.editor import Editor
 from labeler.ui.i18n import noop_tr, tr
@@ -19,6 +28,43 @@ from labeler.ui.i18n import noop_tr, tr
 EXPAND_PX = 3.0  # Ctrl+K grows a box by this much on every side
 DUPLICATE_OFFSET = 10.0  # a copy lands this far right and down of the original
 CTX = "EditActions"
+READ_CTX = "BoxReading"  # the texts of issue 14 (merge, split, boxes read at once), as in editor.py
+
+
+@dataclass(frozen=True)
+class SplitAt:
+    """Where a split cuts: `fraction` of the region's length, before character `index` of `text`; `typed`: the text
+    is the user's (typed in the field and not committed yet, or typed before)."""
+
+    fraction: float
+    index: int | None
+    text: str
+    typed: bool
+
+
+@dataclass(frozen=True)
+class Click:
+    """The last left click on the canvas, in image pixels, and the image it was on."""
+
+    record: ImageRecord | None
+    x: float
+    y: float
+
+
+class ClickTracker(QObject):
+    """Remembers where the last left click on the canvas landed (a split point), without taking the event."""
+
+    def __init__(self, canvas: Canvas, on_click: Callable[[float, float], None]) -> None:
+        super().__init__(canvas)
+        self.canvas = canvas
+        self.on_click = on_click
+        canvas.viewport().installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.MouseButtonPress and event.button() == Qt.LeftButton:
+            point = self.canvas.mapToScene(event.pos())
+            self.on_click(point.x(), point.y())
+        return False
 
 
 class EditActions:
@@ -27,6 +73,11 @@ class EditActions:
         self.canvas = canvas
         self.auto_template = True  # locked regions follow onto the next new image (PPOCRLabel's template)
         self._shown = None  # the record shown before the current one
+        self._click: Click | None = None  # where a split without a text cursor cuts
+        self.clicks = ClickTracker(canvas, lambda x, y: setattr(self, "_click", Click(editor.current, x, y)))
+        # The window connects these two to the editor itself; the step they made is read once that has run.
+        canvas.rectangle_drawn.connect(lambda _pts: QTimer.singleShot(0, self._read_added))
+        canvas.points_edited.connect(lambda index, _pts: QTimer.singleShot(0, lambda: self._read_moved(index)))
         canvas.polygon_drawn.connect(self.polygon_drawn)
         canvas.regions_moved.connect(self.regions_moved)
         canvas.nudge_requested.connect(self.nudge)
@@ -52,6 +103,8 @@ class EditActions:
             "add_vertex": self.add_vertex,
             "remove_vertex": self.remove_vertex,
             "resort": self.resort,
+            "merge_regions": self.merge,
+            "split_region": self.split,
             "hide_boxes": self.hide_boxes,
             "show_boxes": self.show_boxes,
             "zoom_selected": cv.zoom_to_selected,
@@ -92,13 +145,26 @@ class EditActions:
         return True
 
     def _reshape(self, label: str, fn) -> None:
-        """Replace the points of every selected region by fn(points)."""
+        """Replace the points of every selected region by fn(points); they are read again."""
         regions = self.editor.current.regions if self.editor.current is not None else []
         chosen = self.selection()
         if not chosen:
             self.editor.message.emit(tr("Select a region first", CTX))
             return
-        self._push([MovePoints(i, fn(regions[i].points)) for i in chosen], label)
+        if self._push([MovePoints(i, fn(regions[i].points)) for i in chosen], label):
+            self.editor.read_boxes(chosen)
+
+    def _read_added(self) -> None:
+        """A drawn box: read it, if its AddRegion is still the last step."""
+        step = self.editor.session.last_step()
+        if step is not None and isinstance(step.command, AddRegion):
+            self.editor.read_boxes([step.command.at], step)
+
+    def _read_moved(self, index: int) -> None:
+        """A dragged vertex: read the region, if its move is still the last step."""
+        step = self.editor.session.last_step()
+        if step is not None and isinstance(step.command, MovePoints) and step.command.index == index:
+            self.editor.read_boxes([index], step)
 
     def _select(self, indices: list[int], primary: int | None = None) -> None:
         self.canvas.select_many(indices, primary)
@@ -107,9 +173,11 @@ class EditActions:
 
     def polygon_drawn(self, points) -> None:
         self.editor.add_region(points)
+        self._read_added()
 
     def regions_moved(self, moved: dict) -> None:
-        self._push([MovePoints(i, pts) for i, pts in sorted(moved.items())], noop_tr("move regions", CTX))
+        if self._push([MovePoints(i, pts) for i, pts in sorted(moved.items())], noop_tr("move regions", CTX)):
+            self.editor.read_boxes(sorted(moved))
 
     def nudge(self, dx: float, dy: float) -> None:
         ed, chosen = self.editor, self.selection()
@@ -120,16 +188,19 @@ class EditActions:
         if vertex >= 0 and ed.selected >= 0:
             points = region_ops.move_vertex(regions[ed.selected].points, vertex, dx, dy, self._size)
             ed.push(MovePoints(ed.selected, points, continuous=True))  # a run of key presses: one step
+            ed.read_boxes([ed.selected], wait=True)  # once, after the run
             return
         if len(chosen) == 1:
             points = region_ops.translate(regions[chosen[0]].points, dx, dy, self._size)
             ed.push(MovePoints(chosen[0], points, continuous=True))
+            ed.read_boxes(chosen, wait=True)
             return
         # Several regions move together by the shift all of them can make.
         for i in chosen:
             dx, dy = region_ops.clamp_shift(regions[i].points, dx, dy, self._size)
         moves = [MovePoints(i, region_ops.translate(regions[i].points, dx, dy)) for i in chosen]
-        self._push(moves, noop_tr("move regions", CTX))
+        if self._push(moves, noop_tr("move regions", CTX)):
+            ed.read_boxes(chosen, wait=True)
 
     # ------------------------------------------------------------------ actions
 
@@ -180,6 +251,82 @@ class EditActions:
         removed = region_ops.remove_vertex(points, vertex)
         if self._push([MovePoints(ed.selected, removed)], noop_tr("remove vertex", CTX)):
             self.canvas.pick_vertex(-1)
+            ed.read_boxes([ed.selected])
+
+    # ------------------------------------------------------------------ merge and split (issue 14)
+
+    def merge(self) -> None:
+        """Ctrl+M: the selected regions become one (region_ops.merge_regions), read again. One undo step."""
+        ed, chosen = self.editor, self.selection()
+        if ed.current is None or len(chosen) < 2:
+            ed.message.emit(tr("Select two or more regions to merge (Shift+click or drag a band)", READ_CTX))
+            return
+        regions = ed.current.regions
+        merged = region_ops.merge_regions([regions[i] for i in chosen], self._size)
+        typed = any(ed.session.text_is_users(regions[i]) for i in chosen)
+        at = min(chosen)
+        commands: list[Command] = [RemoveRegion(i) for i in sorted(chosen, reverse=True)]
+        self.canvas.select_many([])
+        if not self._push([*commands, AddRegion(merged, at)], noop_tr("merge regions", CTX)):
+            return
+        if typed:
+            ed.session.typed.add(merged)  # a typed piece makes the whole text the user's: not read again
+        ed.select(at)
+        ed.read_boxes([at], forced=True)
+
+    def split_point(self, region: TextRegion) -> SplitAt | None:
+        """Where to split the selected region: at the text cursor of the focused text field showing its text,
+        else at the last click on the canvas when it fell inside the region; None: neither."""
+        field = QApplication.focusWidget()
+        if isinstance(field, QLineEdit) and not field.isReadOnly():
+            mine = field.text() == region.transcription
+            if mine or field.isModified():
+                text, cursor = field.text(), field.cursorPosition()
+                if not 0 < cursor < len(text):
+                    return SplitAt(-1.0, cursor, text, False)  # refused by split(): nothing on one side
+                typed = self.editor.session.text_is_users(region) or not mine
+                return SplitAt(region_ops.text_fraction(text, cursor), cursor, text, typed)
+        click = self._click
+        if click is None or click.record is not self.editor.current:
+            return None
+        polygon = QPolygonF([QPointF(x, y) for x, y in region.points])
+        if not polygon.containsPoint(QPointF(click.x, click.y), Qt.OddEvenFill):
+            return None
+        fraction = region_ops.point_fraction(region.points, click.x, click.y)
+        return SplitAt(fraction, None, region.transcription, self.editor.session.text_is_users(region))
+
+    def split(self) -> None:
+        """Ctrl+Shift+M: the selected region becomes two at the text cursor or the clicked point, each read again."""
+        ed = self.editor
+        if ed.current is None or ed.selected < 0:
+            ed.message.emit(tr("Select a region to split", READ_CTX))
+            return
+        index = ed.selected
+        region = ed.current.regions[index]
+        at = self.split_point(region)
+        if at is None:
+            ed.message.emit(tr("Put the text cursor where the region splits, or click the point first", READ_CTX))
+            return
+        source = TextRegion(**{**vars(region), "transcription": at.text})
+        fraction, image = at.fraction, self.canvas.image_array
+        if at.index is not None and image is not None and 0 < fraction < 1:  # the cursor's guess: to the nearest gap
+            crop = crop_polygon(image, np.asarray(region.points, np.float32))
+            profile = split_gap.ink_profile(crop, region_ops.is_vertical(region.points))
+            fraction = split_gap.gap_fraction(profile, fraction)
+        try:
+            first, second = region_ops.split_region(source, fraction, at.index)
+        except ValueError as exc:
+            ed.message.emit(tr("Cannot split here: {error}", READ_CTX).format(error=exc))
+            return
+        self.canvas.select_many([])
+        commands: list[Command] = [RemoveRegion(index), AddRegion(first, index), AddRegion(second, index + 1)]
+        if not self._push(commands, noop_tr("split region", CTX)):
+            return
+        if at.typed:
+            ed.session.typed.add(first)
+            ed.session.typed.add(second)
+        self._select([index, index + 1], index)
+        ed.read_boxes([index, index + 1], forced=True)
 
     def resort(self) -> None:
         ed = self.editor

@@ -9,17 +9,24 @@ dirty and is announced, so the views follow the model and never hold state of th
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
-from PyQt5.QtCore import QObject, pyqtSignal
+import numpy as np
+from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
 from labeler.core.autosave import AutoSaver
 from labeler.core.editing_session import (
     ApplyOutcome,
     EditingSession,
+    Step,
+    read_command,
     recognition_command,
 )
+from labeler.core.errors import Cancelled
 from labeler.core.history import (
     AddRegion,
     Command,
@@ -31,6 +38,7 @@ from labeler.core.history import (
     SetStatus,
     SetText,
 )
+from labeler.core.image_io import read_image
 from labeler.core.model import ImageRecord, ImageStatus, TextRegion
 from labeler.core.ppocrlabel_project import SaveResult
 from labeler.core.project import Project, open_project, save_project
@@ -42,6 +50,40 @@ from labeler.ui.i18n import tr
 from labeler.ui.workers import AutoLabelResult, Job, JobRunner, RecognizeResult, auto_label, recognize_region
 
 CTX = "Editor"
+READ_CTX = "BoxReading"  # the texts of issue 14 (merge, split, boxes read at once)
+READ_DELAY_MS = 300  # a run of arrow-key nudges is read once, this long after the last one
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """What the recognizer read in regions `indices` of one record: (text, score) each, in that order."""
+
+    indices: tuple[int, ...]
+    texts: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class PendingRead:
+    """A re-read waiting for the end of a run of nudges: the step the nudges merged into, the regions moved."""
+
+    step: Step
+    indices: tuple[int, ...]
+
+
+def read_regions(
+    pipeline_factory: Callable[[], Any],
+    image_file: str,
+    indices: tuple[int, ...],
+    polygons: tuple[tuple[tuple[float, float], ...], ...],
+    cancel: threading.Event,
+) -> ReadResult:
+    """The background part of a re-read (no Qt): read the polygons' crops of the image file."""
+    image = read_image(image_file)
+    if cancel.is_set():
+        raise Cancelled
+    pipeline = pipeline_factory()
+    read = pipeline.recognize_polygons(image, [np.asarray(p, np.float32) for p in polygons])
+    return ReadResult(indices, tuple((t.strip(), round(float(score), 5)) for t, score in read))  # end spaces: noise
 
 
 class Editor(QObject):
@@ -71,6 +113,12 @@ class Editor(QObject):
         self._pipeline = None
         self._pipeline_lock = threading.Lock()
         self.sync: FolderSync | None = None
+        self.read_new_boxes = True  # settings' read_new_boxes: drawn and reshaped boxes are read at once
+        self._pending_read: PendingRead | None = None
+        self._read_timer = QTimer(self)
+        self._read_timer.setSingleShot(True)
+        self._read_timer.setInterval(READ_DELAY_MS)
+        self._read_timer.timeout.connect(self._read_pending)
         self._saved.connect(self._after_save)
         self._save_failed.connect(
             lambda text: self.message.emit(tr("Autosave failed: {error}", CTX).format(error=text))
@@ -149,6 +197,8 @@ class Editor(QObject):
 
     def close_project(self) -> None:
         """Stop the OCR jobs, save what is pending and stop the autosave thread."""
+        self._read_timer.stop()
+        self._pending_read = None
         self.ocr.shutdown()
         if self.sync is not None:
             self.sync.stop()
@@ -355,6 +405,61 @@ class Editor(QObject):
                 n=result.index + 1, text=result.text, score=result.score
             )
         )
+
+    # ------------------------------------------------------------------ boxes read at once (issue 14)
+
+    def read_boxes(self, indices: Sequence[int], step: Step | None = None, wait: bool = False, forced: bool = False):
+        """Read regions `indices` of the step's record in the background; the result becomes part of `step`
+        (default: the last step of the current image), so one undo takes back the edit and its reading.
+
+        Regions whose text the user typed are left alone. `forced`: also with the setting read_new_boxes off
+        (merge and split always read their pieces). `wait`: after READ_DELAY_MS without another such call (a run
+        of nudges). Returns the job, or None when nothing is read (now).
+        """
+        if not (forced or self.read_new_boxes) or self.project is None:
+            return None
+        step = step or self.session.last_step()
+        if step is None:
+            return None
+        regions = step.record.regions
+        chosen = {i for i in indices if 0 <= i < len(regions) and not self.session.text_is_users(regions[i])}
+        if not chosen:
+            return None
+        if wait:
+            pending = self._pending_read
+            if pending is not None and pending.step.command is step.command and pending.step.record is step.record:
+                chosen |= set(pending.indices)  # the same run of nudges: one reading of all it moved
+            self._pending_read = PendingRead(step, tuple(sorted(chosen)))
+            self._read_timer.start()
+            return None
+        return self._start_read(step, tuple(sorted(chosen)))
+
+    def _read_pending(self) -> None:
+        pending, self._pending_read = self._pending_read, None
+        last = self.session.last_step(pending.step.record) if pending is not None else None
+        if pending is not None and last is not None and last.generation == pending.step.generation:
+            self._start_read(pending.step, pending.indices)  # else: edited since the nudges, nothing to read
+
+    def _start_read(self, step: Step, indices: tuple[int, ...]) -> Job | None:
+        if self.project is None:
+            return None
+        rec = step.record
+        polygons = tuple(tuple((float(x), float(y)) for x, y in rec.regions[i].points) for i in indices)
+        fn = partial(read_regions, self.pipeline, str(self.project.image_path(rec)), indices, polygons)
+        return self._start(fn, lambda result: self._apply_read(step, result))
+
+    def _apply_read(self, step: Step, result: ReadResult) -> None:
+        done = self.session.fold_if_unedited(
+            step,
+            lambda _rec: read_command(result.indices, result.texts),
+            fits=lambda rec: all(i < len(rec.regions) for i in result.indices),
+        )
+        boxes = ", ".join(str(i + 1) for i in result.indices)
+        if done.outcome is ApplyOutcome.EDITED:
+            self.message.emit(tr("Box {n} changed meanwhile: its reading was not applied", READ_CTX).format(n=boxes))
+        elif done.applied:
+            read = " | ".join(text for text, _score in result.texts)
+            self.message.emit(tr("Box {n} read: {text}", READ_CTX).format(n=boxes, text=read))
 
 
 def _conflict_text(conflict: Conflict) -> str:

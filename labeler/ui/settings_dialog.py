@@ -98,6 +98,9 @@ class SettingsDialog(QDialog):
         self.prelabel_on_open = QCheckBox(_tr("Pre-label its new images"))
         self.prelabel_on_open.setChecked(settings.prelabel_on_open)
         form.addRow(_tr("Opening a folder"), self.prelabel_on_open)
+        self.read_new_boxes = QCheckBox(_tr("Read drawn and reshaped boxes at once (not texts you typed)"))
+        self.read_new_boxes.setChecked(settings.read_new_boxes)
+        form.addRow(_tr("New boxes"), self.read_new_boxes)
 
         self.kie_mode = QCheckBox(_tr("KIE mode (a key class per region)"))
         self.kie_mode.setChecked(settings.kie_mode)
@@ -159,6 +162,7 @@ class SettingsDialog(QDialog):
             low_score=round(self.low_score.value(), 2),
             autosave_delay=round(self.autosave_delay.value(), 2),
             prelabel_on_open=self.prelabel_on_open.isChecked(),
+            read_new_boxes=self.read_new_boxes.isChecked(),
             kie_mode=self.kie_mode.isChecked(),
             key_class_file=self.key_class_file.text().strip(),
         )
@@ -182,6 +186,8 @@ def apply_to_editor(editor: Editor, settings: Settings, keys: Iterable[str]) -> 
     keys = set(keys)
     if "low_score" in keys:
         editor.low_score = settings.low_score
+    if "read_new_boxes" in keys:
+        editor.read_new_boxes = settings.read_new_boxes
     if "autosave_delay" in keys:
         editor.autosave_delay = settings.autosave_delay  # used when the next folder opens
         if editor.saver is not None:

@@ -1543,6 +1543,61 @@ The window stays open.</source>
     <message>
         <source> ({n} detections on your regions left out)</source>
         <translation>（与您的标注框重叠的 {n} 个检测结果未加入）</translation>
+        <source>Merge selected regions</source>
+        <translation>合并所选区域</translation>
+    </message>
+    <message>
+        <source>Split region at the text cursor</source>
+        <translation>在文本光标处拆分区域</translation>
+    </message>
+</context>
+<context>
+    <name>EditActions</name>
+    <message>
+        <source>merge regions</source>
+        <translation>合并区域</translation>
+    </message>
+    <message>
+        <source>split region</source>
+        <translation>拆分区域</translation>
+    </message>
+</context>
+<context>
+    <name>BoxReading</name>
+    <message>
+        <source>Box {n} changed meanwhile: its reading was not applied</source>
+        <translation>框 {n} 在识别期间被修改：识别结果未应用</translation>
+    </message>
+    <message>
+        <source>Box {n} read: {text}</source>
+        <translation>框 {n} 识别为：{text}</translation>
+    </message>
+    <message>
+        <source>Select two or more regions to merge (Shift+click or drag a band)</source>
+        <translation>请选择两个或更多区域再合并（Shift+单击或拖出选框）</translation>
+    </message>
+    <message>
+        <source>Select a region to split</source>
+        <translation>请选择要拆分的区域</translation>
+    </message>
+    <message>
+        <source>Put the text cursor where the region splits, or click the point first</source>
+        <translation>请先把文本光标放在拆分处，或先单击拆分点</translation>
+    </message>
+    <message>
+        <source>Cannot split here: {error}</source>
+        <translation>无法在此拆分：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Read drawn and reshaped boxes at once (not texts you typed)</source>
+        <translation>立即识别新画的和改变形状的框（不覆盖您输入的文字）</translation>
+    </message>
+    <message>
+        <source>New boxes</source>
+        <translation>新框</translation>
     </message>
 </context>
 </TS>
