@@ -104,7 +104,7 @@ class CorrectionPanel(QWidget):
         super().__init__(parent)
         self.editor = editor
         self._image_for = image_for or (lambda _record: None)
-        self.line = LineEditor(self._revert_text, getattr(editor, "pipeline", None), getattr(editor, "ocr", None))
+        self.line = LineEditor(self._revert_text, getattr(editor, "pipeline", None))
         self.preview = self.line.strip  # the crop, at a readable height, scrolling with the cursor
         self.text = self.line.field
         self.text.returnPressed.connect(self.accept)

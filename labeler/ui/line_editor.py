@@ -14,18 +14,19 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import cv2
 import numpy as np
-from PyQt5.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, pyqtSignal
+from PyQt5.QtCore import QEvent, QPointF, QRectF, Qt, QThreadPool, QTimer, pyqtSignal
 from PyQt5.QtGui import QColor, QFontMetricsF, QImage, QKeySequence, QPainter, QPen, QPixmap
 from PyQt5.QtWidgets import QLineEdit, QSizePolicy, QVBoxLayout, QWidget
 
 from labeler.core.errors import Cancelled
 from labeler.ui.i18n import tr
 from labeler.ui.line_text import CharSpot, align, cursor_x, low_runs, next_stop, previous_stop, spread
-from labeler.ui.workers import Job, JobRunner
+from labeler.ui.workers import Job
 
 STRIP_HEIGHT = 60  # the crop's height on screen: a detected line's text is 2/3 of its crop, so >= 36 px of text
 MAX_STRIP_WIDTH = 30_000  # QPainter's coordinates stay in 16 bits beyond this; a longer line is shrunk to fit
@@ -35,6 +36,7 @@ CACHE_SIZE = 64  # readings kept (per region key): going back to a region shows 
 LOW_COLOUR = QColor(230, 110, 0)
 CURSOR_COLOUR = QColor(40, 140, 255)
 CTX = "LineEditor"
+_IN_FLIGHT: set[Job] = set()  # readings running or queued (a QRunnable the pool runs needs its Python object)
 
 
 def strip_image(crop: np.ndarray, height: int = STRIP_HEIGHT, max_width: int = MAX_STRIP_WIDTH) -> np.ndarray:
@@ -255,9 +257,12 @@ class LineField(QLineEdit):
 
 class LineEditor(QWidget):
     """The strip above the field. `set_line` shows a region; a reading comes from `pipeline_factory` (None:
-    never read) while the field has the focus, as a job on `runner` (None: one of its own, which `shutdown`
-    stops; the window's panel passes the editor's OCR runner, which closing the project stops).
-    `low_score`: characters read below it are marked."""
+    never read) while the field has the focus. `low_score`: characters read below it are marked.
+
+    Readings are workers.Job's on Qt's global pool, their signals connected to this widget's own methods: a
+    reading that ends after the widget is gone (the window closed while the models load) is dropped by Qt,
+    and a closing window never waits for one (an inference cannot be stopped halfway; it is cancelled
+    between its steps)."""
 
     reading_changed = pyqtSignal()  # a reading of the shown region arrived (or was taken from the cache)
 
@@ -265,7 +270,6 @@ class LineEditor(QWidget):
         self,
         on_escape: Callable[[], None],
         pipeline_factory: Callable[[], Any] | None = None,
-        runner: JobRunner | None = None,
         parent=None,
     ) -> None:
         super().__init__(parent)
@@ -284,7 +288,6 @@ class LineEditor(QWidget):
         self._key: Hashable | None = None
         self._source: tuple[np.ndarray, Any] | None = None  # (image, points) to read
         self._cache: OrderedDict[Hashable, LineRead] = OrderedDict()
-        self.runner = runner if runner is not None else JobRunner(1, self)
         self._job: Job | None = None
         self._job_key: Hashable | None = None
         self._read_timer = QTimer(self)
@@ -363,12 +366,15 @@ class LineEditor(QWidget):
         key, factory = self._key, self.pipeline_factory
         job = Job(lambda cancel: read_line_job(factory, image, points, key, cancel))
         job.signals.result.connect(self._on_read)
-        job.signals.finished.connect(lambda: self._job_done(job))
+        job.signals.finished.connect(self._job_done)
+        job.signals.finished.connect(partial(_IN_FLIGHT.discard, job))  # the pool holds no Python reference
+        _IN_FLIGHT.add(job)
         self._job, self._job_key = job, key
-        self.runner.start(job)
+        QThreadPool.globalInstance().start(job)
 
-    def _job_done(self, job: Job) -> None:
-        if self._job is job:
+    def _job_done(self) -> None:
+        job = self._job
+        if job is not None and job.done.is_set():
             self._job, self._job_key = None, None
 
     def _on_read(self, read: LineRead) -> None:
@@ -386,9 +392,11 @@ class LineEditor(QWidget):
         self.reading_changed.emit()
 
     def shutdown(self) -> None:
-        """Stop reading (the runner's jobs are cancelled and waited for)."""
+        """Read nothing more: the pending reading is dropped, the running one cancelled (not waited for)."""
         self._read_timer.stop()
-        self.runner.shutdown()
+        self._source = None
+        if self._job is not None:
+            self._job.cancel()
 
     # ------------------------------------------------------------------ following the text
 
