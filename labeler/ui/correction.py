@@ -29,6 +29,7 @@ __all__ = ["CorrectionPanel", "EscapeStopsBatch", "array_to_pixmap", "is_low", "
 
 PREVIEW_SIZE = (600, 120)  # preview_crop's default box: the crop is scaled to fit it (up or down), aspect kept
 STRIP_BOX = (MAX_STRIP_WIDTH, STRIP_HEIGHT)  # the line editor's strip: the crop at the strip's height
+VERTICAL_RATIO = 1.5  # labeler.ocr.pipeline's (not imported here: onnxruntime stays out of the window's start)
 NEXT_LOW_KEY = "F3"  # the default key of actions.py's next_low, named in the field's placeholder
 CTX = "CorrectionPanel"
 LINE_CTX = "LineEditor"
@@ -196,7 +197,10 @@ class CorrectionPanel(QWidget):
             if image is None:
                 return None
             try:
-                return preview_crop(image, points, STRIP_BOX)
+                crop = preview_crop(image, points, STRIP_BOX)
+                if crop.shape[0] >= VERTICAL_RATIO * crop.shape[1]:  # turned as the recognizer reads it
+                    crop = np.ascontiguousarray(np.rot90(crop))
+                return crop
             except Exception:  # a degenerate polygon being drawn must not take the window down
                 return None
 

@@ -215,3 +215,16 @@ def test_the_window_reads_the_line_with_the_bundled_models_and_looks_readable(ma
     qtbot.keyClick(panel.text, Qt.Key_Return)
     region = window.editor.current.regions[0]
     assert region.score == 0.62 and region.extra == {"reviewed": True}
+
+
+def test_a_vertical_region_is_shown_turned_as_the_recognizer_reads_it(make_window, tmp_path, qtbot):
+    folder = tmp_path / "data"
+    page = np.full((400, 200, 3), 255, np.uint8)
+    page[40:360, 90:110] = 0  # a tall, thin region
+    write_image(folder / "page.png", page)
+    region = _region([[85, 40], [115, 40], [115, 360], [85, 360]], "tall", 0.3)
+    (folder / "Cache.cach").write_text(f"data/page.png\t{json.dumps([region])}\n", encoding="utf-8")
+    window = make_window(folder)
+    window.editor.select(0)
+    crop = window.correction.preview.crop
+    assert crop.height() == STRIP_HEIGHT and crop.width() > 5 * crop.height()
