@@ -188,8 +188,9 @@ class LineStrip(QWidget):
 
 
 class LineField(QLineEdit):
-    """The text: Ctrl+Left/Right (with Shift: select) stop at line_text's word stops; low-confidence runs are
-    underlined and tinted; Esc with typing in it calls `on_escape` (and does not reach the window)."""
+    """The text: Ctrl+Left/Right (with Shift: select; Ctrl+Backspace/Delete: delete) stop at line_text's word
+    stops; low-confidence runs are underlined and tinted; Esc with typing in it calls `on_escape` (and does not
+    reach the window)."""
 
     def __init__(self, on_escape: Callable[[], None]) -> None:
         super().__init__()
@@ -215,6 +216,13 @@ class LineField(QLineEdit):
         ):
             if event.matches(keys):
                 self.move_to_stop(forward, mark)
+                event.accept()
+                return
+        for keys, forward in ((QKeySequence.DeleteEndOfWord, True), (QKeySequence.DeleteStartOfWord, False)):
+            if event.matches(keys) and not self.isReadOnly():  # Ctrl+Delete / Ctrl+Backspace: to the same stops
+                if not self.hasSelectedText():
+                    self.move_to_stop(forward, mark=True)
+                self.del_()
                 event.accept()
                 return
         super().keyPressEvent(event)

@@ -141,6 +141,13 @@ def test_ctrl_arrows_stop_at_words_digits_and_punctuation(line_editor, qtbot):
     assert field.cursorPosition() == 20
     qtbot.keyClick(field, Qt.Key_Right, Qt.ControlModifier | Qt.ShiftModifier)
     assert field.selectedText() == "EUR "
+    field.setCursorPosition(19)  # "42.50| EUR": Ctrl+Backspace takes "50", then "."
+    qtbot.keyClick(field, Qt.Key_Backspace, Qt.ControlModifier)
+    assert field.text().startswith("amount widget 42. EUR") and field.cursorPosition() == 17
+    qtbot.keyClick(field, Qt.Key_Backspace, Qt.ControlModifier)
+    assert field.text().startswith("amount widget 42 EUR")
+    qtbot.keyClick(field, Qt.Key_Delete, Qt.ControlModifier)  # up to the next stop: the space before "EUR"
+    assert field.text().startswith("amount widget 42EUR EUR total")
 
 
 def test_cursor_moves_never_stall(line_editor, qtbot):
