@@ -154,8 +154,12 @@ class TextRecognizer:
         text = "".join(c.char for c in chars)
         score = float(np.mean([c.prob for c in chars])) if chars else 0.0
         boxes = char_boxes(chars, probs.shape[1], width, resized_width(crop_w, crop_h, h, width), crop_w)
-        if len(text) != len(boxes):  # a dictionary entry of several characters: spread its box over them
-            boxes = [b for c, b in zip(chars, boxes) for _ in range(len(c.char))]
+        if len(text) != len(boxes):  # a dictionary entry of several characters: its box shared among them
+            boxes = [
+                CharBox(b.x0 + (b.x1 - b.x0) * k / len(c.char), b.x0 + (b.x1 - b.x0) * (k + 1) / len(c.char), b.prob)
+                for c, b in zip(chars, boxes)
+                for k in range(len(c.char))
+            ]
         return CharReading(text, score, tuple(boxes))
 
     def _class_count_error(self, classes: int) -> ModelError:

@@ -117,3 +117,22 @@ def test_read_line_keeps_a_turn_only_when_it_reads_more_confidently():
     image[10:30, 10:60] = 200  # left half of the region bright: a turned crop has it on the right
     line = pipe.read_line(image, np.float32([[10, 10], [110, 10], [110, 30], [10, 30]]))
     assert line.text == "a" and line.crop[:, 0].mean() > 100  # equal scores: the crop as cut, not the turn
+
+
+def test_a_dictionary_entry_of_several_characters_shares_its_box():
+    charset = load_charset(["ab", "c"], use_space_char=False)  # 0 blank, 1 "ab", 2 "c"
+    probs = np.full((1, 40, 3), 0.05, np.float32)
+    probs[0, :, 0] = 0.9
+    probs[0, 4, :] = (0.05, 0.9, 0.05)
+    probs[0, 8, :] = (0.05, 0.05, 0.9)
+
+    class Session:
+        def run(self, blob):
+            return probs
+
+    reading = TextRecognizer(Session(), charset, RecParams(height=48, min_width=320)).read_chars(
+        np.full((48, 320, 3), 255, np.uint8)
+    )
+    assert reading.text == "abc" and len(reading.chars) == 3
+    a, b, c = reading.chars
+    assert a.x1 == pytest.approx(b.x0) and a.x0 < a.x1 < b.x1 <= c.x0
