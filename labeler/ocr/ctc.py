@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 
@@ -35,6 +37,53 @@ def ctc_greedy_decode(probs: np.ndarray, charset: list[str], blank: int = 0) -> 
         score = float(p[keep].mean()) if kept.size else 0.0
         results.append((text, score))
     return results
+
+
+@dataclass(frozen=True)
+class CtcChar:
+    """One decoded character: its run of arg-max frames [first, last] and its probability.
+
+    `prob` is the probability of the run's first frame, the step ctc_greedy_decode keeps, so the mean of a
+    line's `prob`s is its score. `lo`/`hi` (frames, `hi` exclusive) widen the run halfway into the blank
+    frames around it (at most `MAX_PAD_FRAMES` each side): CTC fires on a narrow peak inside a glyph, the
+    glyph spans the blanks around it.
+    """
+
+    char: str
+    first: int
+    last: int
+    prob: float
+    lo: float
+    hi: float
+
+
+MAX_PAD_FRAMES = 2.0
+
+
+def ctc_greedy_chars(probs: np.ndarray, charset: list[str], blank: int = 0) -> list[CtcChar]:
+    """[T, C] softmax outputs of one line -> its characters with their frame spans (greedy, as ctc_greedy_decode)."""
+    probs = np.asarray(probs)
+    if probs.ndim != 2 or probs.shape[1] != len(charset):
+        raise ValueError(f"expected [T, {len(charset)}] probabilities, got shape {probs.shape}")
+    best = probs.argmax(axis=1)
+    runs: list[tuple[int, int, int]] = []  # (class, first, last)
+    for t, c in enumerate(best.tolist()):
+        if runs and runs[-1][0] == c and runs[-1][2] == t - 1:
+            runs[-1] = (c, runs[-1][1], t)
+        else:
+            runs.append((c, t, t))
+    kept = [r for r in runs if r[0] != blank]
+    chars = []
+    frames = len(best)
+    for k, (c, first, last) in enumerate(kept):
+        before = kept[k - 1][2] + 1 if k else 0  # the first blank frame after the previous character
+        after = kept[k + 1][1] if k + 1 < len(kept) else frames
+        gap_lo = (first - before) / 2 if k else first - before
+        gap_hi = (after - last - 1) / 2 if k + 1 < len(kept) else after - last - 1
+        lo = first - min(MAX_PAD_FRAMES, gap_lo)
+        hi = last + 1 + min(MAX_PAD_FRAMES, gap_hi)
+        chars.append(CtcChar(charset[c], first, last, float(probs[first, c]), lo, hi))
+    return chars
 
 
 TEXT_CASES = ("upper", "lower")

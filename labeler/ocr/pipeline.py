@@ -17,7 +17,7 @@ from labeler.ocr.cls import ClsParams, ClsResult, TextDirectionClassifier
 from labeler.ocr.ctc import TEXT_CASES, load_charset
 from labeler.ocr.db_postprocess import DBParams
 from labeler.ocr.det import DetParams, DetResult, TextDetector
-from labeler.ocr.rec import RecParams, RecResult, TextRecognizer
+from labeler.ocr.rec import CharBox, CharReading, RecParams, RecResult, TextRecognizer
 from labeler.ocr.registry import ModelSet, resolve_model_set, verify_model_set
 from labeler.ocr.session import OrtSession
 
@@ -47,6 +47,17 @@ class OcrRegion:
     def to_text_region(self) -> TextRegion:
         pts = [(round(float(x), 2), round(float(y), 2)) for x, y in self.points]
         return TextRegion(points=pts, transcription=self.text, score=round(self.score, 5))
+
+
+@dataclass(frozen=True)
+class LineReading:
+    """One region read as a line: `chars[i]` is where `text[i]` lies in `crop` (x0..x1, pixels) and how sure
+    the recognizer was of it. `crop` is the rectified, upright crop that was read (BGR uint8)."""
+
+    text: str
+    score: float
+    chars: tuple[CharBox, ...]
+    crop: np.ndarray
 
 
 @dataclass
@@ -284,6 +295,30 @@ class OcrPipeline:
         texts, scores, _ = self._read_quads(stages, image, np.asarray(quads, np.float32).reshape(-1, 4, 2))
         return list(zip(texts, scores))
 
+    def read_line(self, image: np.ndarray, polygon: np.ndarray) -> LineReading:
+        """Read one region with each character's position in its crop (the line editor's strip).
+
+        The crop is the one recognize_polygons reads (turned upright; a 180-degree turn kept only when the
+        recognizer reads it more confidently, as verify_flips does); text and score may differ from a batch's
+        in the last digits only. A recognition stage without `read_chars` gets boxes spread evenly.
+        """
+        stages = self._loaded()
+        crop = _upright_crop(image, _as_quad(polygon))
+        candidates = [crop]
+        if stages.classifier is not None:
+            turned, cls_result = stages.classifier([crop])
+            if cls_result.rotated[0]:
+                turned_crop = np.ascontiguousarray(turned[0])  # kept only if read more confidently (verify_flips)
+                candidates = [crop, turned_crop] if self.options.verify_flips else [turned_crop]
+        best: tuple[CharReading, np.ndarray] | None = None
+        for candidate in candidates:
+            reading = _read_chars(stages.recognizer, candidate)
+            if best is None or reading.score > best[0].score:
+                best = (reading, candidate)
+        assert best is not None
+        reading, crop = best
+        return LineReading(reading.text, reading.score, reading.chars, crop)
+
     def _read_quads(
         self, stages: PipelineStages, image: np.ndarray, boxes: np.ndarray
     ) -> tuple[list[str], list[float], StageTimings]:
@@ -311,6 +346,16 @@ class OcrPipeline:
                 if unturned.scores[j] >= scores[i]:
                     texts[i], scores[i] = unturned.texts[j], unturned.scores[j]
         return texts, scores, t
+
+
+def _read_chars(recognizer: RecognitionStage, crop: np.ndarray) -> CharReading:
+    read_chars = getattr(recognizer, "read_chars", None)
+    if read_chars is not None:
+        return read_chars(crop)
+    rec = recognizer([crop])
+    text, score = rec.texts[0], rec.scores[0]
+    step = crop.shape[1] / max(len(text), 1)
+    return CharReading(text, score, tuple(CharBox(i * step, (i + 1) * step, score) for i in range(len(text))))
 
 
 def _upright_crop(image: np.ndarray, quad: np.ndarray) -> np.ndarray:

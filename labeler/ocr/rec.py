@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from labeler.core.errors import ModelError
-from labeler.ocr.ctc import case_fold_columns, ctc_greedy_decode, fold_case
+from labeler.ocr.ctc import CtcChar, case_fold_columns, ctc_greedy_chars, ctc_greedy_decode, fold_case
 from labeler.ocr.model_checks import class_count_error
 from labeler.ocr.session import InferenceSession
 
@@ -32,10 +32,45 @@ class RecResult:
     seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class CharBox:
+    """Where the recognizer read one character: x0..x1 in the crop's own pixels, and its probability."""
+
+    x0: float
+    x1: float
+    prob: float
+
+
+@dataclass(frozen=True)
+class CharReading:
+    """One crop read character by character: `chars[i]` is where `text[i]` was read (same length)."""
+
+    text: str
+    score: float
+    chars: tuple[CharBox, ...]
+
+
+def resized_width(crop_w: int, crop_h: int, height: int, width: int) -> int:
+    """The width normalize_crop scales a crop_w x crop_h crop to (its aspect kept, capped at `width`)."""
+    return min(width, max(1, int(math.ceil(height * crop_w / max(crop_h, 1)))))
+
+
+def char_boxes(chars: list[CtcChar], frames: int, tensor_width: int, resized_w: int, crop_w: int) -> list[CharBox]:
+    """CTC frame spans -> x ranges in the crop: a frame is tensor_width / frames tensor pixels; the crop was
+    scaled to resized_w of them (the rest is padding), so x_crop = x_tensor * crop_w / resized_w, clipped."""
+    to_crop = tensor_width / max(frames, 1) * crop_w / max(resized_w, 1)
+    boxes = []
+    for c in chars:
+        x0 = min(max(c.lo * to_crop, 0.0), float(crop_w))
+        x1 = min(max(c.hi * to_crop, x0), float(crop_w))
+        boxes.append(CharBox(x0, x1, c.prob))
+    return boxes
+
+
 def normalize_crop(crop: np.ndarray, height: int, width: int, out: np.ndarray) -> None:
     """Resize keeping the aspect ratio (capped at `width`), scale to [-1, 1], write into out[:, :, :w]."""
     h, w = crop.shape[:2]
-    resized_w = min(width, max(1, int(math.ceil(height * w / max(h, 1)))))
+    resized_w = resized_width(w, h, height, width)
     resized = cv2.resize(crop, (resized_w, height), interpolation=cv2.INTER_LINEAR)
     out[:, :, :resized_w] = (resized.astype(np.float32).transpose(2, 0, 1) - 127.5) / 127.5
 
@@ -101,6 +136,31 @@ class TextRecognizer:
             for idx in batches:
                 run_batch(idx)
         return RecResult(texts, scores, time.perf_counter() - start)
+
+    def read_chars(self, crop: np.ndarray) -> CharReading:
+        """One crop read alone, with where each character was read (CTC frames mapped onto the crop's pixels).
+
+        Text and score are what __call__ gives for the crop read alone (a batch pads it no differently).
+        """
+        h = self.params.height
+        crop_h, crop_w = crop.shape[:2]
+        width = max(self.params.min_width, int(math.ceil(h * crop_w / max(crop_h, 1))))
+        probs = np.asarray(self.session.run(batch_tensor([crop], h, width)), np.float32)
+        if probs.shape[-1] != len(self.charset):
+            raise self._class_count_error(int(probs.shape[-1]))
+        if self._fold is not None:
+            probs = fold_case(probs.copy(), self._fold)
+        chars = ctc_greedy_chars(probs[0], self.charset)
+        text = "".join(c.char for c in chars)
+        score = float(np.mean([c.prob for c in chars])) if chars else 0.0
+        boxes = char_boxes(chars, probs.shape[1], width, resized_width(crop_w, crop_h, h, width), crop_w)
+        if len(text) != len(boxes):  # a dictionary entry of several characters: its box shared among them
+            boxes = [
+                CharBox(b.x0 + (b.x1 - b.x0) * k / len(c.char), b.x0 + (b.x1 - b.x0) * (k + 1) / len(c.char), b.prob)
+                for c, b in zip(chars, boxes)
+                for k in range(len(c.char))
+            ]
+        return CharReading(text, score, tuple(boxes))
 
     def _class_count_error(self, classes: int) -> ModelError:
         # A model file that leaves its class count symbolic can only be checked here (see model_checks).

@@ -1,5 +1,10 @@
-"""Fast correction: jump to the next low-confidence region (F3), see its crop enlarged above its text, fix it,
-Enter accepts (score 1.0 through the history) and moves on. Also the Esc filter that stops a folder's auto-labelling.
+"""Fast correction: jump to the next low-confidence region (F3), see its line at a readable height above its
+text (line_editor.LineEditor), fix it, Enter accepts and moves on. Also the Esc filter that stops a folder's
+auto-labelling.
+
+Accepting keeps the region's recognition score, edited or not: the score says how sure the recognizer was of
+what it read (retraining and the metrics use it), and a person's text is not a reading. The region is marked
+reviewed instead (review.MarkReviewed, one undo step with the text), so it is no longer a low-confidence one.
 """
 
 from __future__ import annotations
@@ -10,31 +15,24 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 from PyQt5.QtCore import QEvent, QObject, Qt, QTimer
-from PyQt5.QtGui import QImage, QPixmap
-from PyQt5.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QSizePolicy,
-    QVBoxLayout,
-    QWidget,
-)
+from PyQt5.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from labeler.core.crop import crop_polygon, order_quad
-from labeler.core.history import Batch, Command, SetField, SetText
+from labeler.core.history import Batch, Command, SetText
 from labeler.ui.batch_label import BatchLabeler
 from labeler.ui.i18n import tr
+from labeler.ui.line_editor import MAX_STRIP_WIDTH, STRIP_HEIGHT, LineEditor, array_to_pixmap
 from labeler.ui.long_text import LongTextDialog, edit_long_text, elide, is_long
+from labeler.ui.review import MarkReviewed, is_low, is_reviewed
 
-PREVIEW_SIZE = (600, 120)  # the crop is scaled to fit this box (up or down), keeping its aspect
-ACCEPTED_SCORE = 1.0  # a region a person accepted is no longer "low confidence"
+__all__ = ["CorrectionPanel", "EscapeStopsBatch", "array_to_pixmap", "is_low", "next_low_index", "preview_crop"]
+
+PREVIEW_SIZE = (600, 120)  # preview_crop's default box: the crop is scaled to fit it (up or down), aspect kept
+STRIP_BOX = (MAX_STRIP_WIDTH, STRIP_HEIGHT)  # the line editor's strip: the crop at the strip's height
+VERTICAL_RATIO = 1.5  # labeler.ocr.pipeline's (not imported here: onnxruntime stays out of the window's start)
 NEXT_LOW_KEY = "F3"  # the default key of actions.py's next_low, named in the field's placeholder
 CTX = "CorrectionPanel"
-
-
-def is_low(region, threshold: float) -> bool:
-    return region.score is not None and region.score < threshold
+LINE_CTX = "LineEditor"
 
 
 def next_low_index(regions, start: int, threshold: float, step: int = 1) -> int:
@@ -95,75 +93,8 @@ def preview_crop(image: np.ndarray, points, box: tuple[int, int] = PREVIEW_SIZE)
     return cv2.resize(crop, size, interpolation=cv2.INTER_AREA if fit < 1 else cv2.INTER_CUBIC)
 
 
-def array_to_pixmap(image) -> QPixmap:
-    """BGR (or grey) uint8 array -> QPixmap (copied, so the array may go)."""
-    img = np.ascontiguousarray(image)
-    if img.ndim == 2:
-        qimg = QImage(img.data, img.shape[1], img.shape[0], img.strides[0], QImage.Format_Grayscale8)
-    else:
-        qimg = QImage(img.data, img.shape[1], img.shape[0], img.strides[0], QImage.Format_BGR888)
-    return QPixmap.fromImage(qimg.copy())
-
-
-class CropPreview(QLabel):
-    """The selected region's rectified crop, enlarged to fit PREVIEW_SIZE (or the panel's width if narrower).
-
-    It is cut from the array the canvas shows (no second read of the file), at the preview's size.
-    """
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.setAlignment(Qt.AlignCenter)
-        self.setMinimumWidth(80)
-        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
-        self.setFixedHeight(PREVIEW_SIZE[1] + 8)
-        self.setStyleSheet("background: #3c3c3c;")
-        self.crop: QPixmap | None = None  # fitted to PREVIEW_SIZE; scaled down on show if the panel is narrower
-
-    def show_crop(self, image, points) -> None:
-        self.crop = None
-        if image is not None and points is not None:
-            try:
-                crop = preview_crop(image, points)
-            except Exception:  # a degenerate polygon being drawn must not take the window down
-                crop = np.zeros((0, 0), np.uint8)
-            if crop.size:
-                self.crop = array_to_pixmap(crop)
-        self._rescale()
-
-    def _rescale(self) -> None:
-        if self.crop is None:
-            self.clear()
-            return
-        width = max(1, min(PREVIEW_SIZE[0], self.contentsRect().width() - 8))
-        if self.crop.width() <= width:
-            self.setPixmap(self.crop)
-        else:
-            self.setPixmap(self.crop.scaled(width, PREVIEW_SIZE[1], Qt.KeepAspectRatio, Qt.SmoothTransformation))
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        if self.crop is not None:
-            self._rescale()
-
-
-class _TextField(QLineEdit):
-    """Esc here undoes the typing (and does not reach the window, where it would stop a batch job)."""
-
-    def __init__(self, on_escape) -> None:
-        super().__init__()
-        self._on_escape = on_escape
-
-    def keyPressEvent(self, event) -> None:
-        if event.key() == Qt.Key_Escape and self.isModified():
-            self._on_escape()
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-
 class CorrectionPanel(QWidget):
-    """Crop preview above a text field for the selected region; Enter accepts and goes to the next low one.
+    """The selected region's line editor (its crop above its text); Enter accepts and goes to the next low one.
 
     `image_for(record)` gives the pixels the canvas shows for that record (None while they are not there);
     call `image_shown` when they change. A text too long for a one-line field (long_text.FIELD_MAX_CHARS)
@@ -174,8 +105,9 @@ class CorrectionPanel(QWidget):
         super().__init__(parent)
         self.editor = editor
         self._image_for = image_for or (lambda _record: None)
-        self.preview = CropPreview()
-        self.text = _TextField(self._revert_text)
+        self.line = LineEditor(self._revert_text, getattr(editor, "pipeline", None))
+        self.preview = self.line.strip  # the crop, at a readable height, scrolling with the cursor
+        self.text = self.line.field
         self.text.returnPressed.connect(self.accept)
         self.long_button = QPushButton()
         self.long_button.clicked.connect(self.edit_long_text)
@@ -184,11 +116,10 @@ class CorrectionPanel(QWidget):
         self.info = QLabel()
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.text, 1)
-        row.addWidget(self.long_button)
+        row.addWidget(self.line, 1)
+        row.addWidget(self.long_button, 0, Qt.AlignBottom)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.preview)
         layout.addLayout(row)
         layout.addWidget(self.info)
         layout.addStretch(1)
@@ -244,16 +175,36 @@ class CorrectionPanel(QWidget):
         long_mode = region is not None and is_long(region.transcription)
         self.text.setReadOnly(long_mode)
         self.long_button.setVisible(long_mode)
+        self.line.low_score = self.editor.low_score
         if region is None:
-            self.preview.clear()
+            self.line.clear()
             self.text.clear()
             self._show_info(None)
             return
-        self.preview.show_crop(self.current_image(), region.points)
+        self._show_line(region, long_mode)
         if long_mode or not (keep_text and self.text.hasFocus() and self.text.isModified()):
             self.text.setText(self._field_text(region))
             self.text.setModified(False)
         self._show_info(region)
+
+    def _show_line(self, region, long_mode: bool) -> None:
+        image, points = self.current_image(), region.points
+        key = None
+        if image is not None and not long_mode and self.editor.project is not None:  # a long text: not read
+            key = (self.editor.current.path, tuple(map(tuple, points)), id(image), image.shape)
+
+        def make_crop():
+            if image is None:
+                return None
+            try:
+                crop = preview_crop(image, points, STRIP_BOX)
+                if crop.shape[0] >= VERTICAL_RATIO * crop.shape[1]:  # turned as the recognizer reads it
+                    crop = np.ascontiguousarray(np.rot90(crop))
+                return crop
+            except Exception:  # a degenerate polygon being drawn must not take the window down
+                return None
+
+        self.line.set_line(key, image, points, make_crop)
 
     @staticmethod
     def _field_text(region) -> str:
@@ -267,6 +218,8 @@ class CorrectionPanel(QWidget):
         parts = [tr("Region {n}", CTX).format(n=self.editor.selected + 1), score]
         if is_low(region, self.editor.low_score):
             parts.append(tr("low confidence", CTX))
+        elif is_reviewed(region):
+            parts.append(tr("reviewed", LINE_CTX))
         if is_long(region.transcription):
             parts.append(tr("{n} characters", CTX).format(n=f"{len(region.transcription):,}"))
         self.info.setText(" · ".join(parts))
@@ -299,7 +252,9 @@ class CorrectionPanel(QWidget):
         return index
 
     def accept(self) -> None:
-        """Enter: the typed text (if changed) and score 1.0 as one undo step, then the next low region."""
+        """Enter: the typed text (if changed) and the reviewed mark as one undo step, then the next low region.
+
+        The score stays the recognizer's (see the module's docstring)."""
         ed = self.editor
         region = self.region()
         if region is None:
@@ -308,8 +263,8 @@ class CorrectionPanel(QWidget):
         commands: list[Command] = []
         if not is_long(region.transcription) and self.text.text() != region.transcription:
             commands.append(SetText(index, self.text.text()))  # a long text's field holds only its start
-        if region.score != ACCEPTED_SCORE:
-            commands.append(SetField(index, "score", ACCEPTED_SCORE))
+        if not is_reviewed(region):
+            commands.append(MarkReviewed(index))
         if commands:
             ed.push(Batch(commands, label="accept region"), merge=False)
         self.text.setModified(False)

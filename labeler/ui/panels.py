@@ -29,6 +29,7 @@ from labeler.core.project import Project
 from labeler.ui.i18n import noop_tr, tr
 from labeler.ui.long_text import elide, is_long
 from labeler.ui.problems import WARNING, warning_icon
+from labeler.ui.review import is_low
 
 STATUS_COLOURS = {
     ImageStatus.NEW: QColor(160, 160, 160),
@@ -346,8 +347,8 @@ class RegionTableModel(QAbstractTableModel):
             return text.format(n=f"{len(region.transcription):,}")
         if role == Qt.CheckStateRole and col == DIFFICULT:
             return Qt.Checked if region.difficult else Qt.Unchecked
-        if role == Qt.ForegroundRole and col == SCORE and region.score is not None and region.score < self._low_score():
-            return QColor(200, 70, 0)
+        if role == Qt.ForegroundRole and col == SCORE and is_low(region, self._low_score()):
+            return QColor(200, 70, 0)  # a region a person accepted (reviewed) keeps its score, not the colour
         if role == Qt.TextAlignmentRole and col in (0, SCORE):
             return int(Qt.AlignRight | Qt.AlignVCenter)
         return None

@@ -1598,6 +1598,14 @@ The window stays open.</source>
     <message>
         <source>New boxes</source>
         <translation>新框</translation>
+    <name>LineEditor</name>
+    <message>
+        <source>The line as the recognizer read it: low-confidence characters are boxed; click to put the cursor there</source>
+        <translation>识别器读到的文本行：低置信度字符已加框标出；点击可将光标移到该处</translation>
+    </message>
+    <message>
+        <source>reviewed</source>
+        <translation>已审核</translation>
     </message>
 </context>
 </TS>

@@ -14,7 +14,8 @@ from PyQt5.QtGui import QImage
 from labeler.core import image_io
 from labeler.core.crop import crop_polygon
 from labeler.core.model import ImageStatus
-from labeler.ui.correction import PREVIEW_SIZE, next_low_index, preview_crop
+from labeler.ui.correction import PREVIEW_SIZE, STRIP_BOX, next_low_index, preview_crop
+from labeler.ui.line_editor import STRIP_HEIGHT, strip_image
 
 
 def test_next_low_index_wraps_and_skips_unscored():
@@ -47,17 +48,24 @@ def test_jump_to_low_confidence_region_fix_and_accept(make_window, project_folde
     assert panel.text.text() == "Tota1: 42.5" and rec.regions[1].score == 0.61
     qtbot.keyClicks(panel.text, "Total: 42.5")
     qtbot.keyClick(panel.text, Qt.Key_Return)
-    assert rec.regions[1].transcription == "Total: 42.5" and rec.regions[1].score == 1.0
-    assert not window.canvas.region_item(1).low
+    # The recognizer's score is kept; the region is marked reviewed, so it is no longer a low one.
+    region = rec.regions[1]
+    assert region.transcription == "Total: 42.5" and region.score == 0.61 and region.extra == {"reviewed": True}
     assert window.region_model.index(1, 1).data() == "Total: 42.5"
+    assert window.region_model.index(1, 2).data(Qt.ForegroundRole) is None  # not shown as low any more
     assert any("No low-confidence regions left" in m for m in messages)
+    assert "reviewed" in panel.info.text() and "0.61" in panel.info.text()
     # Text and acceptance are one undo step.
     qtbot.keyClick(window.canvas, Qt.Key_Z, Qt.ControlModifier)
     assert rec.regions[1].transcription == "Tota1: 42.5" and rec.regions[1].score == 0.61
-    # Enter without a change only accepts.
+    assert rec.regions[1].extra == {}
+    # Enter without a change only accepts: the score stays what the recognizer gave.
     qtbot.keyClick(window.canvas, Qt.Key_F3)
+    assert ed.selected == 1
     qtbot.keyClick(panel.text, Qt.Key_Return)
-    assert rec.regions[1].transcription == "Tota1: 42.5" and rec.regions[1].score == 1.0
+    assert rec.regions[1].transcription == "Tota1: 42.5" and rec.regions[1].score == 0.61
+    assert rec.regions[1].extra == {"reviewed": True}
+    assert rec.regions[0].score == 0.99 and rec.regions[0].extra == {}  # the others untouched
 
 
 def test_crop_preview_shows_the_selected_region_enlarged(make_window, project_folder, qtbot):
@@ -67,7 +75,7 @@ def test_crop_preview_shows_the_selected_region_enlarged(make_window, project_fo
     window.editor.select(0)  # "hello world", 262 x 42 px
     pix = preview.pixmap()
     assert pix is not None and not pix.isNull()
-    assert pix.width() <= min(PREVIEW_SIZE[0], preview.width()) and pix.height() <= PREVIEW_SIZE[1]
+    assert pix.height() == STRIP_HEIGHT  # text at least 32 px high, whatever the region's size
     assert pix.width() > 262 and pix.height() > 42  # enlarged
     image = pix.toImage()
     grid = [(x, y) for x in range(0, pix.width(), 3) for y in range(0, pix.height(), 3)]
@@ -195,6 +203,11 @@ def _pixmap_array(pix) -> np.ndarray:
     return cv2.cvtColor(rows[:, : image.width() * 3].reshape(image.height(), image.width(), 3), cv2.COLOR_RGB2BGR)
 
 
+def strip(image, points) -> np.ndarray:
+    """What the line editor's strip shows of a region until (and unless) the recognizer reads it."""
+    return strip_image(preview_crop(image, points, STRIP_BOX))
+
+
 def test_crop_preview_uses_the_shown_image_without_reading_the_file_again(
     make_window, project_folder, qtbot, monkeypatch
 ):
@@ -206,18 +219,17 @@ def test_crop_preview_uses_the_shown_image_without_reading_the_file_again(
     reads.clear()
     for index in (0, 1, 0):
         ed.select(index)
-        expected = preview_crop(picture, ed.current.regions[index].points)
-        assert np.array_equal(_pixmap_array(preview.crop), expected)  # this region's crop, at preview size
-        assert preview.pixmap().width() == min(expected.shape[1], preview.contentsRect().width() - 8)
+        expected = strip(picture, ed.current.regions[index].points)
+        assert np.array_equal(_pixmap_array(preview.crop), expected)  # this region's crop, at the strip's height
     ed.move_points(0, [(38, 110), (330, 110), (330, 175), (38, 175)])  # onto the second line
-    moved = preview_crop(picture, ed.current.regions[0].points)
+    moved = strip(picture, ed.current.regions[0].points)
     qtbot.waitUntil(lambda: np.array_equal(_pixmap_array(preview.crop), moved))  # edits are coalesced: next turn
     qtbot.keyClick(window.canvas, Qt.Key_Right)  # nudge the region: the crop follows
-    nudged = preview_crop(picture, ed.current.regions[0].points)
+    nudged = strip(picture, ed.current.regions[0].points)
     qtbot.waitUntil(lambda: np.array_equal(_pixmap_array(preview.crop), nudged))
     assert reads == []
     ed.step(1)  # another image: read once, for the canvas, and its crops come from that
     ed.select(0)
     assert len(reads) == 1 and reads[0].endswith("img2.png")
     second = image_io.read_image(project_folder / "img2.png")
-    assert np.array_equal(_pixmap_array(preview.crop), preview_crop(second, ed.current.regions[0].points))
+    assert np.array_equal(_pixmap_array(preview.crop), strip(second, ed.current.regions[0].points))

@@ -72,9 +72,10 @@ def test_a_50mb_text_opens_shows_and_saves_unchanged_without_blocking(make_windo
     assert panel.long_mode and panel.text.isReadOnly() and panel.long_button.isVisible()
     assert panel.text.text() == shown and "50,000,000 characters" in panel.info.text()
 
-    qtbot.keyClick(panel.text, Qt.Key_Return)  # accept: score 1.0; the field's shortened text is not taken
+    qtbot.keyClick(panel.text, Qt.Key_Return)  # accept: reviewed, score kept; the field's shortened text is not taken
     rec = ed.current
-    assert rec.regions[0].score == 1.0 and rec.regions[0].transcription == huge_text
+    assert rec.regions[0].score == 0.5 and rec.regions[0].transcription == huge_text
+    assert rec.regions[0].extra == {"reviewed": True}
 
     start = time.perf_counter()
     ed.step(1)
