@@ -147,6 +147,7 @@ class ImagePanel(QWidget):
     def __init__(self, on_pick: Callable[[int], None], parent=None) -> None:
         super().__init__(parent)
         self.model = ImageListModel(self)
+        self.name_filter = ""  # a part of the file name to show (image_search.py's box), any case
         self.counts = QLabel()
         self.counts.setContentsMargins(4, 2, 4, 2)
         self.filter = QComboBox()
@@ -182,7 +183,9 @@ class ImagePanel(QWidget):
 
     def _shown(self, record: ImageRecord) -> bool:
         wanted = self.status_filter
-        return wanted is None or record.status is wanted
+        return (wanted is None or record.status is wanted) and self.name_filter.casefold() in record.path.rsplit(
+            "/", 1
+        )[-1].casefold()
 
     def apply_filter(self) -> None:
         project = self.model.project
