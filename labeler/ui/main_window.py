@@ -275,9 +275,12 @@ class MainWindow(QMainWindow):
 
     def show_retrain(self) -> None:
         if not self.retrain_dock.isVisible() and not self.retrain_dock.isFloating():
+            side = [self.images_dock, self.regions_dock]
+            widths = [dock.width() for dock in side]  # the side docks keep their widths
             self.retrain_dock.show()
             # a third of the window: the canvas keeps most of the height; the panel scrolls what does not fit
             self.resizeDocks([self.retrain_dock], [max(self.height() // 3, 200)], Qt.Vertical)
+            self.resizeDocks(side, widths, Qt.Horizontal)
         self.retrain_dock.raise_()
         self.retrain.start_button.setFocus()
 

@@ -168,20 +168,20 @@ class RetrainPanel(QWidget):
         controls.addStretch(1)
         controls_box = QWidget()
         controls_box.setLayout(controls)
-        controls_box.setMinimumWidth(260)
+        controls_box.setMinimumWidth(280)
         controls_box.setMaximumWidth(420)
 
         self.loss_plot = CurvePlot("loss by step")
         self.acc_plot = CurvePlot("validation accuracy by step", y_range=(0.0, 1.0))
         for plot in (self.loss_plot, self.acc_plot):
-            plot.setMinimumSize(140, 120)  # the panel fits beside the region list on a 1366 px screen
+            plot.setMinimumSize(150, 120)  # the panel fits beside the region list on a 1366 px screen
         self.table = QTableWidget(len(METRICS), 3)
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.table.setSelectionMode(QTableWidget.NoSelection)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.setVerticalHeaderLabels([short for _key, short, _what in METRICS])
-        self.table.setMinimumWidth(320)
+        self.table.setMinimumWidth(280)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.table_title = QLabel()
