@@ -81,7 +81,7 @@ class ShortcutEditorDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)  # the keys are never cut off
         for row, name in enumerate(self.ids):
             for col, text in enumerate((self.texts[name], name, "")):
                 self.table.setItem(row, col, QTableWidgetItem(text))
@@ -112,7 +112,7 @@ class ShortcutEditorDialog(QDialog):
         layout.addLayout(row)
         layout.addWidget(self.status)
         layout.addWidget(buttons)
-        self.resize(640, 620)
+        self.resize(720, 620)
 
     def _show_keys(self, name: str) -> None:
         row = self.ids.index(name)

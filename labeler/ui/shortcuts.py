@@ -117,7 +117,7 @@ class ShortcutsDialog(QDialog):
                 self.table.setItem(row, col, item)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)  # the keys are never cut off
         hint = QLabel(tr("Change keys in File > Settings... > Keyboard shortcuts.", CTX))
         hint.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.Close, self)
@@ -127,7 +127,7 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(self.table)
         layout.addWidget(hint)
         layout.addWidget(buttons)
-        self.resize(620, 640)
+        self.resize(720, 640)
 
         self.search.setFocus()
 
