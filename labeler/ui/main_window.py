@@ -130,6 +130,10 @@ class MainWindow(QMainWindow):
         self.kie.panel.layout().setContentsMargins(4, 4, 4, 4)
         self.kie.panel.layout().setSpacing(4)
         self.kie.mode_changed.connect(lambda on: self.kie.dock.raise_() if on else self.regions_dock.raise_())
+        self._last_image_timer = QTimer(self)  # written down a moment after the user settles on an image
+        self._last_image_timer.setSingleShot(True)
+        self._last_image_timer.setInterval(2000)
+        self._last_image_timer.timeout.connect(self.remember_last_image)
         self._fit_timer = QTimer(self)  # a dock shown or moved: keep the window on the screen once the layout settled
         self._fit_timer.setSingleShot(True)
         self._fit_timer.timeout.connect(self.fit_to_screen)
@@ -394,6 +398,7 @@ class MainWindow(QMainWindow):
         rec = ed.current
         self.region_model.set_record(rec)  # the canvas image and regions: image_loader.py
         self._show_title(rec)
+        self._last_image_timer.start()
         if rec is not None:
             self.images.show_row(row_of(ed.project, rec.path))  # not ed.current_index: it parses lazy records
         self._update_counts(rec)
@@ -448,6 +453,7 @@ class MainWindow(QMainWindow):
         if not self._closed:
             if self.layout_store is not None:
                 save_layout(self, self.layout_store)
+            self._last_image_timer.stop()
             self.remember_last_image()
             self.file_jobs.shutdown()  # an export must not write on after the window
             self.retrain.shutdown()  # a training child process must not outlive the window

@@ -204,10 +204,18 @@ def test_image_name_search_hides_the_other_images(make_window, project_folder):
     assert window.images.visible_rows() == [0, 1, 2]
 
 
-def test_reopening_a_folder_lands_on_the_image_it_was_left_on(make_window, project_folder):
+def test_reopening_a_folder_lands_on_the_image_it_was_left_on(make_window, project_folder, qtbot):
     window = make_window(project_folder)
     window.editor.go_to(2)  # img10
-    window.close()
+    view = project_folder / VIEW_FILE
+    qtbot.waitUntil(view.is_file, timeout=4000)  # written a moment later: a crash does not lose it
+    window.editor.go_to(1)
+    window.close()  # and when the window closes
+    assert json.loads(view.read_text(encoding="utf-8")) == {"last_image": "img2.png"}
+    again = make_window(project_folder)
+    assert again.editor.current.path == "img2.png" and again.images.view.currentIndex().row() == 1
+    again.editor.go_to(2)
+    again.close()
     saved = json.loads((project_folder / VIEW_FILE).read_text(encoding="utf-8"))
     assert saved == {"last_image": "img10.png"}
     again = make_window(project_folder)
