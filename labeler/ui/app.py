@@ -22,6 +22,7 @@ def run_gui(folder: str | None = None) -> int:
 
 def _run(folder: str | None) -> int:
     try:
+        from PyQt5.QtCore import QSettings
         from PyQt5.QtGui import QIcon
         from PyQt5.QtWidgets import QApplication
 
@@ -45,6 +46,8 @@ def _run(folder: str | None) -> int:
     if icon is not None:
         app.setWindowIcon(QIcon(str(icon)))
     window = MainWindow()
+    # geometry and docks only (the design's one use of QSettings), beside the settings file: labeler/window.ini
+    window.use_layout_store(QSettings(str(window.settings_path.with_name("window.ini")), QSettings.IniFormat))
     window.show()
     if folder and not window.open_folder(folder):
         window.close()

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from PyQt5.QtCore import QEvent, Qt
+from PyQt5.QtCore import QEvent, QRect, QSettings, Qt, QTimer
 from PyQt5.QtWidgets import (
     QAction,
     QDockWidget,
@@ -40,7 +40,9 @@ from labeler.ui.export_actions import FileJobs
 from labeler.ui.i18n import tr
 from labeler.ui.image_actions import ImageActions
 from labeler.ui.image_loader import ImageLoader
+from labeler.ui.image_search import ImageNameFilter
 from labeler.ui.kie import KieController
+from labeler.ui.last_image import read_last_image, write_last_image
 from labeler.ui.model_switch import ModelSwitch
 from labeler.ui.notice_bar import NoticeBar
 from labeler.ui.panels import ImagePanel, RegionTable, RegionTableModel, row_of, status_name
@@ -48,12 +50,24 @@ from labeler.ui.problems import ProblemsBar, image_mark
 from labeler.ui.retrain_panel import RetrainPanel
 from labeler.ui.settings_dialog import SettingsController
 from labeler.ui.shortcuts import ShortcutsDialog
+from labeler.ui.window_layout import (
+    available_area,
+    default_size,
+    fit_to_screen,
+    keep_rows,
+    restore_layout,
+    save_layout,
+)
+
+USABLE_ROWS = 5  # the region table and the KIE table never show fewer rows than this
 
 
 class MainWindow(QMainWindow):
     def __init__(self, editor: Editor | None = None) -> None:
         super().__init__()
         self.setWindowTitle("labeler")
+        self.available_area: Callable[[], QRect] = lambda: available_area(self)  # tests give a screen size
+        self.layout_store: QSettings | None = None  # geometry and docks (app.py: the user's; see use_layout_store)
         self.editor = editor or Editor(parent=self)
         self.canvas = Canvas(self, selection=self.editor.session.selection)
         self.problems = ProblemsBar()  # above the canvas: seen at once, stays until dismissed
@@ -68,18 +82,26 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.image_loader = ImageLoader(self.editor, self.canvas, self)  # before the panels: it shows the image first
         self.images = ImagePanel(self.editor.go_to)
+        self.image_filter = ImageNameFilter(self._filter_images)
+        images_box = QWidget()
+        images_column = QVBoxLayout(images_box)
+        images_column.setContentsMargins(0, 0, 0, 0)
+        images_column.setSpacing(2)
+        images_column.addWidget(self.image_filter)
+        images_column.addWidget(self.images, 1)
         self.region_model = RegionTableModel(
             self.editor.set_text, self.editor.set_difficult, lambda: self.editor.low_score, self
         )
         self.regions = RegionTable(self.region_model)
-        self._dock("Images", self.images, Qt.LeftDockWidgetArea)
+        self.images_dock = self._dock("Images", images_box, Qt.LeftDockWidgetArea)
         self.regions_dock = self._dock("Regions", self.regions, Qt.RightDockWidgetArea)
         self._build_status_bar()
         self._build_controllers()
         self._build_actions()
         self._connect()
         self._closed = False
-        self.resize(1400, 900)
+        self._arrange_docks()
+        self.resize(default_size(self.available_area()))
 
     # ------------------------------------------------------------------ assembly
 
@@ -93,8 +115,55 @@ class MainWindow(QMainWindow):
             widget.setMinimumWidth(240 if area == Qt.LeftDockWidgetArea else 440)
         return dock
 
+    def _arrange_docks(self) -> None:
+        """Images left; correction over regions on the right, the full height (KIE tabbed with the regions);
+        Retrain under the image list and the canvas. Every dock can be moved, floated or tabbed onto another."""
+        self.setDockOptions(QMainWindow.AnimatedDocks | QMainWindow.AllowNestedDocks | QMainWindow.AllowTabbedDocks)
+        self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
+        self.setCorner(Qt.BottomLeftCorner, Qt.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.regions_dock, self.kie.dock)
+        self.regions_dock.raise_()
+        keep_rows(self.regions, USABLE_ROWS)
+        keep_rows(self.kie.panel.table, USABLE_ROWS)
+        self.kie.panel.classes_hint.setWordWrap(True)  # a long hint must not widen the right-hand column
+        self.kie.panel.class_list.setMinimumHeight(44)  # the rows above keep the room on a 768 px screen
+        self.kie.panel.layout().setContentsMargins(4, 4, 4, 4)
+        self.kie.panel.layout().setSpacing(4)
+        self.kie.mode_changed.connect(lambda on: self.kie.dock.raise_() if on else self.regions_dock.raise_())
+        self._last_image_timer = QTimer(self)  # written down a moment after the user settles on an image
+        self._last_image_timer.setSingleShot(True)
+        self._last_image_timer.setInterval(2000)
+        self._last_image_timer.timeout.connect(self.remember_last_image)
+        self._fit_timer = QTimer(self)  # a dock shown or moved: keep the window on the screen once the layout settled
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.timeout.connect(self.fit_to_screen)
+        for dock in self.findChildren(QDockWidget):
+            dock.visibilityChanged.connect(lambda _on: self._fit_timer.start(0))
+            dock.topLevelChanged.connect(lambda _on: self._fit_timer.start(0))
+
+    def fit_to_screen(self) -> bool:
+        """Shrink (and move) the window into the screen's available area; True if it had to."""
+        return fit_to_screen(self, self.available_area())
+
+    def use_layout_store(self, store: QSettings) -> bool:
+        """Restore the geometry and docks saved in `store` and save them there when the window closes."""
+        self.layout_store = store
+        restored = restore_layout(self, store)
+        self.kie.dock.setVisible(self.kie.enabled)  # the mode is the settings file's, not the saved dock's
+        self.fit_to_screen()
+        return restored
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._fit_timer.start(0)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_timer.start(0)  # grown past the screen (a dock's minimum, a restored size): brought back
+
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
+        self.file_label = QLabel()  # the current image's file name (its folder path in the tooltip)
         self.size_label, self.zoom_label, self.cursor_label, self.count_label = QLabel(), QLabel(), QLabel(), QLabel()
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)  # busy indicator while OCR runs
@@ -127,6 +196,8 @@ class MainWindow(QMainWindow):
         self.settings_controller = SettingsController(ed, self.kie, retranslate, show_status, self)
         self.model_switch = ModelSwitch(ed, lambda: self.user_settings, self)
         self.statusBar().insertPermanentWidget(0, self.model_switch.label)
+        self.statusBar().insertPermanentWidget(0, self.file_label)
+        self.file_label.setContentsMargins(8, 0, 8, 0)
         self.retrain = RetrainPanel(ed, self.model_switch, self.batch)
         self.retrain_dock = self._dock("Retrain", self.retrain, Qt.BottomDockWidgetArea, min_width=False)
         self.retrain_dock.setFeatures(self.retrain_dock.features() | QDockWidget.DockWidgetClosable)
@@ -207,7 +278,13 @@ class MainWindow(QMainWindow):
         AboutDialog(self).exec_()
 
     def show_retrain(self) -> None:
-        self.retrain_dock.show()
+        if not self.retrain_dock.isVisible() and not self.retrain_dock.isFloating():
+            side = [self.images_dock, self.regions_dock]
+            widths = [dock.width() for dock in side]  # the side docks keep their widths
+            self.retrain_dock.show()
+            # a third of the window: the canvas keeps most of the height; the panel scrolls what does not fit
+            self.resizeDocks([self.retrain_dock], [max(self.height() // 3, 200)], Qt.Vertical)
+            self.resizeDocks(side, widths, Qt.Horizontal)
         self.retrain_dock.raise_()
         self.retrain.start_button.setFocus()
 
@@ -249,12 +326,27 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ following the editor
 
     def open_folder(self, folder: str | Path) -> bool:
+        self.remember_last_image()
         try:
             self.editor.open_folder(folder)
         except LabelerError as exc:
             QMessageBox.critical(self, "labeler", str(exc))
             return False
+        last = read_last_image(folder)
+        row = row_of(self.editor.project, last) if last is not None and self.editor.project is not None else -1
+        if row > 0:
+            self.editor.go_to(row)  # where the folder was left
         return True
+
+    def remember_last_image(self) -> None:
+        """Write down the image the open folder is on (last_image.py), for the next time it is opened."""
+        project, rec = self.editor.project, self.editor.current
+        if project is not None and rec is not None:
+            write_last_image(project.folder, rec.path)
+
+    def _filter_images(self, text: str) -> None:
+        self.images.name_filter = text
+        self.images.apply_filter()
 
     def choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, tr("Open image folder"))
@@ -267,8 +359,8 @@ class MainWindow(QMainWindow):
         self.problems.set_problems(project_problems(project) if project is not None else [])
         self._problems_changed()
         self.notices.clear()
+        self._show_title(None)
         if project is not None:
-            self.setWindowTitle(f"labeler - {project.folder}")
             self.batch.after_open(self.user_settings.prelabel_on_open)  # the README's promise: new images pre-labelled
 
     def _files_reread(self, report) -> None:  # another writer's save read in: its files' problems replace theirs
@@ -305,6 +397,8 @@ class MainWindow(QMainWindow):
         ed = self.editor
         rec = ed.current
         self.region_model.set_record(rec)  # the canvas image and regions: image_loader.py
+        self._show_title(rec)
+        self._last_image_timer.start()
         if rec is not None:
             self.images.show_row(row_of(ed.project, rec.path))  # not ed.current_index: it parses lazy records
         self._update_counts(rec)
@@ -332,6 +426,15 @@ class MainWindow(QMainWindow):
             text += " · " + tr("a label line could not be read")
         self.count_label.setText(text)
 
+    def _show_title(self, rec: ImageRecord | None) -> None:
+        project = self.editor.project
+        name = Path(rec.path).name if rec is not None else ""
+        self.file_label.setText(name)
+        self.file_label.setToolTip(str(project.image_path(rec)) if project is not None and rec is not None else "")
+        parts = [name] if name else []
+        parts += [str(project.folder)] if project is not None else []
+        self.setWindowTitle(" - ".join([*parts, "labeler"]))
+
     def _show_zoom(self, zoom: float) -> None:
         self.zoom_label.setText(tr("Zoom {percent:.0f}%").format(percent=zoom * 100))
 
@@ -348,6 +451,10 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Cancel OCR, save pending edits, stop the autosave thread (idempotent; raises if the save fails)."""
         if not self._closed:
+            if self.layout_store is not None:
+                save_layout(self, self.layout_store)
+            self._last_image_timer.stop()
+            self.remember_last_image()
             self.file_jobs.shutdown()  # an export must not write on after the window
             self.retrain.shutdown()  # a training child process must not outlive the window
             self.image_loader.shutdown()

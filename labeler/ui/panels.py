@@ -151,6 +151,7 @@ class ImagePanel(QWidget):
         super().__init__(parent)
         self._on_pick = on_pick
         self.model = ImageListModel(self)
+        self.name_filter = ""  # a part of the file name to show (image_search.py's box), any case
         self.counts = QLabel()
         self.counts.setContentsMargins(4, 2, 4, 2)
         self.counts.setWordWrap(True)  # a longer count must not widen the dock (and shrink the canvas: a jump)
@@ -189,7 +190,9 @@ class ImagePanel(QWidget):
 
     def _shown(self, record: ImageRecord) -> bool:
         wanted = self.status_filter
-        return wanted is None or record.status is wanted
+        return (wanted is None or record.status is wanted) and self.name_filter.casefold() in record.path.rsplit(
+            "/", 1
+        )[-1].casefold()
 
     def apply_filter(self) -> None:
         project = self.model.project

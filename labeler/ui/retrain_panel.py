@@ -25,6 +25,7 @@ from PyQt5.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -167,18 +168,20 @@ class RetrainPanel(QWidget):
         controls.addStretch(1)
         controls_box = QWidget()
         controls_box.setLayout(controls)
-        controls_box.setMinimumWidth(340)
+        controls_box.setMinimumWidth(280)
         controls_box.setMaximumWidth(420)
 
         self.loss_plot = CurvePlot("loss by step")
         self.acc_plot = CurvePlot("validation accuracy by step", y_range=(0.0, 1.0))
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.setMinimumSize(150, 120)  # the panel fits beside the region list on a 1366 px screen
         self.table = QTableWidget(len(METRICS), 3)
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.table.setSelectionMode(QTableWidget.NoSelection)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.setVerticalHeaderLabels([short for _key, short, _what in METRICS])
-        self.table.setMinimumWidth(380)
+        self.table.setMinimumWidth(280)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.table_title = QLabel()
@@ -198,17 +201,26 @@ class RetrainPanel(QWidget):
         mono = QFont("monospace")
         mono.setStyleHint(QFont.TypeWriter)
         self.log_view.setFont(mono)
-        self.log_view.setMinimumHeight(70)
+        self.log_view.setMinimumHeight(60)
 
         top = QHBoxLayout()
         top.addWidget(controls_box)
         top.addWidget(self.loss_plot, 2)
         top.addWidget(self.acc_plot, 2)
         top.addWidget(table_widget, 1)
-        layout = QVBoxLayout(self)
+        content = QWidget()
+        layout = QVBoxLayout(content)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top, 3)
         layout.addWidget(self.log_view, 1)
+        # In a scroll area: a low dock (or the advanced options unfolded) scrolls instead of growing the window.
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(content)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.NoFrame)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll)
 
     def _fit_table(self) -> None:
         """Six rows: as tall as its rows (no scroll bar), whatever the font."""

@@ -3,6 +3,9 @@
     QT_QPA_PLATFORM=offscreen python -m labeler.ui.screenshot [--image resources/demo/receipt_en.png] [--out docs/screenshot_en.png]
     QT_QPA_PLATFORM=offscreen python -m labeler.ui.screenshot --language zh_CN \\
         --image resources/demo/invoice_zh.png --out docs/screenshot_zh.png
+
+The window is 1366 x 768 (the smallest screen it must fit); `--docks all` also shows the KIE and Retrain docks
+(advanced options unfolded), to look at the layout with every dock.
 """
 
 from __future__ import annotations
@@ -35,7 +38,12 @@ def prelabel(folder: Path, model_set: str) -> None:
 
 
 def save_screenshot(
-    image: Path, out: Path, model_set: str = "default", size: tuple[int, int] = (1400, 900), language: str = "en"
+    image: Path,
+    out: Path,
+    model_set: str = "default",
+    size: tuple[int, int] = (1366, 768),
+    language: str = "en",
+    docks: str = "default",
 ) -> Path:
     from PyQt5.QtWidgets import QApplication
 
@@ -65,6 +73,12 @@ def save_screenshot(
         ed = window.editor
         low = [i for i, r in enumerate(ed.current.regions) if r.score is not None and r.score < ed.low_score]
         ed.select(low[0] if low else 0)  # show a selected region with its vertex handles
+        if docks == "all":
+            for _ in range(5):
+                app.processEvents()  # the layout settles first, as it has when a user shows the docks
+            window.kie.set_enabled(True)
+            window.show_retrain()
+            window.retrain.advanced_toggle.setChecked(True)
         window.statusBar().clearMessage()  # not the temporary folder's path
         for _ in range(5):
             app.processEvents()
@@ -82,8 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshot_en.png")
     parser.add_argument("--models", default="default")
     parser.add_argument("--language", default="en", choices=("en", "zh_CN"))
+    parser.add_argument("--docks", default="default", choices=("default", "all"))
     args = parser.parse_args(argv)
-    print(save_screenshot(args.image, args.out, args.models, language=args.language))
+    print(save_screenshot(args.image, args.out, args.models, language=args.language, docks=args.docks))
     return 0
 
 

@@ -41,6 +41,7 @@ from labeler.ui.editor import Editor
 from labeler.ui.i18n import tr
 from labeler.ui.kie import KieController
 from labeler.ui.model_switch import pipeline_for
+from labeler.ui.shortcut_editor import ShortcutEditorDialog
 from labeler.ui.shortcuts import apply_overrides
 
 log = logging.getLogger(__name__)
@@ -52,11 +53,13 @@ def _tr(text: str) -> str:
 
 
 class SettingsDialog(QDialog):
-    """Edits a Settings value; `result_settings()` is the edited copy (unknown keys and shortcuts kept)."""
+    """Edits a Settings value; `result_settings()` is the edited copy (unknown keys kept). With the window's
+    `actions` it also edits the shortcuts (shortcut_editor.py); without, they are kept as they are."""
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None):
+    def __init__(self, settings: Settings, parent: QWidget | None = None, actions: WindowActions | None = None):
         super().__init__(parent)
         self.settings = settings
+        self.actions, self.shortcuts = actions, dict(settings.shortcuts)
         self.setWindowTitle(_tr("Settings"))
         form = QFormLayout(self)
 
@@ -114,6 +117,11 @@ class SettingsDialog(QDialog):
         row.addWidget(browse_classes)
         form.addRow(_tr("Key class list"), row)
 
+        if actions is not None:
+            self.shortcuts_button = QPushButton(_tr("Edit..."))
+            self.shortcuts_button.clicked.connect(lambda _checked=False: self.edit_shortcuts())
+            form.addRow(_tr("Keyboard shortcuts"), self.shortcuts_button)
+
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -130,6 +138,18 @@ class SettingsDialog(QDialog):
             spin.setSpecialValueText(special)
         spin.setValue(low if value is None else value)
         return spin
+
+    def shortcut_editor(self) -> ShortcutEditorDialog:
+        assert self.actions is not None
+        return ShortcutEditorDialog(self.actions.by_id, self.actions.default_keys(), self.shortcuts, self)
+
+    def edit_shortcuts(self) -> bool:
+        """The shortcut editor; its keys are saved with the other settings when this dialog is accepted."""
+        editor = self.shortcut_editor()
+        if editor.exec_() != QDialog.Accepted:
+            return False
+        self.shortcuts = editor.overrides()
+        return True
 
     def _kind_changed(self) -> None:
         self.model_path.setEnabled(self.model_kind.currentData() == "custom")
@@ -165,6 +185,7 @@ class SettingsDialog(QDialog):
             read_new_boxes=self.read_new_boxes.isChecked(),
             kie_mode=self.kie_mode.isChecked(),
             key_class_file=self.key_class_file.text().strip(),
+            shortcuts=self.shortcuts,
         )
 
     def accept(self) -> None:
@@ -280,7 +301,7 @@ class SettingsController:
             self.show_status(warnings[0] + more, 15000)
 
     def open_dialog(self) -> bool:
-        dialog = SettingsDialog(self.settings, self.parent_widget)
+        dialog = SettingsDialog(self.settings, self.parent_widget, self.actions)
         if dialog.exec_() != QDialog.Accepted:
             return False
         self.save_and_apply(dialog.settings)

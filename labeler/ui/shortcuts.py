@@ -1,5 +1,7 @@
 """Keyboard shortcuts: PPOCRLabel's by default (the action table, actions.py), user overrides from the
-settings on top, conflicts reported, and a help dialog (F1) listing every action with its current keys.
+settings on top, conflicts reported, and a help dialog (F1) listing every action with its current keys, with a
+search box. The keys shown are `shown_keys`: the action's own, or the key its menu text names after a tab (Stop
+auto-labelling: Esc, handled by an event filter), so the menu, F1 and the shortcut editor say the same.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from PyQt5.QtWidgets import (
     QDialogButtonBox,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -28,6 +31,17 @@ CTX = "ShortcutsDialog"
 
 def keys_of(action: QAction) -> list[str]:
     return [k.toString(QKeySequence.PortableText) for k in action.shortcuts()]
+
+
+def hint_keys(action: QAction) -> list[str]:
+    """The key a menu text names after its tab ('&Stop auto-labelling\tEsc'): handled elsewhere, not a shortcut."""
+    _text, tab, hint = action.text().partition("\t")
+    return [hint.strip()] if tab and hint.strip() else []
+
+
+def shown_keys(action: QAction) -> list[str]:
+    """The keys to show for an action: its shortcuts, else the key its menu text names."""
+    return keys_of(action) or hint_keys(action)
 
 
 def parse_keys(keys: list[str]) -> tuple[list[QKeySequence], list[str]]:
@@ -78,7 +92,7 @@ def apply_overrides(
     return warnings
 
 
-def _plain(text: str) -> str:
+def plain_text(text: str) -> str:
     """The menu text without its mnemonic ('&Undo', '撤销(&U)') and without a tab-separated key hint."""
     text = re.sub(r"\(&\w\)", "", text.split("\t")[0])
     return text.replace("&&", "\0").replace("&", "").replace("\0", "&").strip()
@@ -90,25 +104,42 @@ class ShortcutsDialog(QDialog):
     def __init__(self, actions: Mapping[str, QAction], parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(tr("Keyboard shortcuts", CTX))
+        self.search = QLineEdit()
+        self.search.setClearButtonEnabled(True)
+        self.search.setPlaceholderText(tr("Search actions, names and keys", CTX))
+        self.search.textChanged.connect(self.filter_rows)
         self.table = QTableWidget(len(actions), 3, self)
         self.table.setHorizontalHeaderLabels([tr("Action", CTX), tr("Name", CTX), tr("Keys", CTX)])
-        for row, (name, action) in enumerate(sorted(actions.items(), key=lambda kv: _plain(kv[1].text()).lower())):
-            for col, text in enumerate((_plain(action.text()), name, ", ".join(keys_of(action)) or "-")):
+        for row, (name, action) in enumerate(sorted(actions.items(), key=lambda kv: plain_text(kv[1].text()).lower())):
+            for col, text in enumerate((plain_text(action.text()), name, ", ".join(shown_keys(action)) or "-")):
                 item = QTableWidgetItem(text)
                 item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable)
                 self.table.setItem(row, col, item)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        hint = QLabel(tr('Change keys in the settings file under "shortcuts" (action name -> keys).', CTX))
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)  # the keys are never cut off
+        hint = QLabel(tr("Change keys in File > Settings... > Keyboard shortcuts.", CTX))
         hint.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.search)
         layout.addWidget(self.table)
         layout.addWidget(hint)
         layout.addWidget(buttons)
-        self.resize(620, 640)
+        self.resize(720, 640)
+
+        self.search.setFocus()
+
+    def filter_rows(self, text: str) -> None:
+        """Show the rows whose action text, name or keys contain `text` (any case)."""
+        wanted = text.strip().casefold()
+        for r in range(self.table.rowCount()):
+            found = any(wanted in self.table.item(r, c).text().casefold() for c in range(3))
+            self.table.setRowHidden(r, not found)
 
     def rows(self) -> list[tuple[str, str, str]]:
         return [tuple(self.table.item(r, c).text() for c in range(3)) for r in range(self.table.rowCount())]
+
+    def shown_rows(self) -> list[tuple[str, str, str]]:
+        return [row for r, row in enumerate(self.rows()) if not self.table.isRowHidden(r)]

@@ -1511,38 +1511,6 @@ The window stays open.</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <source>&amp;Difficult / not difficult</source>
-        <translation>困难 / 非困难(&amp;D)</translation>
-    </message>
-</context>
-<context>
-    <name>KiePanel</name>
-    <message>
-        <source>Select a region to mark it difficult</source>
-        <translation>请先选择要标记为困难的标注框</translation>
-    </message>
-    <message>
-        <source>{n} region(s) marked difficult</source>
-        <translation>已将 {n} 个标注框标记为困难</translation>
-    </message>
-    <message>
-        <source>{n} region(s) no longer difficult</source>
-        <translation>已取消 {n} 个标注框的困难标记</translation>
-    </message>
-</context>
-<context>
-    <name>Relabel</name>
-    <message>
-        <source>Auto-labelled {path}: {n} regions</source>
-        <translation>已自动标注 {path}：{n} 个标注框</translation>
-    </message>
-    <message>
-        <source>Auto-labelled {path}: {added} regions added, your {kept} regions kept</source>
-        <translation>已自动标注 {path}：新增 {added} 个标注框，保留了您的 {kept} 个标注框</translation>
-    </message>
-    <message>
-        <source> ({n} detections on your regions left out)</source>
-        <translation>（与您的标注框重叠的 {n} 个检测结果未加入）</translation>
         <source>Merge selected regions</source>
         <translation>合并所选区域</translation>
     </message>
@@ -1598,6 +1566,9 @@ The window stays open.</source>
     <message>
         <source>New boxes</source>
         <translation>新框</translation>
+    </message>
+</context>
+<context>
     <name>LineEditor</name>
     <message>
         <source>The line as the recognizer read it: low-confidence characters are boxed; click to put the cursor there</source>
@@ -1606,6 +1577,143 @@ The window stays open.</source>
     <message>
         <source>reviewed</source>
         <translation>已审核</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>&amp;Difficult / not difficult</source>
+        <translation>困难 / 非困难(&amp;D)</translation>
+    </message>
+</context>
+<context>
+    <name>KiePanel</name>
+    <message>
+        <source>Select a region to mark it difficult</source>
+        <translation>请先选择要标记为困难的标注框</translation>
+    </message>
+    <message>
+        <source>{n} region(s) marked difficult</source>
+        <translation>已将 {n} 个标注框标记为困难</translation>
+    </message>
+    <message>
+        <source>{n} region(s) no longer difficult</source>
+        <translation>已取消 {n} 个标注框的困难标记</translation>
+    </message>
+</context>
+<context>
+    <name>Relabel</name>
+    <message>
+        <source>Auto-labelled {path}: {n} regions</source>
+        <translation>已自动标注 {path}：{n} 个标注框</translation>
+    </message>
+    <message>
+        <source>Auto-labelled {path}: {added} regions added, your {kept} regions kept</source>
+        <translation>已自动标注 {path}：新增 {added} 个标注框，保留了您的 {kept} 个标注框</translation>
+    </message>
+    <message>
+        <source> ({n} detections on your regions left out)</source>
+        <translation>（与您的标注框重叠的 {n} 个检测结果未加入）</translation>
+    </message>
+</context>
+<context>
+    <name>ImageSearch</name>
+    <message>
+        <source>Filter by name</source>
+        <translation>按文件名筛选</translation>
+    </message>
+    <message>
+        <source>Show only the images whose file name contains this text (Esc clears it)</source>
+        <translation>只显示文件名包含此文字的图片（Esc 清除）</translation>
+    </message>
+</context>
+<context>
+    <name>ShortcutsDialog</name>
+    <message>
+        <source>Search actions, names and keys</source>
+        <translation>搜索功能、名称和快捷键</translation>
+    </message>
+    <message>
+        <source>Change keys in File &gt; Settings... &gt; Keyboard shortcuts.</source>
+        <translation>在 文件 &gt; 设置... &gt; 快捷键 中修改快捷键。</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>快捷键</translation>
+    </message>
+    <message>
+        <source>Edit...</source>
+        <translation>编辑...</translation>
+    </message>
+</context>
+<context>
+    <name>ShortcutEditor</name>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>快捷键</translation>
+    </message>
+    <message>
+        <source>Search actions, names and keys</source>
+        <translation>搜索功能、名称和快捷键</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>功能</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation>快捷键</translation>
+    </message>
+    <message>
+        <source>Set</source>
+        <translation>设定</translation>
+    </message>
+    <message>
+        <source>Give the selected action the key pressed in the box</source>
+        <translation>把框中按下的键设为所选功能的快捷键</translation>
+    </message>
+    <message>
+        <source>No key</source>
+        <translation>无快捷键</translation>
+    </message>
+    <message>
+        <source>Default</source>
+        <translation>恢复默认</translation>
+    </message>
+    <message>
+        <source>Press a key:</source>
+        <translation>按下按键：</translation>
+    </message>
+    <message>
+        <source>Fixed: handled by the window, not a shortcut</source>
+        <translation>固定：由窗口处理，不是快捷键</translation>
+    </message>
+    <message>
+        <source>Select an action first.</source>
+        <translation>请先选择一个功能。</translation>
+    </message>
+    <message>
+        <source>Press a key in the box first.</source>
+        <translation>请先在框中按下按键。</translation>
+    </message>
+    <message>
+        <source>{action}: its key is fixed.</source>
+        <translation>{action}：它的按键是固定的。</translation>
+    </message>
+    <message>
+        <source>{key} is already the key of “{action}” ({name}). Choose another key, or give that action another key first.</source>
+        <translation>{key} 已是“{action}”（{name}）的快捷键。请换一个按键，或先给那个功能换一个快捷键。</translation>
+    </message>
+    <message>
+        <source>{action}: {keys}</source>
+        <translation>{action}：{keys}</translation>
     </message>
 </context>
 </TS>
