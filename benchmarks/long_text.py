@@ -78,7 +78,7 @@ def run(mb: int) -> list[tuple[str, float | None, str]]:
             dialog = window.correction.long_dialog
             rows.append(("  next page", timed(app, lambda: dialog.show_page(1)), "GUI"))
             rows.append(("  cancel", timed(app, dialog.reject), "GUI"))
-        rows.append(("accept the region (Enter: score 1.0)", timed(app, window.correction.accept), "GUI"))
+        rows.append(("accept the region (Enter: reviewed)", timed(app, window.correction.accept), "GUI"))
         meter = StallMeter()
         meter.start()
         start = time.perf_counter()

@@ -32,6 +32,7 @@ from labeler.core.region_ops import clamp_shift
 from labeler.core.selection import NONE, Selection
 
 from labeler.ui.canvas_items import DRAWING, SELECTED, Badges, ColourOf, RegionItem  # isort: skip
+from labeler.core.review import is_low
 from labeler.ui.canvas_items import cosmetic_pen, drop_item, nearest_vertex, open_path, vertex_handle
 from labeler.ui.i18n import tr
 from labeler.ui.image_item import ImageItem
@@ -145,7 +146,7 @@ class Canvas(QGraphicsView):
         self._badges.truncate(keep)
         image, zoom = self._image_rect(), self.zoom
         for i, region in enumerate(regions):
-            low = region.score is not None and region.score < low_score
+            low = is_low(region, low_score)  # a reviewed region is not low any more
             kie = self.colour_of(region) if self.colour_of is not None else None
             if i >= keep:
                 self._items.append(RegionItem(i, region, low, kie))

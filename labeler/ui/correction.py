@@ -19,11 +19,11 @@ from PyQt5.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidg
 
 from labeler.core.crop import crop_polygon, order_quad
 from labeler.core.history import Batch, Command, SetText
+from labeler.core.review import MarkReviewed, is_low, is_reviewed
 from labeler.ui.batch_label import BatchLabeler
 from labeler.ui.i18n import tr
 from labeler.ui.line_editor import MAX_STRIP_WIDTH, STRIP_HEIGHT, LineEditor, array_to_pixmap
 from labeler.ui.long_text import LongTextDialog, edit_long_text, elide, is_long
-from labeler.ui.review import MarkReviewed, is_low, is_reviewed
 
 __all__ = ["CorrectionPanel", "EscapeStopsBatch", "array_to_pixmap", "is_low", "next_low_index", "preview_crop"]
 
@@ -105,7 +105,7 @@ class CorrectionPanel(QWidget):
         super().__init__(parent)
         self.editor = editor
         self._image_for = image_for or (lambda _record: None)
-        self.line = LineEditor(self._revert_text, getattr(editor, "pipeline", None))
+        self.line = LineEditor(self._revert_text, editor.pipeline)
         self.preview = self.line.strip  # the crop, at a readable height, scrolling with the cursor
         self.text = self.line.field
         self.text.returnPressed.connect(self.accept)

@@ -176,7 +176,7 @@ class MainWindow(QMainWindow):
     def _build_controllers(self) -> None:
         """Every controller, given what it works on; made in the order their editor signal slots must run."""
         ed, show_status = self.editor, self.statusBar().showMessage
-        self.kie = KieController(ed, show_status, self)
+        self.kie = KieController(ed, show_status, self, canvas=self.canvas)
         self.addDockWidget(Qt.RightDockWidgetArea, self.kie.dock)
         self.file_jobs = FileJobs(ed, show_status, self, self.kie)
         ed.ocr.pool.setMaxThreadCount(2)  # a folder job must not hold up Ctrl+R on the current image
@@ -224,8 +224,8 @@ class MainWindow(QMainWindow):
             "auto_label_all": self.batch.start,
             "stop_auto_label": self.batch.cancel,
             "retrain": self.show_retrain,
-            "previous": lambda: ed.step(-1),
-            "next": lambda: ed.step(1),
+            "previous": lambda: self.images.step(-1),  # A / D follow the image list's filter
+            "next": lambda: self.images.step(1),
             "zoom_in": cv.zoom_in,
             "zoom_out": cv.zoom_out,
             "fit": cv.fit_window,
@@ -456,6 +456,7 @@ class MainWindow(QMainWindow):
             self._last_image_timer.stop()
             self.remember_last_image()
             self.file_jobs.shutdown()  # an export must not write on after the window
+            self.correction.line.shutdown()  # a line reading in flight is dropped, not waited for
             self.retrain.shutdown()  # a training child process must not outlive the window
             self.image_loader.shutdown()
             self.editor.close_project()

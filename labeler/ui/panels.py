@@ -26,10 +26,10 @@ from PyQt5.QtWidgets import (
 
 from labeler.core.model import ImageRecord, ImageStatus
 from labeler.core.project import Project
+from labeler.core.review import is_low
 from labeler.ui.i18n import noop_tr, tr
 from labeler.ui.long_text import elide, is_long
 from labeler.ui.problems import WARNING, warning_icon
-from labeler.ui.review import is_low
 
 STATUS_COLOURS = {
     ImageStatus.NEW: QColor(160, 160, 160),

@@ -32,14 +32,6 @@ def scroll(canvas) -> tuple[int, int, float]:
     return canvas.horizontalScrollBar().value(), canvas.verticalScrollBar().value(), canvas.zoom
 
 
-def wire_navigation(window) -> None:
-    """What main_window.py's handlers need for A / D (see the report): the image list steps through its rows."""
-    for name, delta in (("previous", -1), ("next", 1)):
-        action = window.actions_by_name[name]
-        action.triggered.disconnect()
-        action.triggered.connect(lambda _=False, d=delta: window.images.step(d))
-
-
 def box(x: float, y: float, w: float, h: float, text: str = "") -> dict:
     return {"transcription": text, "points": [[x, y], [x + w, y], [x + w, y + h], [x, y + h]], "difficult": False}
 
@@ -116,7 +108,6 @@ def test_the_region_list_starts_at_the_top_of_each_image(make_window, tall_folde
 
 def test_a_and_d_step_through_the_images_the_list_shows(make_window, project_folder, qtbot):
     window = make_window(project_folder)  # img1 pre-labelled, img2 confirmed, img10 new
-    wire_navigation(window)
     ed, images = window.editor, window.images
     images.set_status_filter(ImageStatus.NEW)
     assert images.visible_rows() == [2]
@@ -177,8 +168,7 @@ def test_difficult_has_a_key_a_menu_entry_and_a_look(make_window, project_folder
 def test_kie_mode_draws_the_key_class_colours(make_window, project_folder):
     window = make_window(project_folder)
     kie, canvas, ed = window.kie, window.canvas, window.editor
-    kie.attach_canvas(canvas)  # main_window.py: KieController(..., canvas=self.canvas) (see the report)
-    kie.attach_canvas(canvas)  # again: nothing more
+    kie.attach_canvas(canvas)  # the window attached it already: nothing more
     kie.classes.set_names(["question", "answer"])
     ed.select(0)
     kie.set_key_class("answer")
