@@ -12,9 +12,11 @@ corrected texts, moved boxes, key classes and hand-drawn boxes went with the old
 "Untouched" is known exactly for the detections applied in this session: `OcrOutputs` remembers what each
 auto-label put on each image (a signature of every field a person can change), so a region still equal to one
 of them is the machine's, and an undone edit makes it the machine's again. For regions from an earlier session
-(read from Cache.cach) there is no such memory: a region counts as the machine's only when it has an OCR
-score, no flag or key class, and the new OCR reads the same text at the same place (IoU >= MATCH_IOU); anything
-else might be a correction and is kept.
+(read from Cache.cach) there is no such memory, but the folder knows who wrote each image last: a person's save
+records its time in `.labeler/edit_times.jsonl`, a machine's records 0. On an image no person ever edited, every
+region with an OCR score and no flag or key class is the machine's (PPOCRLabel writes no scores, so what a person
+made there is kept). On an image a person edited, such a region counts as the machine's only when the new OCR
+reads the same text at the same place (IoU >= MATCH_IOU); anything else might be a correction and is kept.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from dataclasses import dataclass, field
 from labeler.core.history import Batch, Command, ReplaceRegions, SetStatus
 from labeler.core.model import ImageRecord, ImageStatus, TextRegion
 from labeler.core.polygon import PreparedPolygon, fraction_inside, polygon_iou, prepare
+from labeler.core.project_model import Project
+from labeler.core.project_source import PPOCRLabelSource
 
 OVERLAP = 0.3  # a new detection with this share of its area (or of the kept region's) on a kept region is left out
 MATCH_IOU = 0.5  # without memory: an old scored region with the same text at IoU >= this is the machine's
@@ -72,12 +76,17 @@ def _plain(region: TextRegion) -> bool:
 
 
 def _machine_made(
-    region: TextRegion, known: set[Signature] | None, detections: Sequence[tuple[TextRegion, PreparedPolygon]]
+    region: TextRegion,
+    known: set[Signature] | None,
+    detections: Sequence[tuple[TextRegion, PreparedPolygon]],
+    person_edited: bool,
 ) -> bool:
     if known is not None:
         return signature(region) in known
     if not _plain(region):
         return False
+    if not person_edited:
+        return True  # only machines ever wrote this image's regions
     shape = prepare(region.points)
     return any(
         d.transcription == region.transcription and polygon_iou(shape, poly) >= MATCH_IOU for d, poly in detections
@@ -109,16 +118,18 @@ def plan_relabel(
     known: set[Signature] | None,
     confirmed: bool = False,
     overlap: float = OVERLAP,
+    person_edited: bool = True,
 ) -> RelabelPlan:
     """Keep the user's regions of `old`, replace the machine's with `detections` (see the module docstring).
 
-    `known`: OcrOutputs.known for the image (None: no memory); `confirmed`: every region is the user's.
+    `known`: OcrOutputs.known for the image (None: no memory); `confirmed`: every region is the user's;
+    `person_edited`: a person ever saved an edit of this image (the cautious default when nobody knows).
     """
     prepared = [(d, prepare(d.points)) for d in detections]
     kept: list[int] = []
     replaced: list[int] = []
     for i, region in enumerate(old):
-        users = confirmed or not _machine_made(region, known, prepared)
+        users = confirmed or not _machine_made(region, known, prepared, person_edited)
         (kept if users else replaced).append(i)
     kept_shapes = [prepare(old[i].points) for i in kept]
     added = [d for d, poly in prepared if not any(_overlaps(poly, k, overlap) for k in kept_shapes)]
@@ -134,6 +145,17 @@ def relabel_command(record: ImageRecord, plan: RelabelPlan) -> Command:
     return Batch(commands, label="auto-label")
 
 
+def person_edited(project: object, record: ImageRecord) -> bool:
+    """Whether a person edited the image: in this session, or in a save recorded in the folder's edit times."""
+    if record.edited_at:
+        return True
+    source = project.source if isinstance(project, Project) else None
+    if not isinstance(source, PPOCRLabelSource):
+        return True  # a project not read from files: nobody knows, be careful
+    source.edit_times.refresh()
+    return source.edit_times.get(record.path, 0.0) > 0.0
+
+
 class Relabeller:
     """Turns auto-label results into commands that keep the user's regions, remembering what OCR put where."""
 
@@ -147,7 +169,8 @@ class Relabeller:
         def command(record: ImageRecord) -> Command:
             known = self.outputs.known(project, record.path)
             confirmed = record.status is ImageStatus.CONFIRMED
-            self.last = plan = plan_relabel(record.regions, detections, known, confirmed)
+            edited = person_edited(project, record)
+            self.last = plan = plan_relabel(record.regions, detections, known, confirmed, person_edited=edited)
             self.outputs.remember(project, record.path, plan.added)
             return relabel_command(record, plan)
 

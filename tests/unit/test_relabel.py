@@ -97,3 +97,39 @@ def test_memory_is_per_project():
     assert outputs.known(first, "a.png") == {signature(box(0, 0, "x"))}
     assert outputs.known(second, "a.png") is None
     assert outputs.known(first, "a.png") is None  # a project switch forgets the last one
+
+
+def test_without_memory_an_image_no_person_edited_takes_the_new_readings():
+    old = [box(10, 10, "a1pha"), box(10, 50, "beta", score=None)]  # a machine's misreading; PPOCRLabel's box
+    plan = plan_relabel(old, detections(), known=None, person_edited=False)
+    assert [r.transcription for r in plan.regions] == ["beta", "alpha", "gamma"]  # the scoreless box stays
+    assert plan.replaced == (0,) and plan.kept == (1,)
+
+
+def _saved_project(tmp_path, machine: bool):
+    """A real folder: one image whose regions were saved by a machine (prelabel) or by a person."""
+    import cv2
+    import numpy as np
+
+    from labeler.core.project import open_project, save_project
+    from labeler.core.project_merge import ConflictRule
+
+    tmp_path.mkdir()
+    cv2.imwrite(str(tmp_path / "a.png"), np.full((40, 40, 3), 255, np.uint8))
+    project = open_project(tmp_path)
+    record = project.records[0]
+    record.regions = [box(1, 1, "a1pha")]
+    record.status = ImageStatus.PRELABELLED
+    record.mark_edited()
+    save_project(project, ConflictRule.PRELABELS if machine else None)  # how prelabel saves; the window
+    return open_project(tmp_path)
+
+
+def test_the_folders_edit_times_tell_whether_a_person_edited_an_image(tmp_path):
+    from labeler.core.relabel import person_edited
+
+    machine = _saved_project(tmp_path / "m", machine=True)
+    person = _saved_project(tmp_path / "p", machine=False)
+    assert not person_edited(machine, machine.records[0])
+    assert person_edited(person, person.records[0])
+    assert person_edited(object(), ImageRecord("x.png"))  # nobody knows: careful
