@@ -293,11 +293,19 @@ class Annotator:
         self.settle()
 
     def type(self, widget, text: str) -> None:
+        from PyQt5.QtCore import QEvent, Qt
+        from PyQt5.QtGui import QKeyEvent
         from PyQt5.QtTest import QTest
+        from PyQt5.QtWidgets import QApplication
 
         self._hand("keyboard")
         self.c.keys += text_keys(text)
-        QTest.keyClicks(widget, text)
+        for ch in text:
+            if ord(ch) < 128:
+                QTest.keyClicks(widget, ch)
+            else:  # an IME commits the character: a key event carrying its text (QTest knows only ASCII keys)
+                for kind in (QEvent.KeyPress, QEvent.KeyRelease):
+                    QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.NoModifier, ch))
         self.settle()
 
     def action(self, action_id: str) -> None:
