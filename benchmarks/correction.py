@@ -247,7 +247,6 @@ class Annotator:
         allowed = ids if opset == "labeler" else ids & PPOCRLABEL_IDS
         self.ops = allowed
         self.problems: list[str] = []
-        self.zoomed = 0
 
     # -- counting and low-level input
 
@@ -425,32 +424,32 @@ class Annotator:
         self._hand("keyboard")
         self.c.keys += 1  # Ctrl held while the wheel turns
         self.wheel(self.canvas.viewport(), pos, notches, ctrl=True)
-        self.zoomed = notches
         self.bring_into_view(points)
         return True
 
-    def unzoom(self) -> None:
-        """Back to the zoom before zoom_for (Ctrl+wheel the other way)."""
-        self._hand("keyboard")
-        self.c.keys += 1
-        self.wheel(self.canvas.viewport(), self.canvas.viewport().rect().center(), -self.zoomed, ctrl=True)
-
     def bring_into_view(self, points, margin: int = 12) -> None:
-        """Scroll (wheel notches, counted) until the box is on screen."""
+        """Scroll (wheel notches, counted) until the box is on screen (with a margin where the image allows)."""
         rect = bbox(points)
-        vp = self.canvas.viewport().rect().adjusted(margin, margin, -margin, -margin)
-        centre = self.canvas.viewport().rect().center()
+        full = self.canvas.viewport().rect()
+        vp = full.adjusted(margin, margin, -margin, -margin)
+        bars = {False: self.canvas.verticalScrollBar(), True: self.canvas.horizontalScrollBar()}
+        stuck: set[bool] = set()
         for _ in range(400):
             tl, br = self.view(*rect[0]), self.view(*rect[2])
             dy = 1 if tl.y() < vp.top() else (-1 if br.y() > vp.bottom() and tl.y() > vp.top() else 0)
             dx = 1 if tl.x() < vp.left() else (-1 if br.x() > vp.right() and tl.x() > vp.left() else 0)
-            if not dx and not dy:
-                return
-            before = (self.canvas.horizontalScrollBar().value(), self.canvas.verticalScrollBar().value())
-            self.wheel(self.canvas.viewport(), centre, dy or dx, horizontal=not dy)
-            if before == (self.canvas.horizontalScrollBar().value(), self.canvas.verticalScrollBar().value()):
+            moves = [(False, dy), (True, dx)]
+            moves = [(horizontal, d) for horizontal, d in moves if d and horizontal not in stuck]
+            if not moves:
                 break
-        self.problems.append(f"box {rect} could not be scrolled into view")
+            horizontal, d = moves[0]
+            before = bars[horizontal].value()
+            self.wheel(self.canvas.viewport(), full.center(), d, horizontal=horizontal)
+            if bars[horizontal].value() == before:
+                stuck.add(horizontal)
+        tl, br = self.view(*rect[0]), self.view(*rect[2])
+        if not (full.contains(tl) and (full.contains(br) or br.y() - tl.y() > full.height())):
+            self.problems.append(f"box {rect} could not be scrolled into view")
 
     def start_image(self) -> None:
         """A page much taller than wide is worked on at fit width (Ctrl+Shift+F), scrolled with the wheel."""
@@ -557,7 +556,7 @@ class Annotator:
         n = len(self.regions)
         rect = bbox(gt_points)
         self.bring_into_view(gt_points)
-        zoomed = self.zoom_for(gt_points)
+        self.zoom_for(gt_points)  # and stays zoomed: the next boxes are about as small
         if iou(rect, gt_points) >= self.tol + 0.02 or "polygon" not in self.ops or len(gt_points) != 4:
             self.action("rectangle")
             self.drag(self.view(*rect[0]), self.view(*rect[2]))
@@ -565,8 +564,6 @@ class Annotator:
             self.action("polygon")
             for x, y in gt_points:
                 self.click(self.canvas.viewport(), self.view(float(x), float(y)))
-        if zoomed:
-            self.unzoom()
         if len(self.regions) != n + 1:
             self.problems.append("a drawn region did not appear")
             return -1
@@ -581,14 +578,12 @@ class Annotator:
         redraw_s = select_s + 2 * K + DRAG_S + K * edit_plan("", text_after)[1]
         if drag_s <= redraw_s:
             self.select(index)
-            zoomed = self.zoom_for(gt_points)
+            self.zoom_for(gt_points)
             target = vertex_map(cur, gt_points)
             for k in plan:
                 x, y = self.regions[index].points[k]
                 gx, gy = gt_points[target[k]]
                 self.drag(self.view(float(x), float(y)), self.view(float(gx), float(gy)))
-            if zoomed:
-                self.unzoom()
             return index
         self.delete([index])
         return self.draw(gt_points)
@@ -700,7 +695,7 @@ class Annotator:
         from labeler.core.metrics import greedy_match
 
         pre = [r for r in self.regions]
-        kg, kp = classify(gt, pre) if pre else (["missing"] * len(gt), [])
+        kg, kp = classify(gt, pre) if pre else (["difficult" if g.is_dont_care else "missing" for g in gt], [])
         origin = {id(r): j for j, r in enumerate(pre)}
         self.kind = "image"
         self.c.mentals += 1
@@ -961,37 +956,50 @@ def run_all(app, images: Sequence[Path], gt: dict, prelabels: Path, tol: float =
     return rows
 
 
-def print_tables(rows: dict[str, RowResult]) -> None:
+def print_tables(out: dict) -> None:
+    """The tables, from to_json's dict (so a saved --json can be printed again with --show)."""
     from machine import cpu_model
 
-    print(f"CPU: {cpu_model()}")
+    print(f"CPU: {out.get('cpu') or cpu_model()}")
     print(f"KLM (Card, Moran & Newell 1980): K={K} P={P} B={B} H={H} M={M}; click={CLICK_S:.2f} drag={DRAG_S:.2f}")
     head = f"{'row':16} {'seconds':>9} {'keys':>7} {'clicks':>7} {'drags':>6} {'wheel':>6} {'H':>5} {'M':>5}  check"
     print(head)
-    for name, r in rows.items():
-        t = r.total
-        check = "ok" if not r.void else f"VOID (zero_edit {r.zero_edit:.3f}; {len(r.problems)} problems)"
+    rows = [name for name in ROWS if name in out]
+    for name in rows:
+        t = out[name]
+        void = out["void"][name]
+        check = "ok" if not void else f"VOID (zero_edit {out['zero_edit_by_row'][name]:.3f})"
         print(
-            f"{name:16} {t.seconds:9.1f} {t.keys:7} {t.clicks:7} {t.drags:6} {t.wheel:6} {t.homes:5} {t.mentals:5}  {check}"
+            f"{name:16} {t['seconds']:9.1f} {t['keys']:7} {t['clicks']:7} {t['drags']:6} {t['wheel']:6} "
+            f"{t['homes']:5} {t['mentals']:5}  {check}"
         )
-    lab, scratch, ppo = (rows[k].total.seconds for k in ROWS)
-    print(f"labeler / from_scratch:   {lab / scratch:.3f}  (target <= 0.40)")
-    print(f"labeler / ppocrlabel_ops: {lab / ppo:.3f}  (target <= 0.70)")
+    if len(rows) == len(ROWS):
+        scratch, ppo, lab = (out[k]["seconds"] for k in ROWS)
+        print(f"labeler / from_scratch:   {lab / scratch:.3f}  (target <= 0.40)")
+        print(f"labeler / ppocrlabel_ops: {lab / ppo:.3f}  (target <= 0.70, i.e. >= 30% below)")
     print()
-    print(f"{'seconds by error kind':22}" + "".join(f"{k:>16}" for k in ROWS))
+    kinds = out.get("prelabel_kinds", {})
+    print(f"{'seconds by error kind':22} {'GT regions':>10}" + "".join(f"{k:>16}" for k in rows))
     for kind in KINDS:
-        print(f"{kind:22}" + "".join(f"{rows[k].counts[kind].seconds:16.1f}" for k in ROWS))
-    for name, r in rows.items():
-        for line in r.problems[:10]:
+        n = sum(v for k, v in kinds.items() if kind in k.split("+") and not k.startswith("pre:"))
+        n = kinds.get("pre:false_box", 0) if kind == "false_box" else n
+        cells = "".join(f"{out['by_error_kind'][k][kind]['seconds']:16.1f}" for k in rows)
+        print(f"{kind:22} {n if kind != 'image' else '':>10}" + cells)
+    print(f"{'(right, untouched)':22} {kinds.get('right', 0):>10}")
+    for name in rows:
+        for line in out.get("problems", {}).get(name, [])[:10]:
             print(f"  {name}: {line}")
 
 
 def to_json(rows: dict[str, RowResult], kinds: dict) -> dict:
     out: dict = {name: r.total.to_dict() for name, r in rows.items()}
-    out["final_zero_edit"] = {name: r.zero_edit for name, r in rows.items()}
+    out["final_zero_edit"] = min((r.zero_edit for r in rows.values()), default=0.0)  # every row must reach 1.000
+    out["zero_edit_by_row"] = {name: r.zero_edit for name, r in rows.items()}
     out["void"] = {name: r.void for name, r in rows.items()}
     out["by_error_kind"] = {name: {k: c.to_dict() for k, c in r.counts.items()} for name, r in rows.items()}
     out["prelabel_kinds"] = kinds
+    out["problems"] = {name: r.problems for name, r in rows.items()}
+    out["run_seconds"] = {name: round(r.seconds_run, 1) for name, r in rows.items()}
     out["klm"] = {"K": K, "P": P, "B": B, "H": H, "M": M, "click": CLICK_S, "drag": DRAG_S, "wheel": WHEEL_S}
     return out
 
@@ -1004,7 +1012,11 @@ def main() -> int:
     parser.add_argument("--prelabels", type=Path, default=None, help="reuse this Cache.cach instead of running OCR")
     parser.add_argument("--box-iou", type=float, default=BOX_IOU, help="IoU a corrected box must reach with its GT")
     parser.add_argument("--rows", default=",".join(ROWS), help="comma-separated rows to run")
+    parser.add_argument("--show", type=Path, default=None, metavar="JSON", help="print the tables of a saved --json")
     args = parser.parse_args()
+    if args.show is not None:
+        print_tables(json.loads(args.show.read_text(encoding="utf-8")))
+        return 0
     if not (args.eval / "Label.txt").is_file():
         print(f"skipped: no evaluation set at {args.eval} (images/ + Label.txt)")
         return 0
@@ -1036,10 +1048,14 @@ def main() -> int:
     for name in wanted:
         rows[name] = run_row(app, name, images, gt, None if name == "from_scratch" else prelabels, args.box_iou)
         print(f"{name}: {rows[name].total.seconds:.1f} KLM s, ran {rows[name].seconds_run:.0f} s", flush=True)
-    if set(rows) == set(ROWS):
-        print_tables(rows)
+    from machine import cpu_model
+
+    out = to_json(rows, kinds)
+    out["cpu"] = cpu_model()
+    out["images"] = len(images)
+    print_tables(out)
     if args.json:
-        args.json.write_text(json.dumps(to_json(rows, kinds), indent=1), encoding="utf-8")
+        args.json.write_text(json.dumps(out, indent=1, ensure_ascii=False), encoding="utf-8")
     return 0 if all(not r.void for r in rows.values()) else 1
 
 

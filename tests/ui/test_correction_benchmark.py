@@ -121,4 +121,4 @@ def test_scripted_annotator_reaches_the_ground_truth(qapp, project):
     assert lab.total.seconds <= ppo.total.seconds
     out = bench.to_json(rows, {})
     assert set(out) >= {"from_scratch", "ppocrlabel_ops", "labeler", "final_zero_edit"}
-    assert out["labeler"]["keys"] == lab.total.keys and out["final_zero_edit"]["labeler"] == 1.0
+    assert out["labeler"]["keys"] == lab.total.keys and out["final_zero_edit"] == 1.0
