@@ -56,6 +56,7 @@ K, P, B, H, M = 0.28, 1.10, 0.10, 0.40, 1.35
 CLICK_S, DRAG_S, WHEEL_S = P + 2 * B, 2 * P + 2 * B, K
 IME_KEYS = 3
 BOX_IOU = 0.7  # a corrected box must reach this IoU with its GT (the eval matches at 0.5)
+PLAN_MARGIN = 0.05  # vertices are dragged until the IoU clears the tolerance by this much (whole pixels saved)
 ZOOM_MIN_VIEW_PX = 16  # a box thinner than this on screen is drawn or reshaped zoomed in (Ctrl+wheel)
 READ_MIN_CHARS = 3  # a drawn box whose text is this long or longer gets Ctrl+R before typing (if it has no text)
 KINDS = ("wrong_text", "loose_box", "missing", "false_box", "split", "merged", "difficult", "image")
@@ -247,6 +248,7 @@ class Annotator:
         allowed = ids if opset == "labeler" else ids & PPOCRLABEL_IDS
         self.ops = allowed
         self.problems: list[str] = []
+        self.zoomed = 0  # Ctrl+wheel notches zoomed in for the box being worked on
 
     # -- counting and low-level input
 
@@ -424,8 +426,18 @@ class Annotator:
         self._hand("keyboard")
         self.c.keys += 1  # Ctrl held while the wheel turns
         self.wheel(self.canvas.viewport(), pos, notches, ctrl=True)
+        self.zoomed = notches
         self.bring_into_view(points)
         return True
+
+    def unzoom(self) -> None:
+        """Back to the zoom before zoom_for (Ctrl+wheel the other way): the next box may be far away."""
+        if not self.zoomed:
+            return
+        self._hand("keyboard")
+        self.c.keys += 1
+        self.wheel(self.canvas.viewport(), self.canvas.viewport().rect().center(), -self.zoomed, ctrl=True)
+        self.zoomed = 0
 
     def bring_into_view(self, points, margin: int = 12) -> None:
         """Scroll (wheel notches, counted) until the box is on screen (with a margin where the image allows)."""
@@ -434,21 +446,35 @@ class Annotator:
         vp = full.adjusted(margin, margin, -margin, -margin)
         bars = {False: self.canvas.verticalScrollBar(), True: self.canvas.horizontalScrollBar()}
         stuck: set[bool] = set()
+        last: dict[bool, int] = {}
+        corner_only: set[bool] = set()
         for _ in range(400):
             tl, br = self.view(*rect[0]), self.view(*rect[2])
-            dy = 1 if tl.y() < vp.top() else (-1 if br.y() > vp.bottom() and tl.y() > vp.top() else 0)
-            dx = 1 if tl.x() < vp.left() else (-1 if br.x() > vp.right() and tl.x() > vp.left() else 0)
+            far = {False: br.y() > vp.bottom(), True: br.x() > vp.right()}
+            if False in corner_only:  # larger than the view (with the margin) along this axis: its start on screen
+                far[False] = tl.y() > vp.bottom()
+            if True in corner_only:
+                far[True] = tl.x() > vp.right()
+            dy = 1 if tl.y() < vp.top() else (-1 if far[False] and tl.y() > vp.top() else 0)
+            dx = 1 if tl.x() < vp.left() else (-1 if far[True] and tl.x() > vp.left() else 0)
             moves = [(False, dy), (True, dx)]
             moves = [(horizontal, d) for horizontal, d in moves if d and horizontal not in stuck]
             if not moves:
                 break
             horizontal, d = moves[0]
+            if last.get(horizontal, d) != d:  # bouncing: the box is about as large as the view along this axis
+                if horizontal in corner_only:
+                    stuck.add(horizontal)
+                corner_only.add(horizontal)
+                last.pop(horizontal)
+                continue
+            last[horizontal] = d
             before = bars[horizontal].value()
             self.wheel(self.canvas.viewport(), full.center(), d, horizontal=horizontal)
             if bars[horizontal].value() == before:
                 stuck.add(horizontal)
         tl, br = self.view(*rect[0]), self.view(*rect[2])
-        if not (full.contains(tl) and (full.contains(br) or br.y() - tl.y() > full.height())):
+        if not full.contains(tl):  # a box wider or taller than the view: its top-left corner on screen
             self.problems.append(f"box {rect} could not be scrolled into view")
 
     def start_image(self) -> None:
@@ -556,7 +582,7 @@ class Annotator:
         n = len(self.regions)
         rect = bbox(gt_points)
         self.bring_into_view(gt_points)
-        self.zoom_for(gt_points)  # and stays zoomed: the next boxes are about as small
+        self.zoom_for(gt_points)
         if iou(rect, gt_points) >= self.tol + 0.02 or "polygon" not in self.ops or len(gt_points) != 4:
             self.action("rectangle")
             self.drag(self.view(*rect[0]), self.view(*rect[2]))
@@ -564,6 +590,7 @@ class Annotator:
             self.action("polygon")
             for x, y in gt_points:
                 self.click(self.canvas.viewport(), self.view(float(x), float(y)))
+        self.unzoom()
         if len(self.regions) != n + 1:
             self.problems.append("a drawn region did not appear")
             return -1
@@ -572,7 +599,7 @@ class Annotator:
     def fix_box(self, index: int, gt_points, text_after: str) -> int:
         """Bring region `index` within tolerance of the GT: drag vertices or redraw, whichever KLM says is quicker."""
         cur = [tuple(map(float, p)) for p in self.regions[index].points]
-        plan = drag_plan(cur, gt_points, self.tol)
+        plan = drag_plan(cur, gt_points, min(self.tol + PLAN_MARGIN, 0.95))
         select_s = 0.0 if self.editor.selected == index else CLICK_S
         drag_s = select_s + DRAG_S * len(plan) if plan is not None else float("inf")
         redraw_s = select_s + 2 * K + DRAG_S + K * edit_plan("", text_after)[1]
@@ -584,6 +611,7 @@ class Annotator:
                 x, y = self.regions[index].points[k]
                 gx, gy = gt_points[target[k]]
                 self.drag(self.view(float(x), float(y)), self.view(float(gx), float(gy)))
+            self.unzoom()
             return index
         self.delete([index])
         return self.draw(gt_points)
