@@ -1,6 +1,9 @@
 """Correction cost: a scripted annotator who knows the ground truth fixes the pre-labels through the real window.
 
     python benchmarks/correction.py [--eval ../shared/eval/public] [--images N] [--json PATH]
+                                    [--prelabels Cache.cach] [--box-iou 0.7] [--rows ...] [--show JSON]
+
+Method and the "before" figures: docs/correction-benchmark.md.
 
 Three rows on the same images: from scratch (no pre-labels: draw and type everything), PPOCRLabel's
 operations on the pre-labels, and labeler's (every action of labeler/ui/actions.py at run time, new ones
@@ -190,7 +193,13 @@ def drag_plan(cur, gt, tol: float) -> list[int] | None:
 
 
 def classify(gt: Sequence, pre: Sequence) -> tuple[list[str], list[str]]:
-    """The error kind of each GT region and each pre-label (see the module docstring's kinds)."""
+    """The error kind of each GT region and each pre-label.
+
+    GT: difficult (`###` / difficult: don't care), merged (it and another GT line lie > 50 % inside one
+    pre-label), split (two or more pre-labels lie > 50 % inside it, none with IoU >= BOX_IOU), then greedy
+    IoU >= 0.5 pairs: right, wrong_text, loose_box (IoU < BOX_IOU) or loose_box+wrong_text; the rest missing.
+    Pre-labels: the same kinds, and false_box for what is left.
+    """
     from labeler.core.metrics import greedy_match
 
     kg = ["" for _ in gt]
