@@ -904,6 +904,22 @@ def strict_check(gt: dict, saved: dict, tol: float) -> list[str]:
     return out
 
 
+def configure(window, row: str) -> None:
+    """The row's settings, applied as the settings dialog applies them (apply_to_editor).
+
+    read_new_boxes (labeler reads a drawn or reshaped box at once) is on only in the labeler row: from_scratch is
+    the manual baseline (every text typed), and PPOCRLabel gives a drawn box a placeholder text that the user
+    has recognized with Ctrl+R (its README: "Click 'Re-recognition'"), which that row does.
+    """
+    from dataclasses import replace
+
+    from labeler.ui.settings_dialog import apply_to_editor
+
+    settings = replace(window.user_settings, read_new_boxes=row == "labeler")
+    window.user_settings = settings
+    apply_to_editor(window.editor, settings, ["read_new_boxes"])
+
+
 def run_row(
     app, name: str, images: Sequence[Path], gt: dict, prelabels: Path | None, tol: float = BOX_IOU
 ) -> RowResult:
@@ -928,6 +944,7 @@ def run_row(
             ]
             (folder / "Cache.cach").write_text("".join(lines), encoding="utf-8")
         window = MainWindow()
+        configure(window, name)
         window.resize(1600, 1000)
         window.show()
         app.processEvents()
