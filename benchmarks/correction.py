@@ -118,9 +118,10 @@ def text_keys(text: str) -> int:
     return keys
 
 
-def edit_plan(old: str, new: str) -> tuple[str, int]:
-    """The fewest keys from a field holding `old` (all selected) to `new`, Enter included: ('retype'|'end'|'home', keys)."""
-    retype = text_keys(new) + 1
+def edit_plan(old: str, new: str, selected: bool = True) -> tuple[str, int]:
+    """The fewest keys from a field holding `old` (`selected`: all of it selected; else Ctrl+A to retype) to `new`,
+    Enter included: ('retype'|'end'|'home', keys)."""
+    retype = text_keys(new) + 1 + (0 if selected or not old else 2)
     p = 0
     while p < min(len(old), len(new)) and old[p] == new[p]:
         p += 1
@@ -319,9 +320,8 @@ class Annotator:
         self.settle()
 
     def action(self, action_id: str) -> None:
-        """Press the action's first shortcut; one without a shortcut is chosen from its menu (two clicks)."""
-        from PyQt5.QtCore import Qt
-
+        """Press the action's first shortcut that the focused text field leaves to the window (if none does, the
+        user clicks out of the field first); one without a shortcut is chosen from its menu (two clicks)."""
         action = self.window.actions_by_name[action_id]
         seq = action.shortcut()
         if seq.isEmpty():
@@ -330,17 +330,39 @@ class Annotator:
             action.trigger()
             self.settle()
             return
-        combo = int(seq[0])
-        mods = Qt.KeyboardModifiers(combo & int(Qt.KeyboardModifierMask))
-        self.leave_text_field(mods)
-        self.key(Qt.Key(combo & ~int(Qt.KeyboardModifierMask)), mods)
+        combos = [self._split_combo(int(s[0])) for s in action.shortcuts() if not s.isEmpty()]
+        usable = [c for c in combos if not self.field_takes(*c)]
+        if not usable:  # every shortcut would edit the focused text field (End, Ctrl+V): leave it first
+            self.leave_text_field()
+            usable = combos
+        self.key(*usable[0])
 
-    def leave_text_field(self, mods) -> None:
-        """A plain key in a text field is typed there: the user clicks on the canvas background first."""
+    @staticmethod
+    def _split_combo(combo: int):
         from PyQt5.QtCore import Qt
+
+        mods = Qt.KeyboardModifiers(combo & int(Qt.KeyboardModifierMask))
+        return Qt.Key(combo & ~int(Qt.KeyboardModifierMask)), mods
+
+    def field_takes(self, key, mods) -> bool:
+        """Would the focused text field use this key itself (Qt's ShortcutOverride: typing, End, Home, Ctrl+V...)?"""
+        from PyQt5.QtCore import QEvent
+        from PyQt5.QtGui import QKeyEvent
+        from PyQt5.QtWidgets import QApplication, QLineEdit
+
+        widget = self.focus()
+        if not isinstance(widget, QLineEdit):
+            return False
+        event = QKeyEvent(QEvent.ShortcutOverride, int(key), mods)
+        event.ignore()
+        QApplication.sendEvent(widget, event)
+        return event.isAccepted()
+
+    def leave_text_field(self) -> None:
+        """A key that a text field uses is used there: the user clicks on the canvas background first."""
         from PyQt5.QtWidgets import QLineEdit
 
-        if int(mods) & int(Qt.ControlModifier | Qt.AltModifier) or not isinstance(self.focus(), QLineEdit):
+        if not isinstance(self.focus(), QLineEdit):
             return
         pos = self.background_point()
         if pos is None:
@@ -621,6 +643,7 @@ class Annotator:
                 gx, gy = gt_points[target[k]]
                 self.drag(self.view(float(x), float(y)), self.view(float(gx), float(gy)))
             self.unzoom()
+            self.wait_readings()  # a reshaped box is read again (read_new_boxes): its new text is what gets edited
             return index
         self.delete([index])
         return self.draw(gt_points)
@@ -651,8 +674,11 @@ class Annotator:
                 self.problems.append(f"no text editor opened for region {index}")
                 return
         old = widget.text()
-        how, _keys = edit_plan(old, text)
+        selected = widget.selectedText() == old
+        how, _keys = edit_plan(old, text, selected)
         if how == "retype":
+            if not selected and old:  # the field put the cursor in, not selecting the text: Ctrl+A first
+                self.key(Qt.Key_A, Qt.ControlModifier, widget=widget)
             self.type(widget, text)
         else:
             p = 0
@@ -708,6 +734,11 @@ class Annotator:
             self.table_click(index, DIFFICULT, x_offset=10)
         if self.regions[index].difficult != value:
             self.problems.append(f"difficult flag of region {index} not set")
+
+    def wait_readings(self) -> None:
+        self.settle()
+        self.wait(lambda: not self.editor.ocr.jobs, 60)
+        self.settle()
 
     def read_drawn(self, index: int, text: str) -> None:
         """A drawn region gets its text: read at once (if the app does), else Ctrl+R when worth it, then edited."""
@@ -822,45 +853,52 @@ class Annotator:
             self.action("merge_regions")
 
     def _split_merged(self, gt: list, kg: list[str]) -> None:
-        """labeler's split (when the app has it): the cursor put where the first line's text ends, Ctrl+Shift+M."""
-        from PyQt5.QtCore import Qt
-        from PyQt5.QtWidgets import QLineEdit
+        """labeler's split (when the app has it): the region selected, a click in the correction panel's text field
+        where the first line's text ends (arrow keys if the click lands off by a character), Ctrl+Shift+M.
 
+        The app moves the cut to the nearest ink gap and reads both halves again; a half that misses its GT box
+        is reshaped afterwards like any loose box (correct_image pairs the regions with the GT after this)."""
+        from PyQt5.QtCore import Qt
+
+        from labeler.core.metrics import levenshtein
+
+        field = self.window.correction.text
+        tried: set[tuple] = set()
         for _attempt in range(len(gt)):
             target = None
             for j, r in enumerate(self.regions):
                 covered = [i for i, g in enumerate(gt) if kg[i] == "merged" and inside(g.points, r.points) > 0.5]
-                if len(covered) >= 2:
-                    target = (j, covered)
+                key = (tuple(map(tuple, r.points)), r.transcription)
+                if len(covered) >= 2 and key not in tried:
+                    target = (j, covered, key)
                     break
             if target is None:
                 return
-            j, covered = target
+            j, covered, key = target
+            tried.add(key)
             first = min(covered, key=lambda i: (gt[i].points[0][1] // 10, gt[i].points[0][0]))
             text = self.regions[j].transcription
-            from labeler.core.metrics import levenshtein
-
             cut = min(range(len(text) + 1), key=lambda k: levenshtein(text[:k].strip(), gt[first].transcription))
+            if not 0 < cut < len(text):
+                continue  # no cursor position splits this text (the app refuses): left to delete and redraw
             self.kind = "merged"
             self.c.mentals += 1
             n = len(self.regions)
             self.select(j)
-            self.action("edit_text")
-            widget = self.focus()
-            if isinstance(widget, QLineEdit):
-                if cut <= len(text) - cut:
-                    self.key(Qt.Key_Home, widget=widget)
-                    for _ in range(cut):
-                        self.key(Qt.Key_Right, widget=widget)
-                else:
-                    self.key(Qt.Key_End, widget=widget)
-                    for _ in range(len(text) - cut):
-                        self.key(Qt.Key_Left, widget=widget)
+            if field.text() != text or not field.isEnabled():
+                self.problems.append(f"the text field does not show region {j}'s text")
+                return
+            field.setCursorPosition(cut)  # where the eye finds the character (the field scrolled to show it)
+            self.click(field, field.cursorRect().center())
+            pos = field.cursorPosition()
+            for _ in range(abs(cut - pos)):
+                self.key(Qt.Key_Right if cut > pos else Qt.Key_Left, widget=field)
+            if field.cursorPosition() != cut:
+                self.problems.append(f"text cursor at {field.cursorPosition()}, wanted {cut} in {text!r}")
             self.action("split_region")
-            self.wait(lambda: not self.editor.ocr.jobs, 60)
+            self.wait_readings()
             if len(self.regions) == n:
-                if isinstance(self.focus(), QLineEdit):
-                    self.key(Qt.Key_Escape)
+                self.problems.append(f"split of region {j} at {cut} did not happen")
                 return
 
 
