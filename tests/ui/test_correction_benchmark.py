@@ -1,7 +1,7 @@
 """benchmarks/correction.py's scripted annotator on a tiny synthetic project: it reaches the GT in every row.
 
-Two rendered pages with known boxes; the pre-labels carry one error of each kind (wrong text, loose box,
-false box, missing box, a line split in two, a `###` region read as text). Not timed: the counts must be
+Three rendered pages with known boxes; the pre-labels carry one error of each kind (wrong text, loose box,
+false box, missing box, a line split in two, two words read as one line, a `###` region read as text). Not timed: the counts must be
 plausible and the saved Label.txt must equal the GT (zero_edit 1.000, strict check clean).
 """
 
@@ -53,8 +53,11 @@ def project(tmp_path: Path, monkeypatch):
     src = tmp_path / "src" / "images"
     lines1 = ["hello world", "Total: 42.50", "open sesame"]
     lines2 = ["second page", "a split line", "smudge"]
+    line3 = "Name:      Lee Smith"  # two GT words the pre-label reads as one line
     write_image(src / "one.png", render_lines(lines1))
     write_image(src / "two.png", render_lines(lines2))
+    write_image(src / "three.png", render_lines([line3]))
+    x_word2 = 40 + cv2.getTextSize("Name:      ", FONT, SCALE, THICK)[0][0]
     gt = {
         "images/one.png": [_region(t, _box(i, t)) for i, t in enumerate(lines1)],
         "images/two.png": [
@@ -62,6 +65,7 @@ def project(tmp_path: Path, monkeypatch):
             _region(lines2[1], _box(1, lines2[1])),
             _region("###", _box(2, lines2[2]), difficult=True),
         ],
+        "images/three.png": [_region("Name:", _box(0, "Name:")), _region("Lee Smith", _box(0, "Lee Smith", x_word2))],
     }
     b = _box(2, lines1[2])
     loose = [
@@ -85,6 +89,7 @@ def project(tmp_path: Path, monkeypatch):
             _region("line", [[mid + 10, s[0][1]], s[1], s[2], [mid + 10, s[3][1]]], score=0.9),
             _region("smudge", _box(2, lines2[2]), score=0.7),
         ],
+        "images/three.png": [_region("Name: Lee Smith", _box(0, line3), score=0.9)],  # merged: split it
     }
 
     def write(path: Path, data: dict) -> Path:
@@ -104,6 +109,7 @@ def test_scripted_annotator_reaches_the_ground_truth(qapp, project):
     assert kg == ["right", "wrong_text", "loose_box"] and kp[-1] == "false_box"
     kg2, _kp2 = bench.classify(gt["images/two.png"], bench.load_gt(pre_file)["images/two.png"])
     assert kg2 == ["missing", "split", "difficult"]
+    assert bench.classify(gt["images/three.png"], bench.load_gt(pre_file)["images/three.png"])[0] == ["merged"] * 2
     rows = bench.run_all(qapp, images, gt, pre_file)
     for name, row in rows.items():
         assert row.zero_edit == 1.0, (name, row.problems)
@@ -111,14 +117,16 @@ def test_scripted_annotator_reaches_the_ground_truth(qapp, project):
         assert not row.void
     scratch, ppo, lab = (rows[k] for k in bench.ROWS)
     typed = sum(bench.text_keys(r.transcription) for regions in gt.values() for r in regions)
-    assert scratch.total.drags == 6 and scratch.total.keys >= typed  # every box drawn, every text typed
-    assert scratch.total.mentals >= 6 + 2
+    n_gt = sum(len(regions) for regions in gt.values())
+    assert scratch.total.drags == n_gt and scratch.total.keys >= typed  # every box drawn, every text typed
+    assert scratch.total.mentals >= n_gt + len(gt)
     for row in (ppo, lab):
         assert row.total.seconds < scratch.total.seconds
-        for kind in ("wrong_text", "loose_box", "false_box", "missing", "split", "difficult"):
+        for kind in ("wrong_text", "loose_box", "false_box", "missing", "split", "merged", "difficult"):
             assert row.counts[kind].seconds > 0, (row.name, kind)
         assert row.counts["loose_box"].drags >= 1 and row.counts["false_box"].keys >= 1
     assert lab.total.seconds <= ppo.total.seconds
+    assert lab.counts["merged"].seconds < ppo.counts["merged"].seconds  # split at the text cursor, not redrawn
     out = bench.to_json(rows, {})
     assert set(out) >= {"from_scratch", "ppocrlabel_ops", "labeler", "final_zero_edit"}
     assert out["labeler"]["keys"] == lab.total.keys and out["final_zero_edit"] == 1.0
