@@ -566,10 +566,15 @@ class Annotator:
         if not shift and self.editor.selected == index and self.canvas.selected_indices() == [index]:
             return
         self.bring_into_view(self.regions[index].points)
+        chosen = self.canvas.selected_indices()
+        if not shift and index in chosen and len(chosen) > 1:
+            # a click on one of several selected boxes keeps them all selected (to move them together), e.g. the
+            # two halves a split leaves selected: the user clicks the background first
+            self.leave_selection()
         pos = self.click_point(index)
         if pos is not None:
             self.click(self.canvas.viewport(), pos, shift=shift)
-            if index in self.canvas.selected_indices():
+            if index in self.canvas.selected_indices() and (shift or self.canvas.selected_indices() == [index]):
                 return
         if shift:
             self.problems.append(f"could not shift-click region {index}")
@@ -577,6 +582,13 @@ class Annotator:
         self.table_click(index, 1)
         if self.editor.selected != index:
             self.problems.append(f"could not select region {index}")
+
+    def leave_selection(self) -> None:
+        pos = self.background_point()
+        if pos is None:
+            self.problems.append("no background to click on")
+            return
+        self.click(self.canvas.viewport(), pos)
 
     def table_click(self, row: int, column: int, x_offset: int | None = None) -> None:
         table = self.window.regions
