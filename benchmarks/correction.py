@@ -660,8 +660,12 @@ class Annotator:
         self.delete([index])
         return self.draw(gt_points)
 
-    def set_text(self, index: int, text: str) -> None:
-        """Edit the region's text to `text` (F3 to a low-confidence region in labeler when it is quicker than a click)."""
+    def set_text(self, index: int, text: str, then: int | None = None) -> None:
+        """Edit the region's text to `text` (F3 to a low-confidence region in labeler when it is quicker than a click).
+
+        `then`: the region to fix next; in labeler's line editor Tab keeps the text and walks on to it, so when it
+        lies a few regions ahead the edit ends with Tabs instead of Enter (which jumps to the next low-confidence one).
+        """
         from PyQt5.QtCore import Qt
         from PyQt5.QtWidgets import QLineEdit
 
@@ -670,17 +674,25 @@ class Annotator:
             return
         panel = self.window.correction
         field_ready = panel.text.hasFocus() and self.editor.selected == index
+        by_mouse = CLICK_S + 2 * K + (2 * H if self.hand == "keyboard" else H)  # click it, Ctrl+E, hands moved
+        tabs = self._tab_presses(index)
         if not field_ready and "next_low" in self.ops and self._f3_presses(index) is not None:
             presses = self._f3_presses(index)
-            if presses * K < CLICK_S + 2 * K:
+            if presses * K < by_mouse and (tabs is None or presses <= abs(tabs)):
                 for _ in range(presses):
                     self.action("next_low")
                 field_ready = panel.text.hasFocus() and self.editor.selected == index
+        if not field_ready and tabs is not None and (abs(tabs) + (tabs < 0)) * K < by_mouse:
+            if tabs < 0:
+                self.c.keys += 1  # Shift held down for all the presses (each Backtab below counts one key)
+            for _ in range(abs(tabs)):  # the correction field walks the regions in reading order
+                self.key(Qt.Key_Tab if tabs > 0 else Qt.Key_Backtab, widget=panel.text)
+            field_ready = panel.text.hasFocus() and self.editor.selected == index
         if field_ready:
             widget = panel.text
         else:
             self.select(index)
-            self.action("edit_text")
+            self.action("line_editor" if "line_editor" in self.ops else "edit_text")
             widget = self.focus()
             if not isinstance(widget, QLineEdit):
                 self.problems.append(f"no text editor opened for region {index}")
@@ -716,9 +728,23 @@ class Annotator:
                 self.type(widget, mid_new)
         if widget.text() != text:
             self.problems.append(f"typed {widget.text()!r}, wanted {text!r}")
-        self.key(Qt.Key_Return, widget=widget)
+        walk = then - index if then is not None else 0
+        if widget is self.window.correction.text and hasattr(self.window.correction, "step") and 0 < walk * K < CLICK_S:
+            for _ in range(walk):
+                self.key(Qt.Key_Tab, widget=widget)
+        else:
+            self.key(Qt.Key_Return, widget=widget)
         if not self.wait(lambda: self.regions[index].transcription == text, 5):
             self.problems.append(f"text of region {index} not committed: {self.regions[index].transcription!r}")
+
+    def _tab_presses(self, index: int) -> int | None:
+        """Tab presses (negative: Shift+Tab) from the region in the focused correction field to `index`; None:
+        the field is not focused or the app has no such walk (labeler only)."""
+        panel = self.window.correction
+        if self.opset != "labeler" or not hasattr(panel, "step") or not panel.text.hasFocus():
+            return None
+        start = self.editor.selected
+        return None if start < 0 or start == index else index - start
 
     def _f3_presses(self, index: int) -> int | None:
         from labeler.ui.correction import next_low_index
@@ -746,6 +772,41 @@ class Annotator:
             self.table_click(index, DIFFICULT, x_offset=10)
         if self.regions[index].difficult != value:
             self.problems.append(f"difficult flag of region {index} not set")
+
+    def dont_care(self, index: int, g, kind: str, wait: bool = False) -> bool:
+        """labeler's don't-care key (Ctrl+3: text ### and difficult) for a GT `###` region; False: not used."""
+        if "dont_care" not in self.ops or g.transcription != "###" or not g.difficult:
+            return False
+        if wait:
+            self.wait_readings()  # a drawn box is being read: the key comes after, or the reading would land last
+        region = self.regions[index]
+        if region.transcription == "###" and region.difficult:
+            return True
+        self.kind = kind
+        self.c.mentals += 1
+        self.select(index)
+        self.action("dont_care")
+        self.wait_readings()
+        if self.regions[index].transcription != "###" or not self.regions[index].difficult:
+            self.problems.append(f"region {index} is not don't-care after Ctrl+3")
+        return True
+
+    def capitals_pay(self, gt: list) -> bool:
+        """Whether putting every text of the image in capitals (one key, nothing selected) saves keys overall."""
+        from labeler.core.metrics import greedy_match
+
+        regions = self.regions
+        matrix = [[iou(g.points, r.points) for r in regions] for g in gt]
+        gain = 0
+        for i, j, _v in greedy_match(matrix, threshold=0.5) if regions else []:
+            old, new = regions[j].transcription, gt[i].transcription
+            if gt[i].is_dont_care or old == new:
+                continue
+            up = old.upper()
+            before = edit_plan(old, new, True)[1]
+            after = 0 if up == new else edit_plan(up, new, True)[1]
+            gain += before - after + (M / K if up == new else 0)  # a text made right needs no look either
+        return gain > 3 + CLICK_S / K
 
     def wait_readings(self) -> None:
         self.settle()
@@ -784,6 +845,12 @@ class Annotator:
             self._merge_splits(gt, kg)
         if "split_region" in self.ops:
             self._split_merged(gt, kg)
+        if "upper_case" in self.ops and self.capitals_pay(gt):
+            self.kind = "wrong_text"
+            self.c.mentals += 1
+            if self.canvas.selected_indices():
+                self.leave_selection()
+            self.action("upper_case")
 
         def gt_kind(i: int, op: str) -> str:
             k = kg[i]
@@ -809,8 +876,12 @@ class Annotator:
                 self.c.mentals += 1
                 now = [ids.index(id(r)) if id(r) in ids else -1 for r in self.regions]
                 self.delete([i for i, orig in enumerate(now) if orig in js])
-        # Reshape and retext what is kept; pairs are re-found by the region objects' GT (indices moved).
+        # Reshape and retext what is kept; pairs are re-found by the region objects' GT (indices moved). In labeler
+        # the boxes come first and then the texts, walked in reading order with Tab from the correction field (no
+        # mouse between them); with PPOCRLabel's operations each text needs a click anyway, so region by region.
         targets = {id(cur[j]): i for i, j, _v in pairs}
+        two_pass = self.opset == "labeler" and hasattr(self.window.correction, "step")
+        retext: list = []  # regions whose text comes in the second pass
         for region in list(self.regions):
             i = targets.get(id(region))
             if i is None:
@@ -823,16 +894,24 @@ class Annotator:
                 new_idx = self.fix_box(idx, g.points, g.transcription)
                 if new_idx != idx:  # redrawn: appended at the end
                     targets[id(self.regions[new_idx])] = i
-                    self.read_drawn(new_idx, g.transcription)
-                    self.set_difficult(new_idx, g.difficult)
+                    if not self.dont_care(new_idx, g, self.kind, wait=True):
+                        self.read_drawn(new_idx, g.transcription)
+                        self.set_difficult(new_idx, g.difficult)
                     continue
-            if self.regions[idx].transcription != g.transcription:
-                self.kind = gt_kind(i, "text")
-                self.c.mentals += 1
-                self.set_text(idx, g.transcription)
-            if self.regions[idx].difficult != g.difficult:
-                self.kind = gt_kind(i, "text")
-                self.set_difficult(idx, g.difficult)
+            if two_pass:
+                retext.append(self.regions[idx])  # the object after the box fix (a reshape replaces it)
+                targets[id(self.regions[idx])] = i
+            else:
+                self.retext(idx, i, g, gt_kind)
+        todo = []
+        for region in retext:
+            g = gt[targets[id(region)]]
+            if region.transcription != g.transcription or region.difficult != g.difficult:
+                todo.append(region)
+        for n, region in enumerate(todo):
+            idx = next(k for k, r in enumerate(self.regions) if r is region)
+            nxt = next((k for k, r in enumerate(self.regions) if n + 1 < len(todo) and r is todo[n + 1]), None)
+            self.retext(idx, targets[id(region)], gt[targets[id(region)]], gt_kind, then=nxt)
         done = set(targets.values())
         for i, g in enumerate(gt):
             if i in done:
@@ -842,10 +921,24 @@ class Annotator:
             idx = self.draw(g.points)
             if idx < 0:
                 continue
+            if self.dont_care(idx, g, self.kind, wait=True):
+                continue
             self.read_drawn(idx, g.transcription)
             self.set_difficult(idx, g.difficult)
         self.kind = "image"
         self.action("confirm")
+
+    def retext(self, idx: int, i: int, g, gt_kind: Callable[[int, str], str], then: int | None = None) -> None:
+        """Region `idx` (paired with GT `i`, box already right) gets the GT's text and difficult flag."""
+        if self.dont_care(idx, g, gt_kind(i, "text")):
+            return
+        if self.regions[idx].transcription != g.transcription:
+            self.kind = gt_kind(i, "text")
+            self.c.mentals += 1
+            self.set_text(idx, g.transcription, then=None if self.regions[idx].difficult != g.difficult else then)
+        if self.regions[idx].difficult != g.difficult:
+            self.kind = gt_kind(i, "text")
+            self.set_difficult(idx, g.difficult)
 
     def _merge_splits(self, gt: list, kg: list[str]) -> None:
         """labeler's merge (when the app has it): the pieces of a split line selected together, Ctrl+M."""

@@ -34,6 +34,7 @@ from labeler.core.history import (
     SetStatus,
     SetText,
 )
+from labeler.core.learned_conventions import ConventionLearner, Conventions, adjust
 from labeler.core.model import ImageRecord, ImageStatus, TextRegion
 from labeler.core.project import Project
 from labeler.core.selection import NONE, Selection
@@ -114,6 +115,8 @@ class EditingSession:
     listeners: list[ChangeListener] = field(default_factory=list)  # told after every edit, undo and redo
     typed: TypedTexts = field(default_factory=TypedTexts)  # texts the user typed: never overwritten by a re-read
     last_steps: dict[str, Step] = field(default_factory=dict)  # per record path: the last step pushed
+    learner: ConventionLearner = field(default_factory=ConventionLearner)  # the project's conventions, learned
+    apply_conventions: bool = Settings.apply_conventions  # learned conventions go onto pre-labels when shown
 
     # ------------------------------------------------------------------ project
 
@@ -124,6 +127,7 @@ class EditingSession:
         self.generations.clear()
         self.typed.clear()
         self.last_steps.clear()
+        self.learner = ConventionLearner()
         self.current = None
         self.selection.clear()
 
@@ -225,6 +229,8 @@ class EditingSession:
 
     def _edited(self, record: ImageRecord, command: Command) -> None:
         self.generations[record.path] = self.generations.get(record.path, 0) + 1
+        if record.status is ImageStatus.CONFIRMED and _confirms(command):
+            self.learner.learn(record.path, record.regions)  # what the user made of the OCR's pre-labels
         if record is self.current:
             self.selection.follow_regions(record.regions)
         for listener in list(self.listeners):
@@ -247,6 +253,30 @@ class EditingSession:
                 self.selection.follow_regions(record.regions, past_end_to_last=False)
             records.append(record)
         return records
+
+    # ------------------------------------------------------------------ learned conventions
+
+    def adopt_prelabels(self, record: ImageRecord, machine: Sequence[TextRegion] | None = None) -> Command | None:
+        """`record` shows the OCR's pre-labels (`machine`: those of its regions, default all): remember them to learn
+        from when it is confirmed, and apply the conventions learned so far as one undo step (None: nothing to do).
+
+        Only for a pre-labelled image whose regions are all the OCR's (the caller knows: no person edited it).
+        """
+        if self.project is None or record.status is not ImageStatus.PRELABELLED:
+            return None
+        regions = list(record.regions if machine is None else machine)
+        if not regions or any(r.score is None for r in regions):
+            return None  # a hand-made region, or PPOCRLabel's scoreless pre-labels: not the OCR's for sure
+        self.learner.remember(record.path, regions)
+        if not self.apply_conventions or machine is not None and len(machine) != len(record.regions):
+            return None
+        adjusted = adjust(record.regions, self.learner.conventions())
+        if adjusted is None:
+            return None
+        return self.push(Batch([ReplaceRegions(adjusted)], label="project conventions"), record=record, merge=False)
+
+    def conventions(self) -> Conventions:
+        return self.learner.conventions()
 
     # ------------------------------------------------------------------ background results
 
@@ -336,6 +366,12 @@ class ReadText(SetText):
     """A text the recognizer read (not typed by the user: a later re-read may replace it)."""
 
     label = "re-recognize"
+
+
+def _confirms(command: Command) -> bool:
+    """Whether `command` (or a part of it) sets the status to confirmed."""
+    commands = command.commands if isinstance(command, Batch) else [command]
+    return any(isinstance(c, SetStatus) and ImageStatus(c.status) is ImageStatus.CONFIRMED for c in commands)
 
 
 def _typed_indices(command: Command) -> list[int]:

@@ -35,6 +35,7 @@ class Settings:
     kie_mode: bool = False
     prelabel_on_open: bool = True  # opening a folder pre-labels its new images in the background
     read_new_boxes: bool = True  # a drawn box, or one whose shape changed, is read by the recognizer at once
+    apply_conventions: bool = True  # box margin and text rules learned from confirmed images go onto pre-labels
     key_class_file: str = ""  # one key class per line; "" = classes typed by the user
     shortcuts: dict[str, list[str]] = field(default_factory=dict)  # action name -> key sequences ("Ctrl+U")
     extra: dict[str, Any] = field(default_factory=dict, compare=False)  # unknown keys, written back unchanged
@@ -82,7 +83,7 @@ def _check(name: str, value: Any) -> Any:
         if not _number(value) or not 0.0 <= value <= 60.0:
             raise ValueError(f"'autosave_delay' must be a number of seconds from 0 to 60, not {value!r}")
         return float(value)
-    if name in ("kie_mode", "prelabel_on_open", "read_new_boxes"):
+    if name in ("kie_mode", "prelabel_on_open", "read_new_boxes", "apply_conventions"):
         if not isinstance(value, bool):
             raise ValueError(f"'{name}' must be true or false, not {value!r}")
         return value

@@ -58,7 +58,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("rectangle", noop_tr("Draw &rectangle"), EDIT, "region", "W"),
     _a("delete", noop_tr("&Delete region"), EDIT, "region", "Delete", "Backspace"),
     _a("edit_text", noop_tr("&Edit transcription"), EDIT, "region", "Ctrl+E"),
-    _a("confirm", noop_tr("&Confirm image and go to next"), EDIT, "region", "Ctrl+V", "End"),
+    # The line editor: the crop at a readable height, Tab / Shift+Tab to the next / previous region.
+    _a("line_editor", noop_tr("Edit text in the &line editor"), EDIT, "region", "Ctrl+L"),
+    # Ctrl+Return also works with the cursor in a text field (which keeps Ctrl+V and End for itself).
+    _a("confirm", noop_tr("&Confirm image and go to next"), EDIT, "region", "Ctrl+V", "End", "Ctrl+Return"),
     # F3 is "find next": not bound by PPOCRLabel, and F2 stays the region table's edit key.
     _a("next_low", noop_tr("Next &low-confidence region"), EDIT, "correction", "F3"),
     _a("previous_low", noop_tr("Previous low-confidence region"), EDIT, "correction", "Shift+F3"),
@@ -85,6 +88,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("duplicate", noop_tr("D&uplicate"), REGION, "copy", "Ctrl+C"),
     _a("lock", noop_tr("&Lock / unlock"), REGION, "copy"),
     _a("toggle_difficult", noop_tr("&Difficult / not difficult"), REGION, "copy", "Ctrl+D"),
+    _a("dont_care", noop_tr("Mar&k don't care (### and difficult)"), REGION, "copy", "Ctrl+3"),
+    _a("upper_case", noop_tr("Te&xts in capitals (selected, or all)"), REGION, "copy", "Ctrl+Shift+U"),
     _a("apply_locked", noop_tr("Copy locked regions to the &next image"), REGION, "copy"),
     _a("auto_template", noop_tr("Locked regions follow onto new images"), REGION, "copy", checkable=True),
     _a("to_rectangle", noop_tr("Convert to &rectangle"), REGION, "shape", "Ctrl+T"),

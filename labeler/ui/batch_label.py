@@ -245,6 +245,9 @@ class BatchLabeler(QObject):
             ed.message.emit(text.format(path=result.record_path))
         elif done.applied:
             self.applied.append(result.record_path)
+            plan = ed.relabeller.last
+            if plan is not None and not plan.kept and done.record is not None:
+                ed.adopt_prelabels(done.record, plan.added)  # the project's learned conventions go onto them
 
     def _done(self, summary: BatchSummary) -> None:
         text = (

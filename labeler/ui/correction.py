@@ -94,7 +94,8 @@ def preview_crop(image: np.ndarray, points, box: tuple[int, int] = PREVIEW_SIZE)
 
 
 class CorrectionPanel(QWidget):
-    """The selected region's line editor (its crop above its text); Enter accepts and goes to the next low one.
+    """The selected region's line editor (its crop above its text); Enter accepts and goes to the next low one,
+    Tab / Shift+Tab go to the next / previous region in reading order (keeping what was typed).
 
     `image_for(record)` gives the pixels the canvas shows for that record (None while they are not there);
     call `image_shown` when they change. A text too long for a one-line field (long_text.FIELD_MAX_CHARS)
@@ -109,6 +110,7 @@ class CorrectionPanel(QWidget):
         self.preview = self.line.strip  # the crop, at a readable height, scrolling with the cursor
         self.text = self.line.field
         self.text.returnPressed.connect(self.accept)
+        self.text.installEventFilter(self)  # Tab / Shift+Tab walk the regions in reading order
         self.long_button = QPushButton()
         self.long_button.clicked.connect(self.edit_long_text)
         self.long_button.hide()
@@ -255,21 +257,49 @@ class CorrectionPanel(QWidget):
         """Enter: the typed text (if changed) and the reviewed mark as one undo step, then the next low region.
 
         The score stays the recognizer's (see the module's docstring)."""
+        if not self._commit(reviewed=True):
+            return
+        if self.jump() < 0:
+            self.refresh()
+
+    def _commit(self, reviewed: bool) -> bool:
+        """The field's text onto the selected region (and the reviewed mark), one undo step; False: no region."""
         ed = self.editor
         region = self.region()
         if region is None:
-            return
+            return False
         index = ed.selected
         commands: list[Command] = []
         if not is_long(region.transcription) and self.text.text() != region.transcription:
             commands.append(SetText(index, self.text.text()))  # a long text's field holds only its start
-        if not is_reviewed(region):
+        if (reviewed or commands) and not is_reviewed(region):
             commands.append(MarkReviewed(index))
         if commands:
             ed.push(Batch(commands, label="accept region"), merge=False)
         self.text.setModified(False)
-        if self.jump() < 0:
-            self.refresh()
+        return True
+
+    def step(self, step: int = 1) -> int:
+        """Tab (Shift+Tab): keep what was typed, then the next (previous) region in reading order, its text selected.
+
+        A review that reads every line in order without the mouse; a region passed over is not marked reviewed."""
+        ed = self.editor
+        if ed.current is None or not ed.current.regions or not self._commit(reviewed=False):
+            return -1
+        index = ed.selected + step
+        if not 0 <= index < len(ed.current.regions):
+            ed.message.emit(tr("No more regions in this image", CTX))
+            return -1
+        ed.select(index)
+        self.refresh()
+        self.focus_text()
+        return index
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.text and event.type() == QEvent.KeyPress and event.key() in (Qt.Key_Tab, Qt.Key_Backtab):
+            self.step(-1 if event.key() == Qt.Key_Backtab or event.modifiers() & Qt.ShiftModifier else 1)
+            return True  # not the next widget: the next region
+        return super().eventFilter(obj, event)
 
     def edit_long_text(self) -> LongTextDialog | None:
         """Open the selected region's whole text in the page editor; OK saves it through the history."""

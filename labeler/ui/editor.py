@@ -43,7 +43,7 @@ from labeler.core.model import ImageRecord, ImageStatus, TextRegion
 from labeler.core.ppocrlabel_project import SaveResult
 from labeler.core.project import Project, open_project, save_project
 from labeler.core.project_merge import Conflict, MergeReport
-from labeler.core.relabel import Relabeller
+from labeler.core.relabel import Relabeller, person_edited
 from labeler.ui.batch_label import relabel_text
 from labeler.ui.folder_sync import FolderSync
 from labeler.ui.i18n import tr
@@ -243,7 +243,21 @@ class Editor(QObject):
 
     def go_to(self, index: int) -> None:
         if self.session.go_to(index):
+            self.adopt_prelabels(self.current)
             self.current_changed.emit()
+
+    def adopt_prelabels(self, record: ImageRecord | None, machine: Sequence[TextRegion] | None = None) -> None:
+        """An image shows the OCR's pre-labels: learn from them at confirmation, apply what was learned so far."""
+        project = self.project
+        if project is None or record is None or record.status is not ImageStatus.PRELABELLED:
+            return
+        if machine is None and (record.path in self.session.learner.prelabels or person_edited(project, record)):
+            return  # seen before, or a person's edits: not the OCR's pre-labels
+        if self.session.adopt_prelabels(record, machine) is not None:
+            conventions = self.session.conventions()
+            text = tr("Pre-labels fitted to this project's conventions (learned from {n} confirmed images): {what}. "
+                      "Ctrl+Z undoes", CTX)  # fmt: skip
+            self.message.emit(text.format(n=conventions.evidence_images, what="; ".join(conventions.describe())))
 
     def step(self, delta: int) -> None:
         self.go_to(self.current_index + delta)
@@ -369,6 +383,8 @@ class Editor(QObject):
             self.message.emit(text.format(path=result.record_path))
         elif done.applied and self.relabeller.last is not None:
             self.message.emit(relabel_text(result.record_path, self.relabeller.last))
+            if not self.relabeller.last.kept and done.record is not None:
+                self.adopt_prelabels(done.record, self.relabeller.last.added)
 
     def recognize_selected(self) -> Job | None:
         if self.project is None or self.current is None or self.selected < 0:

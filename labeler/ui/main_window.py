@@ -216,6 +216,7 @@ class MainWindow(QMainWindow):
             "rectangle": cv.start_rectangle,
             "edit_text": lambda: self.regions.edit_text(ed.selected),
             "confirm": ed.confirm_and_next,
+            "line_editor": self._line_editor,
             "next_low": lambda: self.correction.jump(1),
             "previous_low": lambda: self.correction.jump(-1),
             "auto_label": ed.auto_label_current,
@@ -287,6 +288,18 @@ class MainWindow(QMainWindow):
             self.resizeDocks(side, widths, Qt.Horizontal)
         self.retrain_dock.raise_()
         self.retrain.start_button.setFocus()
+
+    def _line_editor(self) -> None:
+        """Ctrl+L: the cursor into the line editor's text (its dock shown), for the selected region or the first one."""
+        ed = self.editor
+        if ed.current is None or not ed.current.regions:
+            return
+        if ed.selected < 0:
+            ed.select(0)
+        dock = self.correction.parentWidget()
+        if dock is not None and not dock.isVisible():
+            dock.show()
+        self.correction.focus_text()
 
     def _batch_running(self, on: bool) -> None:
         if not on:

@@ -104,6 +104,9 @@ class SettingsDialog(QDialog):
         self.read_new_boxes = QCheckBox(_tr("Read drawn and reshaped boxes at once (not texts you typed)"))
         self.read_new_boxes.setChecked(settings.read_new_boxes)
         form.addRow(_tr("New boxes"), self.read_new_boxes)
+        self.apply_conventions = QCheckBox(_tr("Fit pre-labels to the box margin and text rules of confirmed images"))
+        self.apply_conventions.setChecked(settings.apply_conventions)
+        form.addRow(_tr("Conventions"), self.apply_conventions)
 
         self.kie_mode = QCheckBox(_tr("KIE mode (a key class per region)"))
         self.kie_mode.setChecked(settings.kie_mode)
@@ -183,6 +186,7 @@ class SettingsDialog(QDialog):
             autosave_delay=round(self.autosave_delay.value(), 2),
             prelabel_on_open=self.prelabel_on_open.isChecked(),
             read_new_boxes=self.read_new_boxes.isChecked(),
+            apply_conventions=self.apply_conventions.isChecked(),
             kie_mode=self.kie_mode.isChecked(),
             key_class_file=self.key_class_file.text().strip(),
             shortcuts=self.shortcuts,
@@ -209,6 +213,8 @@ def apply_to_editor(editor: Editor, settings: Settings, keys: Iterable[str]) -> 
         editor.low_score = settings.low_score
     if "read_new_boxes" in keys:
         editor.read_new_boxes = settings.read_new_boxes
+    if "apply_conventions" in keys:
+        editor.session.apply_conventions = settings.apply_conventions
     if "autosave_delay" in keys:
         editor.autosave_delay = settings.autosave_delay  # used when the next folder opens
         if editor.saver is not None:

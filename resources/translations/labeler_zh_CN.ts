@@ -4,6 +4,18 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>Edit text in the &amp;line editor</source>
+        <translation>在行编辑器中编辑文字(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Mar&amp;k don't care (### and difficult)</source>
+        <translation>标为不关心（### 并标为困难）(&amp;K)</translation>
+    </message>
+    <message>
+        <source>Te&amp;xts in capitals (selected, or all)</source>
+        <translation>文字转为大写（所选或全部）(&amp;X)</translation>
+    </message>
+    <message>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -816,6 +828,10 @@ The window stays open.</source>
 <context>
     <name>CorrectionPanel</name>
     <message>
+        <source>No more regions in this image</source>
+        <translation>本图片没有更多区域了</translation>
+    </message>
+    <message>
         <source>Select a region ({key}: next low-confidence region)</source>
         <translation>请选择一个标注框（{key}：下一个低置信度标注框）</translation>
     </message>
@@ -854,6 +870,22 @@ The window stays open.</source>
 </context>
 <context>
     <name>EditActions</name>
+    <message>
+        <source>No text to put in capitals</source>
+        <translation>没有可转为大写的文字</translation>
+    </message>
+    <message>
+        <source>upper case</source>
+        <translation>转为大写</translation>
+    </message>
+    <message>
+        <source>{n} text(s) put in capitals</source>
+        <translation>{n} 个文字已转为大写</translation>
+    </message>
+    <message>
+        <source>mark don't care</source>
+        <translation>标为不关心</translation>
+    </message>
     <message>
         <source>Cannot {action}: {error}</source>
         <translation>无法{action}：{error}</translation>
@@ -949,6 +981,10 @@ The window stays open.</source>
 </context>
 <context>
     <name>Editor</name>
+    <message>
+        <source>Pre-labels fitted to this project's conventions (learned from {n} confirmed images): {what}. Ctrl+Z undoes</source>
+        <translation>预标注已按本项目的标注约定调整（从 {n} 张已确认图片学到）：{what}。Ctrl+Z 撤销</translation>
+    </message>
     <message>
         <source>Saved</source>
         <translation>已保存</translation>
@@ -1562,6 +1598,14 @@ The window stays open.</source>
     <message>
         <source>Read drawn and reshaped boxes at once (not texts you typed)</source>
         <translation>立即识别新画的和改变形状的框（不覆盖您输入的文字）</translation>
+    </message>
+    <message>
+        <source>Fit pre-labels to the box margin and text rules of confirmed images</source>
+        <translation>按已确认图片的框边距和文字规则调整预标注</translation>
+    </message>
+    <message>
+        <source>Conventions</source>
+        <translation>标注约定</translation>
     </message>
     <message>
         <source>New boxes</source>
