@@ -259,6 +259,7 @@ class Annotator:
         self.ops = allowed
         self.problems: list[str] = []
         self.zoomed = 0  # Ctrl+wheel notches zoomed in for the box being worked on
+        self.swept = 0  # regions the last look over an image deleted
 
     # -- counting and low-level input
 
@@ -925,8 +926,23 @@ class Annotator:
                 continue
             self.read_drawn(idx, g.transcription)
             self.set_difficult(idx, g.difficult)
+        self.sweep(gt)
         self.kind = "image"
         self.action("confirm")
+
+    def sweep(self, gt: list) -> None:
+        """The last look over the image: a region matching no GT region (a split's stray half) is deleted."""
+        from labeler.core.metrics import greedy_match
+
+        regions = self.regions
+        matrix = [[iou(g.points, r.points) for r in regions] for g in gt]
+        used = {j for _i, j, _v in greedy_match(matrix, threshold=self.tol)} if regions else set()
+        stray = [j for j in range(len(regions)) if j not in used]
+        if stray:
+            self.kind = "false_box"
+            self.c.mentals += 1
+            self.swept += len(stray)
+            self.delete(stray)
 
     def retext(self, idx: int, i: int, g, gt_kind: Callable[[int, str], str], then: int | None = None) -> None:
         """Region `idx` (paired with GT `i`, box already right) gets the GT's text and difficult flag."""
@@ -1019,6 +1035,7 @@ class RowResult:
     strict_ok: bool
     problems: list[str] = field(default_factory=list)
     seconds_run: float = 0.0
+    swept: int = 0  # stray regions the last look over each image found and deleted (counted as false_box)
 
     @property
     def void(self) -> bool:
@@ -1123,6 +1140,7 @@ def run_row(
             strict_ok=not problems,
             problems=ann.problems + problems,
             seconds_run=time.perf_counter() - started,
+            swept=ann.swept,
         )
 
 
@@ -1183,6 +1201,9 @@ def print_tables(out: dict) -> None:
         cells = "".join(f"{out['by_error_kind'][k][kind]['seconds']:16.1f}" for k in rows)
         print(f"{kind:22} {n if kind != 'image' else '':>10}" + cells)
     print(f"{'(right, untouched)':22} {kinds.get('right', 0):>10}")
+    swept = {k: v for k, v in out.get("swept", {}).items() if v}
+    if swept:
+        print(f"stray regions found by the last look over each image (deleted, counted as false_box): {swept}")
     for name in rows:
         for line in out.get("problems", {}).get(name, [])[:10]:
             print(f"  {name}: {line}")
@@ -1197,6 +1218,7 @@ def to_json(rows: dict[str, RowResult], kinds: dict) -> dict:
     out["prelabel_kinds"] = kinds
     out["problems"] = {name: r.problems for name, r in rows.items()}
     out["run_seconds"] = {name: round(r.seconds_run, 1) for name, r in rows.items()}
+    out["swept"] = {name: r.swept for name, r in rows.items()}
     out["klm"] = {"K": K, "P": P, "B": B, "H": H, "M": M, "click": CLICK_S, "drag": DRAG_S, "wheel": WHEEL_S}
     return out
 
