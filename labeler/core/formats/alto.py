@@ -4,7 +4,10 @@ Layout: Description/MeasurementUnit=pixel + sourceImageInformation/fileName; Lay
 one TextBlock per text region with one TextLine and one String carrying the whole transcription (our
 regions have no word geometry, so the line is not split into words). Every element gets its bounding
 box as HPOS/VPOS/WIDTH/HEIGHT; the TextBlock and TextLine also get the real polygon as Shape/Polygon
-(POINTS "x1,y1 x2,y2 ...", floats kept). difficult and key_cls become Tags/OtherTag referenced from the
+(POINTS "x1,y1 x2,y2 ...", floats kept), and the TextLine its baseline as BASELINE (a PointsType polyline,
+"x1,y1 x2,y2", ALTO 4.2 and later; computed from the polygon by _baseline.py's rules: the bottom edge
+left to right for horizontal text, the centre line top to bottom for vertical text; kraken and
+eScriptorium read a line only with it). difficult and key_cls become Tags/OtherTag referenced from the
 String's TAGREFS; a score becomes String/@WC.
 """
 
@@ -15,6 +18,7 @@ from pathlib import Path
 from lxml import etree
 
 from labeler import __version__
+from labeler.core.formats._baseline import export_baseline
 from labeler.core.formats._common import bbox, fmt_num, plan_per_image, size_or_bbox, xml_safe
 from labeler.core.formats._output import OutputPlan, write_plan
 from labeler.core.model import ImageRecord, Point
@@ -34,9 +38,13 @@ def _box_attrs(el: etree._Element, points: list[Point]) -> None:
     el.set("HEIGHT", fmt_num(y1 - y0))
 
 
+def _points_text(points: list[Point]) -> str:
+    return " ".join(f"{fmt_num(x)},{fmt_num(y)}" for x, y in points)
+
+
 def _shape(parent: etree._Element, points: list[Point]) -> None:
     shape = etree.SubElement(parent, _A + "Shape")
-    etree.SubElement(shape, _A + "Polygon", POINTS=" ".join(f"{fmt_num(x)},{fmt_num(y)}" for x, y in points))
+    etree.SubElement(shape, _A + "Polygon", POINTS=_points_text(points))
 
 
 def alto_bytes(record: ImageRecord, image_ref: str, warnings: list[str] | None = None) -> bytes:
@@ -75,6 +83,7 @@ def alto_bytes(record: ImageRecord, image_ref: str, warnings: list[str] | None =
         _shape(block, region.points)
         line = etree.SubElement(block, _A + "TextLine", ID=f"line{i}")
         _box_attrs(line, region.points)
+        line.set("BASELINE", _points_text(export_baseline(region)))
         _shape(line, region.points)
         string = etree.SubElement(line, _A + "String", ID=f"string{i}")
         _box_attrs(string, region.points)
