@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from labeler.core.formats._baseline import (
+from labeler.core.formats.alto import ALTO_NS, alto_bytes
+from labeler.core.formats.baselines import (
     BASELINE_KEY,
     baseline_of,
     page_line_height,
     polygon_around_baseline,
 )
-from labeler.core.formats.alto import ALTO_NS, alto_bytes
 from labeler.core.formats.page_xml import PAGE_NS, page_xml_bytes, read_page_file, read_page_xml, write_page_xml
 from labeler.core.model import ImageRecord, ImageStatus, TextRegion
 

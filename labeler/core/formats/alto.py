@@ -5,7 +5,7 @@ one TextBlock per text region with one TextLine and one String carrying the whol
 regions have no word geometry, so the line is not split into words). Every element gets its bounding
 box as HPOS/VPOS/WIDTH/HEIGHT; the TextBlock and TextLine also get the real polygon as Shape/Polygon
 (POINTS "x1,y1 x2,y2 ...", floats kept), and the TextLine its baseline as BASELINE (a PointsType polyline,
-"x1,y1 x2,y2", ALTO 4.2 and later; computed from the polygon by _baseline.py's rules: the bottom edge
+"x1,y1 x2,y2", ALTO 4.2 and later; computed from the polygon by baselines.py's rules: the bottom edge
 left to right for horizontal text, the centre line top to bottom for vertical text; kraken and
 eScriptorium read a line only with it). difficult and key_cls become Tags/OtherTag referenced from the
 String's TAGREFS; a score becomes String/@WC.
@@ -18,9 +18,9 @@ from pathlib import Path
 from lxml import etree
 
 from labeler import __version__
-from labeler.core.formats._baseline import export_baseline
 from labeler.core.formats._common import bbox, fmt_num, plan_per_image, size_or_bbox, xml_safe
 from labeler.core.formats._output import OutputPlan, write_plan
+from labeler.core.formats.baselines import export_baseline
 from labeler.core.model import ImageRecord, Point
 
 ALTO_NS = "http://www.loc.gov/standards/alto/ns-v4#"

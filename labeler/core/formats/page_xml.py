@@ -15,7 +15,7 @@ goes to Metadata/UserDefined. PAGE points are non-negative integers: coordinates
 negative ones clamped to 0 (reported).
 
 Every TextLine gets a Baseline (HTR tools such as kraken and eScriptorium read lines by it), computed
-from the polygon by the rules in _baseline.py: the bottom edge, left to right, for horizontal text (a
+from the polygon by the rules in baselines.py: the bottom edge, left to right, for horizontal text (a
 rotated quad's text runs along its long side), the centre line from top to bottom for vertical text
 (elongated upright lines, height >= 1.5 x width). ReadingOrder is left out for a page without regions
 (an OrderedGroup needs a child).
@@ -25,7 +25,7 @@ the order of Page/ReadingOrder's first OrderedGroup where it lists their TextReg
 order; a TextRegion without lines but with its own TextEquiv becomes one region. A TextLine whose Coords
 are missing or degenerate (under 3 distinct points, or no area; the latter only in files labeler did
 not write, as labeler itself allows such regions) but that has a Baseline gets a polygon
-around the baseline (_baseline.polygon_around_baseline: up from it by the median height of the page's
+around the baseline (baselines.polygon_around_baseline: up from it by the median height of the page's
 other lines). A Baseline that differs from the one labeler computes from the polygon (by more than
 BASELINE_TOLERANCE px: a foreign file's hand-drawn one) is kept in the region's extra["baseline"] and
 written back as it was, as long as it still lies within the polygon's box grown by a line height (after
@@ -43,13 +43,6 @@ from lxml import etree
 
 from labeler import __version__
 from labeler.core.errors import InterchangeFormatError
-from labeler.core.formats._baseline import (
-    BASELINE_KEY,
-    baseline_of,
-    export_baseline,
-    page_line_height,
-    polygon_around_baseline,
-)
 from labeler.core.formats._common import (
     files_under,
     plan_per_image,
@@ -60,6 +53,13 @@ from labeler.core.formats._common import (
     xml_safe,
 )
 from labeler.core.formats._output import OutputPlan, write_plan
+from labeler.core.formats.baselines import (
+    BASELINE_KEY,
+    baseline_of,
+    export_baseline,
+    page_line_height,
+    polygon_around_baseline,
+)
 from labeler.core.model import ImageRecord, ImageStatus, Point, TextRegion
 from labeler.core.polygon import polygon_area
 
