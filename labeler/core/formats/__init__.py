@@ -1,13 +1,18 @@
 """Interchange formats: pure read/write functions on lists of ImageRecord, one module per format.
 
-| name        | read | write | IN / OUT                                  | module        |
-|-------------|------|-------|-------------------------------------------|---------------|
-| ppocrlabel  | yes  | yes   | a Label.txt (or the folder holding it)    | ppocrlabel    |
-| page        | yes  | yes   | a folder of PAGE-XML 2019 files           | page_xml      |
-| alto        | no   | yes   | a folder of ALTO 4.4 files                | alto          |
-| labelstudio | yes  | yes   | one JSON file: a list of tasks            | labelstudio   |
-| labelme     | yes  | yes   | a folder of labelme JSON files            | labelme       |
-| icdar2015   | yes  | yes   | a folder of gt_<stem>.txt files           | icdar2015     |
+| name        | read | write | IN / OUT                                  | status kept as                     | module      |
+|-------------|------|-------|-------------------------------------------|------------------------------------|-------------|
+| ppocrlabel  | yes  | yes   | a Label.txt (or the folder holding it)    | Label.txt vs Cache.cach            | ppocrlabel  |
+| page        | yes  | yes   | a folder of PAGE-XML 2019 files           | Metadata UserAttribute             | page_xml    |
+| alto        | no   | yes   | a folder of ALTO 4.4 files                | -                                  | alto        |
+| labelstudio | yes  | yes   | one JSON file: a list of tasks            | annotations vs predictions         | labelstudio |
+| labelme     | yes  | yes   | a folder of labelme JSON files            | -                                  | labelme     |
+| icdar2015   | yes  | yes   | a folder of gt_<stem>.txt files           | -                                  | icdar2015   |
+
+Status: whether an image's regions were confirmed by a person or are pre-labels (OCR output waiting for
+review). Formats with a place for it keep it both ways, so converting Label Studio predictions to
+ppocrlabel puts them in Cache.cach, never in Label.txt. Formats without one (alto, labelme, icdar2015)
+read back as confirmed: writing images that are not confirmed to them is reported (one warning per run).
 
 Record paths are relative to the image folder. Readers of formats that carry no image size read it
 from the image files (under `image_dir`, default the input's folder) when they exist; writers that need
@@ -37,11 +42,12 @@ from labeler.core.formats.labelme import plan_labelme, read_labelme
 from labeler.core.formats.labelstudio import plan_labelstudio, read_labelstudio
 from labeler.core.formats.page_xml import plan_page_xml, read_page_xml
 from labeler.core.formats.ppocrlabel import plan_ppocrlabel, read_ppocrlabel
-from labeler.core.model import ImageRecord
+from labeler.core.model import ImageRecord, ImageStatus
 
 FORMAT_NAMES = ("ppocrlabel", "page", "alto", "labelstudio", "labelme", "icdar2015")
 READABLE = ("ppocrlabel", "page", "labelstudio", "labelme", "icdar2015")
 WRITABLE = FORMAT_NAMES
+STATUS_FORMATS = ("ppocrlabel", "page", "labelstudio")  # keep confirmed vs pre-labelled (docstring)
 ONE_FILE = ("labelstudio",)  # one JSON file in and out; the others read a file or a folder, write a folder
 PER_IMAGE = ("page", "alto", "labelme", "icdar2015")  # write one file per image into a folder
 
@@ -104,6 +110,7 @@ def plan_records(
 ) -> OutputPlan:
     """The files writing `records` to `path` in format `fmt` would make; nothing is written."""
     _check(fmt, WRITABLE, "written")
+    _warn_status_lost(fmt, records, warnings)
     if fmt == "ppocrlabel":
         return plan_ppocrlabel(records, path, warnings=warnings)
     if fmt == "page":
@@ -115,6 +122,18 @@ def plan_records(
     if fmt == "labelme":
         return plan_labelme(records, path, warnings=warnings)
     return plan_icdar2015(records, path, warnings=warnings)
+
+
+def _warn_status_lost(fmt: str, records: list[ImageRecord], warnings: list[str] | None) -> None:
+    if fmt in STATUS_FORMATS or warnings is None:
+        return
+    unconfirmed = [rec.path for rec in records if rec.regions and rec.status != ImageStatus.CONFIRMED]
+    if unconfirmed:
+        shown = ", ".join(unconfirmed[:3]) + (f" and {len(unconfirmed) - 3} more" if len(unconfirmed) > 3 else "")
+        warnings.append(
+            f"{len(unconfirmed)} image(s) not confirmed ({shown}) written to {fmt}, which cannot say so: "
+            "read back, their pre-labels count as confirmed labels"
+        )
 
 
 def write_records(
@@ -144,8 +163,8 @@ def check_conversion(
         raise UsageError(f"{src}: no such file or folder")
     if src_fmt in ONE_FILE and src.is_dir():
         raise UsageError(f"{src}: a folder, but {src_fmt} input is one JSON file")
-    if src_fmt == "ppocrlabel" and src.is_dir() and not (src / "Label.txt").is_file():
-        raise NoLabelsFoundError(src, src_fmt, "no Label.txt in that folder")
+    if src_fmt == "ppocrlabel" and src.is_dir() and not any((src / n).is_file() for n in ("Label.txt", "Cache.cach")):
+        raise NoLabelsFoundError(src, src_fmt, "no Label.txt (nor Cache.cach) in that folder")
     if dst_fmt in PER_IMAGE and dst.exists() and not dst.is_dir():
         raise UsageError(f"{dst}: a file, but {dst_fmt} output is a folder (one file per image)")
     if dst_fmt in ONE_FILE and dst.is_dir():
