@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from labeler.core.formats import read_records, write_records
+from labeler.core.formats.icdar2015 import clockwise, shoelace_sum
 from labeler.core.model import ImageRecord, ImageStatus, TextRegion
 
 TRICKY_TEXTS = [
@@ -174,4 +175,6 @@ def test_icdar_any_single_line_text_round_trips(text, quad, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("icdar")
     back = _write_read("icdar2015", [ImageRecord("img.jpg", regions=[TextRegion(list(quad), text)])], tmp)
     assert back[0].regions[0].transcription == text
-    assert back[0].regions[0].points == list(quad)
+    # the same corners, listed clockwise on screen from the same first one (the official validator's rule)
+    assert back[0].regions[0].points == clockwise(list(quad))
+    assert shoelace_sum(back[0].regions[0].points) <= 0

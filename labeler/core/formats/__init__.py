@@ -25,7 +25,8 @@ refused (OverwriteRefusedError) unless `force`, and with it is backed up to
 
 `convert` checks its arguments before reading anything: an unknown format, a direction a format lacks, an
 input that does not exist or is of the wrong kind, an output of the wrong kind and an image folder that is
-not a folder are UsageErrors (the CLI's exit 2). An input that yields no labels is a NoLabelsFoundError,
+not a folder, and an --icdar-style other than plain for anything but icdar2015 output are UsageErrors
+(the CLI's exit 2). An input that yields no labels is a NoLabelsFoundError,
 and ICDAR 2015 image names are never guessed there (read_icdar2015's `guess_image_names`).
 """
 
@@ -37,6 +38,7 @@ from pathlib import Path
 from labeler.core.errors import NoLabelsFoundError, UnsupportedConversionError, UsageError
 from labeler.core.formats._output import OutputPlan, OverwriteRefusedError, PlannedFile, WriteReport, write_plan
 from labeler.core.formats.alto import plan_alto
+from labeler.core.formats.icdar2015 import STYLES as ICDAR_STYLES
 from labeler.core.formats.icdar2015 import plan_icdar2015, read_icdar2015
 from labeler.core.formats.labelme import plan_labelme, read_labelme
 from labeler.core.formats.labelstudio import plan_labelstudio, read_labelstudio
@@ -53,6 +55,7 @@ PER_IMAGE = ("page", "alto", "labelme", "icdar2015")  # write one file per image
 
 __all__ = [
     "FORMAT_NAMES",
+    "ICDAR_STYLES",
     "READABLE",
     "WRITABLE",
     "ConversionResult",
@@ -107,8 +110,10 @@ def plan_records(
     *,
     image_url_prefix: str = "",
     warnings: list[str] | None = None,
+    icdar_style: str = "plain",
 ) -> OutputPlan:
-    """The files writing `records` to `path` in format `fmt` would make; nothing is written."""
+    """The files writing `records` to `path` in format `fmt` would make; nothing is written.
+    `icdar_style`: icdar2015 only, one of ICDAR_STYLES (icdar2015's docstring)."""
     _check(fmt, WRITABLE, "written")
     _warn_status_lost(fmt, records, warnings)
     if fmt == "ppocrlabel":
@@ -121,7 +126,7 @@ def plan_records(
         return plan_labelstudio(records, path, image_url_prefix=image_url_prefix, warnings=warnings)
     if fmt == "labelme":
         return plan_labelme(records, path, warnings=warnings)
-    return plan_icdar2015(records, path, warnings=warnings)
+    return plan_icdar2015(records, path, warnings=warnings, style=icdar_style)
 
 
 def _warn_status_lost(fmt: str, records: list[ImageRecord], warnings: list[str] | None) -> None:
@@ -144,15 +149,23 @@ def write_records(
     image_url_prefix: str = "",
     warnings: list[str] | None = None,
     force: bool = False,
+    icdar_style: str = "plain",
 ) -> WriteReport:
     """Write `records` to `path` in format `fmt`, all files or none. An existing file is an
     OverwriteRefusedError without `force`; with it, it is backed up first (see _output.py)."""
-    plan = plan_records(fmt, records, path, image_url_prefix=image_url_prefix, warnings=warnings)
+    plan = plan_records(
+        fmt, records, path, image_url_prefix=image_url_prefix, warnings=warnings, icdar_style=icdar_style
+    )
     return write_plan(plan, force=force)
 
 
 def check_conversion(
-    src_fmt: str, dst_fmt: str, src: str | Path, dst: str | Path, image_dir: str | Path | None = None
+    src_fmt: str,
+    dst_fmt: str,
+    src: str | Path,
+    dst: str | Path,
+    image_dir: str | Path | None = None,
+    icdar_style: str = "plain",
 ) -> None:
     """What is wrong with a conversion's arguments, before anything is read: UsageError (see the docstring);
     a ppocrlabel input folder without a Label.txt holds no labels (NoLabelsFoundError)."""
@@ -171,6 +184,10 @@ def check_conversion(
         raise UsageError(f"{dst}: a folder, but {dst_fmt} output is one JSON file")
     if image_dir is not None and not Path(image_dir).is_dir():
         raise UsageError(f"--images {image_dir}: not a folder")
+    if icdar_style not in ICDAR_STYLES:
+        raise UsageError(f"--icdar-style {icdar_style}: one of {', '.join(ICDAR_STYLES)}")
+    if icdar_style != "plain" and dst_fmt != "icdar2015":
+        raise UsageError(f"--icdar-style is for --to icdar2015, not {dst_fmt}")
 
 
 @dataclass
@@ -192,17 +209,26 @@ def convert(
     image_dir: str | Path | None = None,
     image_url_prefix: str = "",
     force: bool = False,
+    icdar_style: str = "plain",
 ) -> ConversionResult:
     """Read `src` as `src_fmt`, write it to `dst` as `dst_fmt`; formats and paths are checked before reading
     (check_conversion). Existing output files are refused unless `force`, which backs each up first
     (see write_records). Reading no labels at all is a NoLabelsFoundError, and nothing is written."""
-    check_conversion(src_fmt, dst_fmt, src, dst, image_dir)
+    check_conversion(src_fmt, dst_fmt, src, dst, image_dir, icdar_style)
     warnings: list[str] = []
     records = read_records(
         src_fmt, src, image_dir=image_dir, image_url_prefix=image_url_prefix, warnings=warnings, guess_image_names=False
     )
     if not records:
         raise NoLabelsFoundError(src, src_fmt)
-    report = write_records(dst_fmt, records, dst, image_url_prefix=image_url_prefix, warnings=warnings, force=force)
+    report = write_records(
+        dst_fmt,
+        records,
+        dst,
+        image_url_prefix=image_url_prefix,
+        warnings=warnings,
+        force=force,
+        icdar_style=icdar_style,
+    )
     regions = sum(len(r.regions) for r in records)
     return ConversionResult(len(records), regions, warnings, report.written, report.replaced, report.backup_dir)
