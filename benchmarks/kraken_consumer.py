@@ -40,10 +40,10 @@ IMPLICIT_ORDERS = ("line_implicit", "line_transkribus")
 # ------------------------------------------------------------------------ the kraken side (kraken's Python)
 
 
-def kraken_read(folder: Path) -> dict[str, list[dict]]:
+def kraken_read(folder: Path) -> dict[str, dict]:
     """Every .xml under `folder` as kraken reads it: image name -> lines (text, boundary, baseline) in
     kraken's order, and its explicit line orders."""
-    from kraken.lib.xml import XMLPage  # only in kraken's environment
+    from kraken.lib.xml import XMLPage  # type: ignore[import-not-found]  # only in kraken's environment
 
     found: dict[str, dict] = {}
     for path in sorted(folder.rglob("*.xml")):

@@ -79,7 +79,7 @@ def read_ppocrlabel(
     return result
 
 
-def _lines(label_file: Path) -> list[tuple[str, int, list[TextRegion]]]:
+def _lines(label_file: Path) -> list[tuple[str, int | None, list[TextRegion]]]:
     try:
         content = read_label_file(label_file)
     except OSError as exc:
