@@ -2,7 +2,8 @@
 
 Formats: ppocrlabel (a Label.txt, or the folder holding it), page (a folder of PAGE-XML 2019 files),
 alto (a folder of ALTO 4.4 files; export only), labelstudio (one JSON file of tasks, OCR template),
-labelme (a folder of labelme JSON files), icdar2015 (a folder of gt_<stem>.txt files; --icdar-style
+labelme (a folder of labelme JSON files; labelme opens one only beside its image, so write them into the
+image folder), icdar2015 (a folder of gt_<stem>.txt files; --icdar-style
 official writes them with a BOM and CRLF like the official ICDAR 2015 files). Per-image files
 mirror the images' subfolders and name the image by its file name, so writing them into the image
 folder lines them up with the images. Lossy mappings are reported as warnings, never silently.
