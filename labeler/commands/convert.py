@@ -1,7 +1,7 @@
 """`labeler convert --from FMT --to FMT IN OUT`: convert labels between interchange formats.
 
 Formats: ppocrlabel (a Label.txt, or the folder holding it), page (a folder of PAGE-XML 2019 files),
-alto (a folder of ALTO 4.4 files; export only), labelstudio (one JSON file of tasks, OCR template),
+alto (a folder of ALTO files: 4.4 written, any version read), labelstudio (one JSON file of tasks, OCR template),
 labelme (a folder of labelme JSON files; labelme opens one only beside its image, so write them into the
 image folder), icdar2015 (a folder of gt_<stem>.txt files; --icdar-style
 official writes them with a BOM and CRLF like the official ICDAR 2015 files). Per-image files
@@ -15,7 +15,7 @@ folder of OUT's file for ppocrlabel and labelstudio), at its own relative path: 
 `cp -a .labeler/backups/<time>/. .` there. Every file of one run is written, or none is. A Label.txt is
 written with the fileState.txt beside it listing the same images, under the folder's write lock.
 
-Exit status: 0 converted; 2 the command line is wrong (unknown or export-only format, IN missing or of the
+Exit status: 0 converted; 2 the command line is wrong (unknown format, IN missing or of the
 wrong kind, OUT of the wrong kind, --images not a folder, --icdar-style unknown or not for icdar2015,
 files in the way without --force), nothing
 written; 1 the conversion failed (a malformed or unreadable input, no labels found in IN, icdar2015 images

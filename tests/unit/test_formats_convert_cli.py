@@ -67,12 +67,18 @@ def test_alto_export_and_folder_as_ppocrlabel_input(project, tmp_path, capsys):
     assert 'CONTENT="Total, 12 € &lt;ok&gt; &amp; &quot;x&quot;"' in alto
 
 
-def test_alto_import_is_refused_clearly(tmp_path, capsys):
-    rc = main(["convert", "--from", "alto", "--to", "page", str(tmp_path), str(tmp_path / "out")])
-    err = capsys.readouterr().err
-    assert rc == 2
-    assert "alto cannot be read (it is export only)" in err
-    assert not (tmp_path / "out").exists()
+def test_alto_converts_back(project, tmp_path, capsys):
+    assert main(["convert", "--from", "ppocrlabel", "--to", "alto", str(project), str(tmp_path / "alto")]) == 0
+    assert (
+        main(
+            ["convert", "--from", "alto", "--to", "ppocrlabel", str(tmp_path / "alto"), str(tmp_path / "back" / "imgs")]
+        )
+        == 0
+    )
+    back = read_records("ppocrlabel", tmp_path / "back" / "imgs")
+    assert [[r.transcription for r in rec.regions] for rec in back] == [
+        [r.transcription for r in regions] for regions in REGIONS.values()
+    ]
 
 
 def test_unknown_format_and_missing_input(tmp_path, capsys):

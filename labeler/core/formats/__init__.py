@@ -4,7 +4,7 @@
 |-------------|------|-------|-------------------------------------------|------------------------------------|-------------|
 | ppocrlabel  | yes  | yes   | a Label.txt (or the folder holding it)    | Label.txt vs Cache.cach            | ppocrlabel  |
 | page        | yes  | yes   | a folder of PAGE-XML 2019 files           | Metadata UserAttribute             | page_xml    |
-| alto        | no   | yes   | a folder of ALTO 4.4 files                | -                                  | alto        |
+| alto        | yes  | yes   | a folder of ALTO 4.4 files                | -                                  | alto        |
 | labelstudio | yes  | yes   | one JSON file: a list of tasks            | annotations vs predictions         | labelstudio |
 | labelme     | yes  | yes   | a folder of labelme JSON files            | -                                  | labelme     |
 | icdar2015   | yes  | yes   | a folder of gt_<stem>.txt files           | -                                  | icdar2015   |
@@ -37,7 +37,7 @@ from pathlib import Path
 
 from labeler.core.errors import NoLabelsFoundError, UnsupportedConversionError, UsageError
 from labeler.core.formats._output import OutputPlan, OverwriteRefusedError, PlannedFile, WriteReport, write_plan
-from labeler.core.formats.alto import plan_alto
+from labeler.core.formats.alto import plan_alto, read_alto
 from labeler.core.formats.icdar2015 import STYLES as ICDAR_STYLES
 from labeler.core.formats.icdar2015 import plan_icdar2015, read_icdar2015
 from labeler.core.formats.labelme import plan_labelme, read_labelme
@@ -47,7 +47,7 @@ from labeler.core.formats.ppocrlabel import plan_ppocrlabel, read_ppocrlabel
 from labeler.core.model import ImageRecord, ImageStatus
 
 FORMAT_NAMES = ("ppocrlabel", "page", "alto", "labelstudio", "labelme", "icdar2015")
-READABLE = ("ppocrlabel", "page", "labelstudio", "labelme", "icdar2015")
+READABLE = FORMAT_NAMES
 WRITABLE = FORMAT_NAMES
 STATUS_FORMATS = ("ppocrlabel", "page", "labelstudio")  # keep confirmed vs pre-labelled (docstring)
 ONE_FILE = ("labelstudio",)  # one JSON file in and out; the others read a file or a folder, write a folder
@@ -96,6 +96,8 @@ def read_records(
         return read_ppocrlabel(path, image_dir=image_dir, warnings=warnings)
     if fmt == "page":
         return read_page_xml(path, warnings=warnings)
+    if fmt == "alto":
+        return read_alto(path, warnings=warnings)
     if fmt == "labelstudio":
         return read_labelstudio(path, image_dir=image_dir, image_url_prefix=image_url_prefix, warnings=warnings)
     if fmt == "labelme":

@@ -43,6 +43,7 @@ VERTICAL_RATIO = 1.5  # long/short side of the min-area rectangle above which an
 LINES_PER_PAGE = 40  # a page with no line height to copy: its height / this
 MIN_LINE_HEIGHT = 8.0
 DEFAULT_LINE_HEIGHT = 32.0
+BASELINE_TOLERANCE = 1.5  # pixels: a read baseline this close to the computed one is labeler's own, not kept
 BASELINE_KEY = "baseline"  # TextRegion.extra key of a foreign baseline read from PAGE, kept for the next export
 
 

@@ -55,6 +55,7 @@ from labeler.core.formats._common import (
 from labeler.core.formats._output import OutputPlan, write_plan
 from labeler.core.formats.baselines import (
     BASELINE_KEY,
+    BASELINE_TOLERANCE,
     baseline_of,
     export_baseline,
     page_line_height,
@@ -68,7 +69,6 @@ PAGE_NS_PREFIX = "http://schema.primaresearch.org/PAGE/gts/pagecontent/"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 SCHEMA_LOCATION = f"{PAGE_NS} {PAGE_NS}/pagecontent.xsd"
 STATUS_ATTRIBUTE = "labeler_status"
-BASELINE_TOLERANCE = 1.5  # pixels: a read baseline this close to the computed one is ours, not kept
 
 _P = f"{{{PAGE_NS}}}"
 
