@@ -25,6 +25,11 @@ line height to either side. The line height is the median height of the page's l
 own Coords (measured across their text direction); on a page with none, 1/40 of the page height (about
 what a page of 40 lines has), at least MIN_LINE_HEIGHT pixels; DEFAULT_LINE_HEIGHT when the page size is
 unknown too.
+
+A baseline read from a file that differs from the computed one by more than BASELINE_TOLERANCE px (a
+hand-drawn one from Transkribus or eScriptorium) is kept in the region's extra[BASELINE_KEY] and written
+back by export_baseline as long as it still lies near the polygon (within its box grown by one line
+height); once the region was moved or reshaped it is stale and the computed one is written instead.
 """
 
 from __future__ import annotations
