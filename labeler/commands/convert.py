@@ -8,6 +8,11 @@ official writes them with a BOM and CRLF like the official ICDAR 2015 files). Pe
 mirror the images' subfolders and name the image by its file name, so writing them into the image
 folder lines them up with the images. Lossy mappings are reported as warnings, never silently.
 
+Confirmed labels and pre-labels (OCR output nobody checked) stay apart: ppocrlabel (Label.txt vs
+Cache.cach), page and labelstudio (annotations vs predictions) keep the difference; alto, labelme and
+icdar2015 cannot, so pre-labelled images are left out of them (reported) unless --include-unconfirmed.
+A Label Studio export that lists predictions by id only is reported with the export option to use.
+
 Existing label files are never overwritten silently: when any file OUT would replace exists, nothing is
 written and the command fails (status 2) naming them. With --force they are replaced, each first backed
 up to .labeler/backups/<YYYYmmdd-HHMMSS>/ in the output folder (OUT itself for the per-image formats, the
@@ -67,6 +72,12 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "CRLF line ends, like the official ICDAR 2015 ground-truth files",
     )
     parser.add_argument(
+        "--include-unconfirmed",
+        action="store_true",
+        help="alto, labelme, icdar2015 output: also write pre-labelled images (OCR output nobody checked), "
+        "which these formats cannot mark as such; ppocrlabel, page and labelstudio keep them as pre-labels anyway",
+    )
+    parser.add_argument(
         "--force",
         action="store_true",
         help="replace existing output files; each is first backed up to .labeler/backups/<time>/ in the output folder",
@@ -87,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
             image_url_prefix=args.image_url_prefix,
             force=args.force,
             icdar_style=args.icdar_style,
+            include_unconfirmed=args.include_unconfirmed,
         )
     except OverwriteRefusedError as exc:  # --force lifts it: the command line's to fix, like any usage error
         raise UsageError(str(exc)) from None

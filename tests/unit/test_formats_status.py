@@ -127,3 +127,15 @@ def test_formats_with_status_keep_it(tmp_path, fmt, target):
     assert not any("not confirmed" in w for w in warnings)
     back = {r.path: r.status for r in read_records(fmt, tmp_path / target)}
     assert back["checked.png"] == ImageStatus.CONFIRMED and back["ocr.png"] == ImageStatus.PRELABELLED
+
+
+def test_convert_leaves_pre_labels_out_of_formats_without_status(tmp_path):
+    tasks = write_labelstudio(_records(), tmp_path / "tasks.json")
+    result = convert("labelstudio", "labelme", tasks, tmp_path / "lm")
+    assert sorted(p.name for p in (tmp_path / "lm").iterdir()) == ["checked.json", "untouched.json"]
+    assert any(
+        "1 pre-labelled image(s) left out (ocr.png)" in w and "--include-unconfirmed" in w for w in result.warnings
+    )
+    result = convert("labelstudio", "labelme", tasks, tmp_path / "lm2", include_unconfirmed=True)
+    assert (tmp_path / "lm2" / "ocr.json").is_file()
+    assert any("not confirmed (ocr.png)" in w for w in result.warnings)  # written, and said so

@@ -12,7 +12,9 @@
 Status: whether an image's regions were confirmed by a person or are pre-labels (OCR output waiting for
 review). Formats with a place for it keep it both ways, so converting Label Studio predictions to
 ppocrlabel puts them in Cache.cach, never in Label.txt. Formats without one (alto, labelme, icdar2015)
-read back as confirmed: writing images that are not confirmed to them is reported (one warning per run).
+read back as confirmed: `convert` leaves pre-labelled images out of them unless asked to include them
+(`include_unconfirmed`, `--include-unconfirmed`), and writing such images to them is reported (one warning
+per run).
 
 Record paths are relative to the image folder. Readers of formats that carry no image size read it
 from the image files (under `image_dir`, default the input's folder) when they exist; writers that need
@@ -143,6 +145,17 @@ def _warn_status_lost(fmt: str, records: list[ImageRecord], warnings: list[str] 
         )
 
 
+def _without_prelabels(records: list[ImageRecord], dst_fmt: str, warnings: list[str]) -> list[ImageRecord]:
+    left = [rec.path for rec in records if rec.regions and rec.status != ImageStatus.CONFIRMED]
+    if left:
+        shown = ", ".join(left[:3]) + (f" and {len(left) - 3} more" if len(left) > 3 else "")
+        warnings.append(
+            f"{len(left)} pre-labelled image(s) left out ({shown}): {dst_fmt} cannot mark them as unchecked; "
+            "--include-unconfirmed writes them as labels"
+        )
+    return [rec for rec in records if not (rec.regions and rec.status != ImageStatus.CONFIRMED)]
+
+
 def write_records(
     fmt: str,
     records: list[ImageRecord],
@@ -212,10 +225,13 @@ def convert(
     image_url_prefix: str = "",
     force: bool = False,
     icdar_style: str = "plain",
+    include_unconfirmed: bool = False,
 ) -> ConversionResult:
     """Read `src` as `src_fmt`, write it to `dst` as `dst_fmt`; formats and paths are checked before reading
     (check_conversion). Existing output files are refused unless `force`, which backs each up first
-    (see write_records). Reading no labels at all is a NoLabelsFoundError, and nothing is written."""
+    (see write_records). Reading no labels at all is a NoLabelsFoundError, and nothing is written.
+    A format without a status (see above) gets the pre-labelled images only with `include_unconfirmed`:
+    else they are left out (reported), so OCR output nobody checked never turns into labels."""
     check_conversion(src_fmt, dst_fmt, src, dst, image_dir, icdar_style)
     warnings: list[str] = []
     records = read_records(
@@ -223,6 +239,10 @@ def convert(
     )
     if not records:
         raise NoLabelsFoundError(src, src_fmt)
+    if dst_fmt not in STATUS_FORMATS and not include_unconfirmed:
+        records = _without_prelabels(records, dst_fmt, warnings)
+        if not records:
+            raise NoLabelsFoundError(src, src_fmt, "only pre-labels, which --include-unconfirmed converts")
     report = write_records(
         dst_fmt,
         records,
