@@ -3,7 +3,8 @@
     python benchmarks/kraken_consumer.py --kraken-python /tmp/kraken-venv/bin/python [--eval ../shared/eval/public]
                                          [--json PATH]
 
-Exports the eval set's Label.txt with labeler (`convert` to page and to alto, in a temporary folder), then
+Exports the eval set's Label.txt with labeler (to page and to alto, in a temporary folder; and a synthetic
+page of the shapes the eval set lacks: vertical, rotated, counter-clockwise, curved, 5-point lines), then
 reads every file with kraken's own parser, `kraken.lib.xml.XMLPage(path)` with its defaults (linetype
 'baselines': a line without a baseline is skipped), in a second Python that has kraken (kraken pulls
 torch, which labeler's environment does not have). Prints one row per format: lines labeler wrote, lines
@@ -117,26 +118,46 @@ def compare(fmt: str, expected: dict, got: dict) -> Row:
 
 
 def run(eval_dir: Path, kraken_python: str) -> list[Row]:
-    from labeler.core.formats import convert, read_records
+    from labeler.core.formats import read_records, write_records
 
-    records = read_records("ppocrlabel", eval_dir, image_dir=eval_dir)
     rows = []
+    sets = {"": read_records("ppocrlabel", eval_dir, image_dir=eval_dir), "synthetic ": synthetic_shapes()}
     with tempfile.TemporaryDirectory(prefix="kraken-consumer-") as tmp:
-        for fmt in FORMATS:
-            out = Path(tmp) / fmt
-            convert("ppocrlabel", fmt, eval_dir, out, image_dir=eval_dir)
-            # Argument list, no shell: the folder name is ours, but never pasted into a command string.
-            proc = subprocess.run(
-                [kraken_python, str(Path(__file__).resolve()), "--read", str(out)],
-                capture_output=True,
-                text=True,
-                timeout=READ_TIMEOUT_S,
-                check=False,
-            )
-            if proc.returncode != 0:
-                raise SystemExit(f"kraken could not read {fmt}:\n{proc.stderr[-3000:]}")
-            rows.append(compare(fmt, _expected(records, fmt), json.loads(proc.stdout)))
+        for label, records in sets.items():
+            for fmt in FORMATS:
+                out = Path(tmp) / f"{label.strip() or 'eval'}-{fmt}"
+                write_records(fmt, records, out)
+                rows.append(compare(label + fmt, _expected(records, fmt), _kraken(kraken_python, out, fmt)))
     return rows
+
+
+def _kraken(kraken_python: str, folder: Path, fmt: str) -> dict:
+    # Argument list, no shell: the folder name is ours, but never pasted into a command string.
+    proc = subprocess.run(
+        [kraken_python, str(Path(__file__).resolve()), "--read", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=READ_TIMEOUT_S,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"kraken could not read {fmt}:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout)
+
+
+def synthetic_shapes() -> list:
+    """Lines the eval set lacks: vertical, rotated 45 degrees, listed counter-clockwise, curved, 5-point."""
+    from labeler.core.model import ImageRecord, ImageStatus, TextRegion
+
+    regions = [
+        TextRegion([(10, 10), (200, 10), (200, 40), (10, 40)], "upright"),
+        TextRegion([(10, 60), (40, 60), (40, 300), (10, 300)], "vertical"),
+        TextRegion([(100, 100), (110, 90), (210, 190), (200, 200)], "rotated 45"),
+        TextRegion([(300, 300), (200, 300), (200, 260), (300, 260)], "counter-clockwise from the right"),
+        TextRegion([(300, 10), (340, 5), (380, 8), (420, 20), (418, 45), (380, 33), (340, 30), (302, 35)], "curved"),
+        TextRegion([(0, 400), (120, 390), (125, 420), (5, 430), (2, 415)], "pentagon"),
+    ]
+    return [ImageRecord("synthetic.png", 500, 500, ImageStatus.CONFIRMED, regions)]
 
 
 def kraken_version(kraken_python: str) -> str:

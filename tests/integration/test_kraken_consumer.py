@@ -34,7 +34,7 @@ def test_kraken_reads_every_line_with_its_text_polygon_and_baseline(shared_eval)
     if not kraken_python or not Path(kraken_python).is_file():
         pytest.skip("LABELER_KRAKEN_PYTHON (a Python with kraken) is not set")
     rows = _benchmark().run(shared_eval / "public", kraken_python)
-    assert [r.fmt for r in rows] == ["page", "alto"]
+    assert [r.fmt for r in rows] == ["page", "alto", "synthetic page", "synthetic alto"]
     for row in rows:
         assert row.written > 0 and row.ok, row
     assert rows[0].explicit_orders == rows[0].files  # PAGE's ReadingOrder is followed
