@@ -72,7 +72,7 @@ class UsageError(LabelerError):
 
 
 class UnsupportedConversionError(UsageError):
-    """An unknown format name, or a direction a format does not support (ALTO is export only)."""
+    """An unknown format name, or a direction a format does not support."""
 
 
 class NoLabelsFoundError(LabelerError):

@@ -67,12 +67,18 @@ def test_alto_export_and_folder_as_ppocrlabel_input(project, tmp_path, capsys):
     assert 'CONTENT="Total, 12 € &lt;ok&gt; &amp; &quot;x&quot;"' in alto
 
 
-def test_alto_import_is_refused_clearly(tmp_path, capsys):
-    rc = main(["convert", "--from", "alto", "--to", "page", str(tmp_path), str(tmp_path / "out")])
-    err = capsys.readouterr().err
-    assert rc == 2
-    assert "alto cannot be read (it is export only)" in err
-    assert not (tmp_path / "out").exists()
+def test_alto_converts_back(project, tmp_path, capsys):
+    assert main(["convert", "--from", "ppocrlabel", "--to", "alto", str(project), str(tmp_path / "alto")]) == 0
+    assert (
+        main(
+            ["convert", "--from", "alto", "--to", "ppocrlabel", str(tmp_path / "alto"), str(tmp_path / "back" / "imgs")]
+        )
+        == 0
+    )
+    back = read_records("ppocrlabel", tmp_path / "back" / "imgs")
+    assert [[r.transcription for r in rec.regions] for rec in back] == [
+        [r.transcription for r in regions] for regions in REGIONS.values()
+    ]
 
 
 def test_unknown_format_and_missing_input(tmp_path, capsys):
@@ -99,3 +105,65 @@ def test_warnings_are_reported(tmp_path, capsys):
     assert main(["convert", "--from", "labelme", "--to", "icdar2015", str(folder), str(tmp_path / "gt")]) == 0
     err = capsys.readouterr().err
     assert "warning:" in err and "minimum-area rectangle" in err
+
+
+def test_icdar_style_official_and_its_usage_errors(project, tmp_path, capsys):
+    out = tmp_path / "gt"
+    assert (
+        main(
+            [
+                "convert",
+                "--from",
+                "ppocrlabel",
+                "--to",
+                "icdar2015",
+                str(project),
+                str(out),
+                "--icdar-style",
+                "official",
+            ]
+        )
+        == 0
+    )
+    data = (out / "gt_a.txt").read_bytes()
+    assert (
+        data.startswith(b"\xef\xbb\xbf10,10,60,10,60,30,10,30,")
+        and data.endswith(b"\r\n")
+        and b"\n" not in data.replace(b"\r\n", b"")
+    )
+    capsys.readouterr()
+    assert (
+        main(
+            [
+                "convert",
+                "--from",
+                "ppocrlabel",
+                "--to",
+                "page",
+                str(project),
+                str(tmp_path / "p"),
+                "--icdar-style",
+                "official",
+            ]
+        )
+        == 2
+    )
+    assert "--icdar-style is for --to icdar2015" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "convert",
+                "--from",
+                "ppocrlabel",
+                "--to",
+                "icdar2015",
+                str(project),
+                str(tmp_path / "q"),
+                "--icdar-style",
+                "crlf",
+            ]
+        )
+        == 2
+    )
+    assert "--icdar-style crlf: one of plain, official" in capsys.readouterr().err
+    assert not (tmp_path / "p").exists() and not (tmp_path / "q").exists()

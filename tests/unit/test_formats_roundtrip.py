@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from labeler.core.formats import read_records, write_records
+from labeler.core.formats.icdar2015 import clockwise, shoelace_sum
 from labeler.core.model import ImageRecord, ImageStatus, TextRegion
 
 TRICKY_TEXTS = [
@@ -35,6 +36,7 @@ TARGETS = {
     "labelstudio": "tasks.json",
     "labelme": "labelme",
     "icdar2015": "icdar",
+    "alto": "alto",
 }
 
 
@@ -123,14 +125,15 @@ def test_round_trip_icdar2015(tmp_path):
             assert region.is_dont_care == want.is_dont_care
 
 
-@pytest.mark.parametrize("fmt", ["page", "labelstudio", "labelme"])
+@pytest.mark.parametrize("fmt", ["page", "labelstudio", "labelme", "ppocrlabel", "alto"])
 def test_status_survives_where_the_format_has_room(fmt, tmp_path):
     records = [
         ImageRecord("a.jpg", 100, 50, ImageStatus.CONFIRMED, [TextRegion([(1, 1), (9, 1), (9, 5), (1, 5)], "a")]),
         ImageRecord("b.jpg", 100, 50, ImageStatus.PRELABELLED, [TextRegion([(1, 1), (9, 1), (9, 5), (1, 5)], "b")]),
     ]
     back = _write_read(fmt, records, tmp_path)
-    expected = [ImageStatus.CONFIRMED, ImageStatus.CONFIRMED if fmt == "labelme" else ImageStatus.PRELABELLED]
+    no_room = fmt in ("labelme", "alto")  # these read everything back as confirmed (and warn on export)
+    expected = [ImageStatus.CONFIRMED, ImageStatus.CONFIRMED if no_room else ImageStatus.PRELABELLED]
     assert [r.status for r in back] == expected
 
 
@@ -155,7 +158,7 @@ _COORD = st.integers(min_value=0, max_value=5000)
     texts=st.lists(_XML_TEXT, min_size=1, max_size=4),
     polygon=st.lists(st.tuples(_COORD, _COORD), min_size=4, max_size=9),
 )
-@pytest.mark.parametrize("fmt", ["page", "labelstudio", "labelme", "ppocrlabel"])
+@pytest.mark.parametrize("fmt", ["page", "labelstudio", "labelme", "ppocrlabel", "alto"])
 def test_any_text_and_polygon_round_trip(fmt, texts, polygon, tmp_path_factory):
     tmp = tmp_path_factory.mktemp(fmt)
     regions = [TextRegion(points=list(polygon), transcription=t) for t in texts]
@@ -174,4 +177,6 @@ def test_icdar_any_single_line_text_round_trips(text, quad, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("icdar")
     back = _write_read("icdar2015", [ImageRecord("img.jpg", regions=[TextRegion(list(quad), text)])], tmp)
     assert back[0].regions[0].transcription == text
-    assert back[0].regions[0].points == list(quad)
+    # the same corners, listed clockwise on screen from the same first one (the official validator's rule)
+    assert back[0].regions[0].points == clockwise(list(quad))
+    assert shoelace_sum(back[0].regions[0].points) <= 0

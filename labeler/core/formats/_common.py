@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path, PurePosixPath
 
+from lxml import etree
+
 from labeler.core.errors import InterchangeFormatError, LabelerError
 from labeler.core.formats._output import OutputPlan, PlannedFile
 from labeler.core.image_io import read_image_size
@@ -142,6 +144,21 @@ def xml_safe(text: str, warnings: list[str] | None, where: str) -> str:
     if clean != text:
         warn(warnings, f"{where}: characters XML cannot hold replaced by U+FFFD")
     return clean
+
+
+def safe_xml_parser() -> etree.XMLParser:
+    """No entity expansion, no network: a crafted file can neither read local files nor phone home."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
+
+
+def parse_xml_file(path: Path) -> etree._Element:
+    """The root element of an XML file; errors name the file (and line)."""
+    try:
+        return etree.parse(str(path), safe_xml_parser()).getroot()
+    except etree.XMLSyntaxError as exc:
+        raise InterchangeFormatError(path, f"not well-formed XML: {exc.msg}", exc.lineno) from None
+    except OSError as exc:
+        raise InterchangeFormatError(path, f"cannot read: {exc}") from None
 
 
 def fmt_num(v: float) -> str:

@@ -1,8 +1,22 @@
 """ICDAR 2015 (Incidental Scene Text) ground truth, import and export.
 
 One `gt_<image stem>.txt` per image, one region per line: `x1,y1,x2,y2,x3,y3,x4,y4,transcription`,
-clockwise from the top-left, integer pixels, UTF-8 (a BOM is accepted, none written). The transcription
-is everything after the eighth comma, so it may itself contain commas. `###` marks don't-care text.
+clockwise, integer pixels, UTF-8 (a BOM is accepted; written only in the "official" style). The
+transcription is everything after the eighth comma, so it may itself contain commas. `###` marks
+don't-care text.
+
+What the official reader and validator (the RRC's rrc_evaluation_funcs.py) do, and so what we write:
+- a line is 8 integers (optionally signed, spaces around them allowed), each followed by a comma, then the
+  transcription to the end of the line; lines split on LF (CRLF files too: every CR is dropped);
+- the quad must be clockwise on screen (y down): the sum of (x2 - x1) * (y2 + y1) over its edges, on the
+  integer points, must not be positive ("Points are not clockwise"). A counter-clockwise quad is
+  written in the reverse order from the same first corner (same shape; clockwise());
+- a transcription wrapped in double quotes loses them, and inside them \\\\ -> \\ then \\" -> ".
+  A text the reader would alter that way (`"Hello"`) is written quoted and escaped
+  (`"\\"Hello\\""`), so it reads back unchanged (encode_transcription); import applies the same
+  unquoting (official_transcription). Commas need nothing: all after the eighth comma is the text.
+Styles: "plain" (UTF-8, LF, no BOM) or "official" (a UTF-8 BOM and CRLF, byte for byte the layout of the
+official ICDAR 2015 gt files; `convert --icdar-style official`).
 
 Export: coordinates rounded to integers; a polygon with other than 4 points (curved text) is written as
 its minimum-area rectangle, clockwise from the top-left (reported); a difficult region is written as
@@ -44,6 +58,9 @@ DONT_CARE = "###"
 GT_PREFIX = "gt_"
 DEFAULT_IMAGE_SUFFIX = ".jpg"
 _IMAGE_ORDER = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+STYLES = ("plain", "official")  # plain: UTF-8, LF; official: UTF-8 with a BOM, CRLF (the ICDAR 2015 gt files)
+BOM = b"\xef\xbb\xbf"
+_QUOTED = re.compile(r"^\s*\"(.*)\"\s*$")  # the official reader's quoted transcription
 
 
 # ---------------------------------------------------------------------------------------------- export
@@ -57,11 +74,44 @@ def quad_for(points: list[Point]) -> list[Point]:
     return [(float(x), float(y)) for x, y in order_quad(cv2.boxPoints(rect))]
 
 
+def shoelace_sum(quad: list[tuple[int, int]]) -> int:
+    """Sum of (x2 - x1) * (y2 + y1) over the edges: > 0 is counter-clockwise on screen (y down), the
+    order the official validator rejects ("Points are not clockwise")."""
+    return sum((quad[(i + 1) % 4][0] - x) * (quad[(i + 1) % 4][1] + y) for i, (x, y) in enumerate(quad))
+
+
+def clockwise(quad: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The same quad listed clockwise on screen: a counter-clockwise one is walked backwards from the same
+    start point (p1, p4, p3, p2), so its shape and first corner stay."""
+    if shoelace_sum(quad) > 0:
+        return [quad[0], quad[3], quad[2], quad[1]]
+    return quad
+
+
+def official_transcription(field: str) -> str:
+    """What the official reader makes of a transcription field: one wrapped in double quotes (spaces
+    around them allowed) loses them, and then its \\\\ and \\" become \\ and " (in that order)."""
+    m = _QUOTED.match(field)
+    if m is None:
+        return field
+    return m.group(1).replace("\\\\", "\\").replace('\\"', '"')
+
+
+def encode_transcription(text: str) -> str | None:
+    """The field to write so that the official reader (and ours) gives `text` back, or None when no
+    field can: a text the reader would alter is quoted, with \\ and " escaped."""
+    if official_transcription(text) == text:
+        return text
+    quoted = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return quoted if official_transcription(quoted) == text else None
+
+
 def format_icdar_line(region: TextRegion, warnings: list[str] | None = None, where: str = "") -> str:
     """One line without its newline."""
     if len(region.points) != 4:
         warn(warnings, f"{where}: {len(region.points)}-point polygon written as its minimum-area rectangle")
-    coords = [str(int(round(v))) for pt in quad_for(region.points) for v in pt]
+    quad = clockwise([(int(round(x)), int(round(y))) for x, y in quad_for(region.points)])
+    coords = [str(v) for pt in quad for v in pt]
     if region.difficult:
         text = DONT_CARE
     else:
@@ -69,24 +119,43 @@ def format_icdar_line(region: TextRegion, warnings: list[str] | None = None, whe
         if "\n" in text or "\r" in text:
             warn(warnings, f"{where}: line break in the transcription written as a space")
             text = re.sub(r"\r\n|\r|\n", " ", text)
+        encoded = encode_transcription(text)
+        if encoded is None:
+            warn(warnings, f"{where}: the official ICDAR reader cannot read {text!r} back unchanged; written as is")
+        text = text if encoded is None else encoded
     return ",".join(coords) + "," + text
 
 
-def icdar_bytes(record: ImageRecord, warnings: list[str] | None = None) -> bytes:
+def icdar_bytes(record: ImageRecord, warnings: list[str] | None = None, style: str = "plain") -> bytes:
+    """The gt file of one image: UTF-8 and LF ("plain"), or with a BOM and CRLF like the official files."""
     lines = [format_icdar_line(r, warnings, f"{record.path} region {i}") for i, r in enumerate(record.regions, 1)]
+    if style == "official":
+        return BOM + "".join(line + "\r\n" for line in lines).encode("utf-8")
     return "".join(line + "\n" for line in lines).encode("utf-8")
 
 
-def plan_icdar2015(records: list[ImageRecord], out_dir: str | Path, *, warnings: list[str] | None = None) -> OutputPlan:
-    """One `gt_<stem>.txt` per image under `out_dir` (mirroring subfolders), not written yet."""
-    return plan_per_image(records, out_dir, ".txt", lambda rec, _ref: icdar_bytes(rec, warnings), prefix=GT_PREFIX)
+def plan_icdar2015(
+    records: list[ImageRecord], out_dir: str | Path, *, warnings: list[str] | None = None, style: str = "plain"
+) -> OutputPlan:
+    """One `gt_<stem>.txt` per image under `out_dir` (mirroring subfolders), not written yet; `style` is
+    one of STYLES (module docstring)."""
+    if style not in STYLES:
+        raise ValueError(f"ICDAR style {style!r}; known: {', '.join(STYLES)}")
+    return plan_per_image(
+        records, out_dir, ".txt", lambda rec, _ref: icdar_bytes(rec, warnings, style), prefix=GT_PREFIX
+    )
 
 
 def write_icdar2015(
-    records: list[ImageRecord], out_dir: str | Path, *, warnings: list[str] | None = None, force: bool = False
+    records: list[ImageRecord],
+    out_dir: str | Path,
+    *,
+    warnings: list[str] | None = None,
+    force: bool = False,
+    style: str = "plain",
 ) -> list[Path]:
     """plan_icdar2015, written all or nothing: an existing file needs `force` and is backed up (_output.py)."""
-    return write_plan(plan_icdar2015(records, out_dir, warnings=warnings), force=force).written
+    return write_plan(plan_icdar2015(records, out_dir, warnings=warnings, style=style), force=force).written
 
 
 # ---------------------------------------------------------------------------------------------- import
@@ -109,7 +178,7 @@ def parse_icdar_line(line: str, path: str | Path = "<string>", line_no: int | No
         values = [_coordinate(f) for f in fields[:8]]
     except ValueError:
         raise InterchangeFormatError(path, f"coordinates must be numbers: {','.join(fields[:8])!r}", line_no) from None
-    text = fields[8] if len(fields) == 9 else ""
+    text = official_transcription(fields[8]) if len(fields) == 9 else ""  # unquoted as the official reader does
     points = [(values[i], values[i + 1]) for i in range(0, 8, 2)]
     return TextRegion(points=points, transcription=text)
 

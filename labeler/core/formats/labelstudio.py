@@ -9,13 +9,21 @@ original_width/original_height. A rectangle's (x, y) is its top-left corner befo
 Export: a region whose 4 points are an exact (possibly rotated) rectangle listed clockwise from its
 top-left becomes a "rectangle" (so it reads back point for point), anything else a "polygon". key_cls
 -> a "labels" result; score -> the geometry result's "score"; difficult, kie_id, linking, locked and
-unknown keys -> the geometry result's "meta", which Label Studio keeps. Confirmed images go out as
-"annotations", others with regions as "predictions" (pre-annotations), images without either as bare
-tasks. The image URL is `image_url_prefix + path` (e.g. "/data/local-files/?d=" for local storage).
+unknown keys -> the geometry result's "meta", which Label Studio keeps. The image URL is
+`image_url_prefix + path` (e.g. "/data/local-files/?d=" for local storage).
 
-Import: the last annotation not cancelled (else the last prediction) of each task; results are grouped
+Status (Label Studio has it, as PPOCRLabel and PAGE do): confirmed images go out as "annotations" (what a
+person submitted), pre-labelled ones (and any other unconfirmed image with regions) as "predictions", with
+model_version "labeler" and score = the mean of the regions' recognition scores (when they have any), so
+Label Studio shows them as pre-annotations to review; images with neither as bare tasks.
+
+Import: the last annotation not cancelled of a task gives a confirmed image; else its last prediction a
+pre-labelled one (so converting to ppocrlabel puts it in Cache.cach, not Label.txt); results are grouped
 by id; "labels"/"rectanglelabels"/"polygonlabels" give key_cls. Image paths come from the URL: the `d`
 query of local-file URLs, the file name of uploads (without Label Studio's 8-hex prefix) and web URLs.
+Label Studio's quick JSON export lists predictions by id only (`"predictions": [1]`): such a task is
+read without regions and named in a warning that says how to export the predictions in full
+(FULL_PREDICTIONS_HINT); when no task of the file yields a region it is an error instead.
 """
 
 from __future__ import annotations
@@ -42,6 +50,14 @@ GEOMETRY_TYPES = {
 }
 LABEL_TYPES = ("labels", "rectanglelabels", "polygonlabels")
 META_KEYS = ("difficult", "kie_id", "linking", "locked")
+MODEL_VERSION = "labeler"  # predictions' model_version: pre-labels made or kept by labeler
+# What to tell a user whose export lists predictions by id only (Label Studio's quick JSON export does).
+FULL_PREDICTIONS_HINT = (
+    "Label Studio's quick JSON export (Export > JSON, or GET /api/projects/<id>/export?exportType=JSON) lists "
+    "a task's predictions by id only; export them in full with an export snapshot: POST /api/projects/<id>/exports "
+    'with {"serialization_options": {"predictions": {"only_id": false}}}, then download it with exportType=JSON '
+    "(or submit the pre-labels as annotations in Label Studio first)"
+)
 _UPLOAD_PREFIX = re.compile(r"^[0-9a-f]{8}-")
 
 
@@ -117,8 +133,18 @@ def task_from_record(record: ImageRecord, image_url_prefix: str = "", warnings: 
     if record.status == ImageStatus.CONFIRMED:
         task["annotations"] = [{"result": results, "was_cancelled": False}]
     else:
-        task["predictions"] = [{"model_version": "labeler", "result": results}]
+        task["predictions"] = [_prediction(record, results)]
     return task
+
+
+def _prediction(record: ImageRecord, results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Pre-labels as a Label Studio prediction: its score (the regions' mean recognition score, which
+    Label Studio sorts and filters tasks by) and model version, so a reviewer sees them as model output."""
+    prediction: dict[str, Any] = {"model_version": MODEL_VERSION, "result": results}
+    scores = [float(r.score) for r in record.regions if r.score is not None]
+    if scores:
+        prediction["score"] = sum(scores) / len(scores)
+    return prediction
 
 
 def plan_labelstudio(
@@ -197,7 +223,21 @@ def _chosen_results(task: dict, path: Path, where: str) -> tuple[list | None, Im
     usable = [p for p in predictions if isinstance(p, dict)]
     if usable:
         return usable[-1].get("result", []), ImageStatus.PRELABELLED
+    if any(_is_id(p) for p in predictions):
+        raise _PredictionsById(predictions)
     return None, ImageStatus.NEW
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+class _PredictionsById(Exception):
+    """A task lists its predictions by id only: their regions are not in the file (caught in record_from_task)."""
+
+    def __init__(self, ids: list):
+        super().__init__(f"predictions listed by id only {ids[:5]!r}")
+        self.ids = ids
 
 
 def _pct(v: object, path: Path, where: str) -> float:
@@ -247,13 +287,27 @@ def _positive_number(value: object) -> float | None:
 
 
 def record_from_task(
-    task: object, path: Path, index: int, image_url_prefix: str = "", warnings: list[str] | None = None
+    task: object,
+    path: Path,
+    index: int,
+    image_url_prefix: str = "",
+    warnings: list[str] | None = None,
+    by_id: list[str] | None = None,
 ) -> ImageRecord:
+    """One task -> ImageRecord. A task whose predictions are listed by id only comes through without
+    regions (status new), named in `warnings` and appended to `by_id`."""
     where = f"task {index}"
     if not isinstance(task, dict):
         raise InterchangeFormatError(path, f"{where}: expected an object")
     record = ImageRecord(path=path_from_url(_image_url(task, path, where), image_url_prefix))
-    results, record.status = _chosen_results(task, path, where)
+    try:
+        results, record.status = _chosen_results(task, path, where)
+    except _PredictionsById as exc:
+        # Not an error of the file: the image comes through without regions, and the user is told why.
+        warn(warnings, f"{path}: {where} ({record.path}): {exc}; its pre-labels are not in this file")
+        if by_id is not None:
+            by_id.append(record.path)
+        return record
     if results is None:
         return record
     if not isinstance(results, list):
@@ -327,6 +381,11 @@ def _region_from_group(
     return region
 
 
+def _names(paths: list[str], shown: int = 3) -> str:
+    more = f" and {len(paths) - shown} more" if len(paths) > shown else ""
+    return ", ".join(paths[:shown]) + more
+
+
 def read_labelstudio(
     path: str | Path,
     *,
@@ -340,6 +399,12 @@ def read_labelstudio(
     tasks = [data] if isinstance(data, dict) else data
     if not isinstance(tasks, list):
         raise InterchangeFormatError(path, "expected a JSON list of Label Studio tasks")
-    records = [record_from_task(task, path, i, image_url_prefix, warnings) for i, task in enumerate(tasks)]
+    by_id: list[str] = []
+    records = [record_from_task(task, path, i, image_url_prefix, warnings, by_id) for i, task in enumerate(tasks)]
+    if by_id:
+        message = f"{len(by_id)} task(s) ({_names(by_id)}) have predictions listed by id only: {FULL_PREDICTIONS_HINT}"
+        if not any(rec.regions for rec in records):
+            raise InterchangeFormatError(path, f"no regions read; {message}")
+        warn(warnings, f"{path}: {message}")
     fill_image_sizes(records, Path(image_dir) if image_dir is not None else path.parent, warnings)
     return records

@@ -3,8 +3,10 @@
 Export layout: one TextRegion per text region, holding one TextLine with the same polygon. That is the
 simplest valid grouping that keeps every line's own polygon and the reading order; a region-per-line is
 what line-level OCR ground truth (OCR-D, Transkribus line exports) looks like anyway.
+  <ReadingOrder><OrderedGroup id="ro1"><RegionRefIndexed index="0" regionRef="r1"/> ... (region order)
   <TextRegion id="r3"><Coords points=.../>
     <TextLine id="r3_l1"><Coords points="x1,y1 x2,y2 ..."/>
+      <Baseline points="x1,y1 x2,y2"/>
       <TextEquiv conf="score"><Unicode>text</Unicode></TextEquiv>
       <UserDefined><UserAttribute name="difficult" type="xsd:boolean" value="true"/> ...</UserDefined>
 What PAGE has no field for is kept in UserDefined/UserAttribute (difficult, key_cls, kie_id, linking,
@@ -12,13 +14,28 @@ locked, extra as JSON), which the schema allows and other tools carry along unto
 goes to Metadata/UserDefined. PAGE points are non-negative integers: coordinates are rounded and
 negative ones clamped to 0 (reported).
 
-Import reads every TextLine in document order (any PAGE version's namespace, Coords@points or the 2010
-Point children); a TextRegion without lines but with its own TextEquiv becomes one region.
+Every TextLine gets a Baseline (HTR tools such as kraken and eScriptorium read lines by it), computed
+from the polygon by the rules in baselines.py: the bottom edge, left to right, for horizontal text (a
+rotated quad's text runs along its long side), the centre line from top to bottom for vertical text
+(elongated upright lines, height >= 1.5 x width). ReadingOrder is left out for a page without regions
+(an OrderedGroup needs a child).
+
+Import reads every TextLine (any PAGE version's namespace, Coords@points or the 2010 Point children) in
+the order of Page/ReadingOrder's first OrderedGroup where it lists their TextRegion, else in document
+order; a TextRegion without lines but with its own TextEquiv becomes one region. A TextLine whose Coords
+are missing or degenerate (under 3 distinct points, or no area; the latter only in files labeler did
+not write, as labeler itself allows such regions) but that has a Baseline gets a polygon
+around the baseline (baselines.polygon_around_baseline: up from it by the median height of the page's
+other lines). A Baseline that differs from the one labeler computes from the polygon (by more than
+BASELINE_TOLERANCE px: a foreign file's hand-drawn one) is kept in the region's extra["baseline"] and
+written back as it was, as long as it still lies within the polygon's box grown by a line height (after
+the region was moved it is stale and a new one is computed).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -36,7 +53,16 @@ from labeler.core.formats._common import (
     xml_safe,
 )
 from labeler.core.formats._output import OutputPlan, write_plan
+from labeler.core.formats.baselines import (
+    BASELINE_KEY,
+    BASELINE_TOLERANCE,
+    baseline_of,
+    export_baseline,
+    page_line_height,
+    polygon_around_baseline,
+)
 from labeler.core.model import ImageRecord, ImageStatus, Point, TextRegion
+from labeler.core.polygon import polygon_area
 
 PAGE_NS = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"
 PAGE_NS_PREFIX = "http://schema.primaresearch.org/PAGE/gts/pagecontent/"
@@ -79,12 +105,23 @@ def _region_user_attributes(line: etree._Element, region: TextRegion, warnings: 
         attrs.append(("linking", "xsd:string", json.dumps(region.linking)))
     if region.locked:
         attrs.append(("locked", "xsd:boolean", "true"))
-    if region.extra:
-        attrs.append(("extra", "xsd:string", json.dumps(region.extra, ensure_ascii=True)))
+    extra = {k: v for k, v in region.extra.items() if k != BASELINE_KEY}  # that one is the Baseline element
+    if extra:
+        attrs.append(("extra", "xsd:string", json.dumps(extra, ensure_ascii=True)))
     if attrs:
         user = etree.SubElement(line, _P + "UserDefined")
         for name, xsd_type, value in attrs:
             _user_attribute(user, name, xsd_type, value)
+
+
+def _reading_order(page: etree._Element, count: int) -> None:
+    # Readers that follow ReadingOrder (or re-sort by id: r10 before r2) would otherwise scramble the lines.
+    if count == 0:
+        return  # an OrderedGroup needs at least one child (schema)
+    order = etree.SubElement(page, _P + "ReadingOrder")
+    group = etree.SubElement(order, _P + "OrderedGroup", id="ro1", caption="Regions reading order")
+    for i in range(1, count + 1):
+        etree.SubElement(group, _P + "RegionRefIndexed", index=str(i - 1), regionRef=f"r{i}")
 
 
 def page_xml_bytes(record: ImageRecord, image_ref: str, warnings: list[str] | None = None) -> bytes:
@@ -106,6 +143,7 @@ def page_xml_bytes(record: ImageRecord, image_ref: str, warnings: list[str] | No
         imageWidth=str(width),
         imageHeight=str(height),
     )
+    _reading_order(page, len(record.regions))
     for i, region in enumerate(record.regions, start=1):
         where = f"{record.path} region {i}"
         points = _points_attr(region.points, warnings, where)
@@ -113,6 +151,7 @@ def page_xml_bytes(record: ImageRecord, image_ref: str, warnings: list[str] | No
         etree.SubElement(text_region, _P + "Coords", points=points)
         line = etree.SubElement(text_region, _P + "TextLine", id=f"r{i}_l1")
         etree.SubElement(line, _P + "Coords", points=points)
+        etree.SubElement(line, _P + "Baseline", points=_points_attr(export_baseline(region), None, where))
         equiv = etree.SubElement(line, _P + "TextEquiv")
         if region.score is not None:
             equiv.set("conf", repr(min(1.0, max(0.0, float(region.score)))))
@@ -149,24 +188,44 @@ def _describe(el: etree._Element) -> str:
     return f"{_local(el)} id={ident!r}" if ident else _local(el)
 
 
-def _parse_points(el: etree._Element, ns: str, path: Path) -> list[Point]:
-    coords = el.find(f"{{{ns}}}Coords")
-    if coords is None:
-        raise InterchangeFormatError(path, f"{_describe(el)} has no Coords", el.sourceline)
-    raw = coords.get("points")
-    pts: list[Point] = []
+def _points_of(owner: etree._Element, name: str, ns: str, path: Path) -> list[Point] | None:
+    """The points of `owner`'s child `name` (Coords or Baseline): None when there is no such child."""
+    child = owner.find(f"{{{ns}}}{name}")
+    if child is None:
+        return None
+    raw = child.get("points")
     try:
         if raw is not None:
+            pts = []
             for pair in raw.split():
                 x, y = pair.split(",")
                 pts.append((_num(x), _num(y)))
-        else:  # PAGE 2010: <Point x= y=/> children
-            pts = [(_num(p.get("x")), _num(p.get("y"))) for p in coords.findall(f"{{{ns}}}Point")]
+            return pts
+        # PAGE 2010: <Point x= y=/> children
+        return [(_num(p.get("x")), _num(p.get("y"))) for p in child.findall(f"{{{ns}}}Point")]
     except (ValueError, TypeError):
-        raise InterchangeFormatError(path, f"{_describe(el)}: bad Coords points {raw!r}", coords.sourceline) from None
-    if len(pts) < 3:
-        raise InterchangeFormatError(path, f"{_describe(el)}: Coords need at least 3 points", coords.sourceline)
-    return pts
+        raise InterchangeFormatError(path, f"{_describe(owner)}: bad {name} points {raw!r}", child.sourceline) from None
+
+
+def _degenerate(points: list[Point]) -> bool:
+    return len(set(points)) < 3 or polygon_area(points) == 0
+
+
+def _geometry(el: etree._Element, ns: str, path: Path, own: bool) -> tuple[list[Point], list[Point] | None]:
+    """(polygon, baseline) of a line or region: the polygon is [] when the Coords are missing or
+    degenerate but a baseline can stand in (filled in later, polygon_around_baseline). In labeler's own
+    files (`own`) any Coords of 3 or more points are the region's, degenerate or not: labeler allows them."""
+    coords = _points_of(el, "Coords", ns, path)
+    baseline = _points_of(el, "Baseline", ns, path) if _local(el) == "TextLine" else None
+    if baseline is not None and len(set(baseline)) < 2:
+        baseline = None  # a single point gives no direction
+    if coords is not None and len(coords) >= 3 and not (baseline is not None and not own and _degenerate(coords)):
+        return coords, baseline
+    if baseline is not None:
+        return [], baseline
+    if coords is None:
+        raise InterchangeFormatError(path, f"{_describe(el)} has no Coords", el.sourceline)
+    raise InterchangeFormatError(path, f"{_describe(el)}: Coords need at least 3 points", el.sourceline)
 
 
 def _num(text: str | None) -> float | int:
@@ -207,9 +266,11 @@ def _user_attrs(el: etree._Element, ns: str) -> dict[str, str]:
     return {a.get("name", ""): a.get("value", "") for a in user.findall(f"{{{ns}}}UserAttribute")}
 
 
-def _region_from(el: etree._Element, ns: str, path: Path, text: str, score: float | None) -> TextRegion:
+def _region_from(el: etree._Element, ns: str, path: Path, own: bool) -> _ReadLine:
+    text, score = _text_equiv(el, ns, path)
     attrs = _user_attrs(el, ns)
-    region = TextRegion(points=_parse_points(el, ns, path), transcription=text, score=score)
+    points, baseline = _geometry(el, ns, path, own)
+    region = TextRegion(points=points, transcription=text or "", score=score)
     region.difficult = attrs.get("difficult", "").strip().lower() in ("true", "1")
     region.locked = attrs.get("locked", "").strip().lower() in ("true", "1")
     region.key_cls = attrs.get("key_cls")
@@ -224,7 +285,53 @@ def _region_from(el: etree._Element, ns: str, path: Path, text: str, score: floa
         raise InterchangeFormatError(path, f"{_describe(el)}: bad UserAttribute ({exc})", el.sourceline) from None
     if not isinstance(region.linking, list) or not isinstance(region.extra, dict):
         raise InterchangeFormatError(path, f"{_describe(el)}: linking/extra UserAttribute of wrong type", el.sourceline)
-    return region
+    return _ReadLine(region, baseline, _top_region_id(el))
+
+
+@dataclass
+class _ReadLine:
+    region: TextRegion
+    baseline: list[Point] | None
+    top_id: str | None  # the id of its TextRegion under Page, what ReadingOrder refers to
+
+
+def _top_region_id(el: etree._Element) -> str | None:
+    while el.getparent() is not None and _local(el.getparent()) != "Page":
+        el = el.getparent()
+    return el.get("id")
+
+
+def _reading_order_index(page: etree._Element, ns: str) -> dict[str, int]:
+    """regionRef -> position, from the first OrderedGroup of Page/ReadingOrder (its direct
+    RegionRefIndexed children by @index); nested groups are not followed."""
+    group = page.find(f"{{{ns}}}ReadingOrder/{{{ns}}}OrderedGroup")
+    if group is None:
+        return {}
+    refs = []
+    for ref in group.findall(f"{{{ns}}}RegionRefIndexed"):
+        try:
+            refs.append((int(ref.get("index", "")), ref.get("regionRef", "")))
+        except ValueError:
+            continue  # an unreadable index: that region keeps its document position
+    return {region_id: pos for pos, (_index, region_id) in enumerate(sorted(refs, key=lambda r: r[0]))}
+
+
+def _finish_geometry(lines: list[_ReadLine], page_height: int | None) -> None:
+    """Polygons for lines known by their baseline only; a foreign baseline that is not what labeler
+    would compute is kept in `extra` so that writing PAGE again gives it back (page_xml docstring)."""
+    height = page_line_height([line.region.points for line in lines if line.region.points], page_height)
+    for line in lines:
+        region, baseline = line.region, line.baseline
+        if baseline is None:
+            continue
+        if not region.points:
+            region.points = polygon_around_baseline(baseline, height)
+        elif not _same_line(baseline, baseline_of(region.points)):
+            region.extra[BASELINE_KEY] = [[x, y] for x, y in baseline]
+
+
+def _same_line(a: list[Point], b: list[Point], tol: float = BASELINE_TOLERANCE) -> bool:
+    return len(a) == len(b) and all(abs(p[0] - q[0]) <= tol and abs(p[1] - q[1]) <= tol for p, q in zip(a, b))
 
 
 def read_page_file(path: str | Path, rel_dir: str = ".", warnings: list[str] | None = None) -> ImageRecord:
@@ -253,18 +360,20 @@ def read_page_file(path: str | Path, rel_dir: str = ".", warnings: list[str] | N
     except ValueError:
         raise InterchangeFormatError(path, "Page imageWidth/imageHeight must be integers", page.sourceline) from None
 
-    regions: list[TextRegion] = []
+    meta = root.find(f"{{{ns}}}Metadata")
+    status_value = _user_attrs(meta, ns).get(STATUS_ATTRIBUTE) if meta is not None else None
+    lines: list[_ReadLine] = []
     for el in page.iter(f"{{{ns}}}TextRegion", f"{{{ns}}}TextLine"):
-        if _local(el) == "TextLine":
-            text, score = _text_equiv(el, ns, path)
-            regions.append(_region_from(el, ns, path, text or "", score))
-        elif not _children(el, "TextLine", ns) and _children(el, "TextEquiv", ns):
-            text, score = _text_equiv(el, ns, path)
-            regions.append(_region_from(el, ns, path, text or "", score))
+        if _local(el) == "TextLine" or (not _children(el, "TextLine", ns) and _children(el, "TextEquiv", ns)):
+            lines.append(_region_from(el, ns, path, own=status_value is not None))
+    _finish_geometry(lines, height)
+    order = _reading_order_index(page, ns)
+    # Stable: lines of one region, and regions ReadingOrder does not list, keep their document order.
+    lines.sort(key=lambda line: order.get(line.top_id or "", len(order)))
+    regions = [line.region for line in lines]
 
     status = ImageStatus.CONFIRMED
-    meta = root.find(f"{{{ns}}}Metadata")
-    value = _user_attrs(meta, ns).get(STATUS_ATTRIBUTE) if meta is not None else None
+    value = status_value
     if value is not None:
         try:
             status = ImageStatus(value)
