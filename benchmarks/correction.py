@@ -360,10 +360,17 @@ class Annotator:
         return event.isAccepted()
 
     def leave_text_field(self) -> None:
-        """A key that a text field uses is used there: the user clicks on the canvas background first."""
+        """A key that a text field uses is used there: the user leaves the field first (Esc in labeler's line editor,
+        which keeps the selection; elsewhere a click on the canvas background)."""
         from PyQt5.QtWidgets import QLineEdit
 
         if not isinstance(self.focus(), QLineEdit):
+            return
+        panel = self.window.correction
+        if self.focus() is panel.text and hasattr(panel, "left") and not panel.text.isModified():
+            from PyQt5.QtCore import Qt
+
+            self.key(Qt.Key_Escape, widget=panel.text)  # labeler's line editor: Esc gives the keys back, selection kept
             return
         pos = self.background_point()
         if pos is None:
@@ -580,7 +587,7 @@ class Annotator:
         if shift:
             self.problems.append(f"could not shift-click region {index}")
             return
-        self.table_click(index, 1)
+        self.table_click(index, 0)  # the number column: a click on a selected text cell would open its editor
         if self.editor.selected != index:
             self.problems.append(f"could not select region {index}")
 
@@ -905,10 +912,29 @@ class Annotator:
             else:
                 self.retext(idx, i, g, gt_kind)
         todo = []
+        care_less = []  # GT `###` regions: selected together (Shift+clicks), one Ctrl+3
         for region in retext:
             g = gt[targets[id(region)]]
-            if region.transcription != g.transcription or region.difficult != g.difficult:
+            if g.transcription == "###" and g.difficult and "dont_care" in self.ops:
+                if region.transcription != "###" or not region.difficult:
+                    care_less.append(region)
+            elif region.transcription != g.transcription or region.difficult != g.difficult:
                 todo.append(region)
+        if len(care_less) > 1:
+            self.kind = "difficult"
+            self.c.mentals += 1
+            where = [next(k for k, r in enumerate(self.regions) if r is region) for region in care_less]
+            self.select(where[0])
+            self._hand("keyboard")
+            self.c.keys += 1  # Shift held for the clicks
+            for k in where[1:]:
+                self.select(k, shift=True)
+            self.action("dont_care")
+            if any(self.regions[k].transcription != "###" or not self.regions[k].difficult for k in where):
+                self.problems.append(f"regions {where} are not all don't-care after Ctrl+3")
+        else:
+            todo = care_less + todo
+            todo.sort(key=lambda region: next(k for k, r in enumerate(self.regions) if r is region))
         for n, region in enumerate(todo):
             idx = next(k for k, r in enumerate(self.regions) if r is region)
             nxt = next((k for k, r in enumerate(self.regions) if n + 1 < len(todo) and r is todo[n + 1]), None)
@@ -942,7 +968,10 @@ class Annotator:
             self.kind = "false_box"
             self.c.mentals += 1
             self.swept += len(stray)
+            before = len(regions)
             self.delete(stray)
+            if len(self.regions) != before - len(stray):
+                self.problems.append(f"the last look over could not delete regions {stray}")
 
     def retext(self, idx: int, i: int, g, gt_kind: Callable[[int, str], str], then: int | None = None) -> None:
         """Region `idx` (paired with GT `i`, box already right) gets the GT's text and difficult flag."""
@@ -1005,6 +1034,11 @@ class Annotator:
             self.kind = "merged"
             self.c.mentals += 1
             n = len(self.regions)
+            if self._split_by_click(j, gt[first], [gt[i] for i in covered if i != first]):
+                if len(self.regions) == n:
+                    self.problems.append(f"split of region {j} at a click did not happen")
+                    return
+                continue
             self.select(j)
             if field.text() != text or not field.isEnabled():
                 self.problems.append(f"the text field does not show region {j}'s text")
@@ -1021,6 +1055,46 @@ class Annotator:
             if len(self.regions) == n:
                 self.problems.append(f"split of region {j} at {cut} did not happen")
                 return
+
+    def _split_by_click(self, j: int, first, others: list) -> bool:
+        """One click on the region where the first GT box ends and the next begins (it selects the region and marks
+        the cut: the app cuts exactly there, no snapping), then Ctrl+Shift+M; False when no such point exists
+        (vertical or overlapping boxes), and nothing was pressed."""
+        from PyQt5.QtCore import QPointF, Qt
+        from PyQt5.QtGui import QPolygonF
+
+        region = self.regions[j]
+        fb = bbox(first.points)
+        after = [bbox(g.points) for g in others if bbox(g.points)[0][0] >= fb[2][0] - 1]
+        if not after or region_is_vertical(region.points):
+            return False
+        nb = min(after, key=lambda b: b[0][0])
+        x = (fb[2][0] + nb[0][0]) / 2
+        ys = [p[1] for p in region.points]
+        y = (min(ys) + max(ys)) / 2
+        polygon = QPolygonF([QPointF(float(px), float(py)) for px, py in region.points])
+        if not polygon.containsPoint(QPointF(x, y), Qt.OddEvenFill):
+            return False
+        if self.canvas.selected_indices() and self.canvas.selected_indices() != [j]:
+            self.leave_selection()
+        self.bring_into_view(region.points)
+        pos = self.view(x, y)
+        handles = [self.view(*map(float, p)) for p in region.points]
+        if not self.canvas.viewport().rect().contains(pos) or any((h - pos).manhattanLength() <= 10 for h in handles):
+            return False
+        self.click(self.canvas.viewport(), pos)
+        if self.editor.selected != j:
+            self.problems.append(f"a click at the cut did not select region {j}")
+            return True
+        self.action("split_region")
+        self.wait_readings()
+        return True
+
+
+def region_is_vertical(points) -> bool:
+    from labeler.core.region_ops import is_vertical
+
+    return is_vertical(points)
 
 
 # ---------------------------------------------------------------- rows

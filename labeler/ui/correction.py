@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import cv2
 import numpy as np
-from PyQt5.QtCore import QEvent, QObject, Qt, QTimer
+from PyQt5.QtCore import QEvent, QObject, Qt, QTimer, pyqtSignal
 from PyQt5.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from labeler.core.crop import crop_polygon, order_quad
@@ -95,12 +95,15 @@ def preview_crop(image: np.ndarray, points, box: tuple[int, int] = PREVIEW_SIZE)
 
 class CorrectionPanel(QWidget):
     """The selected region's line editor (its crop above its text); Enter accepts and goes to the next low one,
-    Tab / Shift+Tab go to the next / previous region in reading order (keeping what was typed).
+    Tab / Shift+Tab go to the next / previous region in reading order (keeping what was typed), Esc back to the
+    canvas (after a first Esc that reverts a changed text).
 
     `image_for(record)` gives the pixels the canvas shows for that record (None while they are not there);
     call `image_shown` when they change. A text too long for a one-line field (long_text.FIELD_MAX_CHARS)
     shows elided and read-only; "Edit full text" opens it in the page editor.
     """
+
+    left = pyqtSignal()  # Esc in the unchanged text: the keys go back to the canvas, the selection stays
 
     def __init__(self, editor, image_for: Callable | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -299,6 +302,10 @@ class CorrectionPanel(QWidget):
         if obj is self.text and event.type() == QEvent.KeyPress and event.key() in (Qt.Key_Tab, Qt.Key_Backtab):
             self.step(-1 if event.key() == Qt.Key_Backtab or event.modifiers() & Qt.ShiftModifier else 1)
             return True  # not the next widget: the next region
+        if obj is self.text and event.type() == QEvent.KeyPress and event.key() == Qt.Key_Escape:
+            if not self.text.isModified():  # (a changed text is reverted by the first Esc: the field's own)
+                self.left.emit()
+                return True
         return super().eventFilter(obj, event)
 
     def edit_long_text(self) -> LongTextDialog | None:

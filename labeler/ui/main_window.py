@@ -184,6 +184,7 @@ class MainWindow(QMainWindow):
         self.recognizer = Recognizer(ed, self)
         self.correction = CorrectionPanel(ed, self.image_loader.array_for)
         self.image_loader.shown.connect(lambda _path: self.correction.image_shown())
+        self.correction.left.connect(lambda: self.canvas.setFocus(Qt.ShortcutFocusReason))
         correction_dock = self._dock("Correction", self.correction, Qt.RightDockWidgetArea, min_width=False)
         self.splitDockWidget(correction_dock, self.regions_dock, Qt.Vertical)  # the crop right above the region list
         self.escape_filter = EscapeStopsBatch(self.batch, self)

@@ -50,3 +50,17 @@ def test_ctrl_l_puts_the_cursor_in_the_line_editor_and_tab_goes_on_from_there(ma
     assert ed.selected == 0 and field.hasFocus() and field.selectedText() == "hello world"
     qtbot.keyClick(field, Qt.Key_Tab)
     assert ed.selected == 1 and field.selectedText() == "Tota1: 42.5"
+
+
+def test_esc_reverts_a_changed_text_then_gives_the_keys_back_to_the_canvas(make_window, project_folder, qtbot):
+    window = make_window(project_folder)
+    ed, field = window.editor, window.correction.text
+    ed.select(1)
+    window.correction.focus_text()
+    qtbot.keyClicks(field, "typo")
+    qtbot.keyClick(field, Qt.Key_Escape)  # the first Esc takes the typing back, the cursor stays
+    assert field.text() == "Tota1: 42.5" and field.hasFocus()
+    qtbot.keyClick(field, Qt.Key_Escape)  # the second one leaves the field; the region stays selected
+    assert window.canvas.hasFocus() and ed.selected == 1
+    qtbot.keyClick(window.canvas, Qt.Key_Delete)  # so Delete now deletes it
+    assert len(ed.current.regions) == 1
