@@ -1143,15 +1143,17 @@ def configure(window, row: str) -> None:
 
     read_new_boxes (labeler reads a drawn or reshaped box at once) is on only in the labeler row: from_scratch is
     the manual baseline (every text typed), and PPOCRLabel gives a drawn box a placeholder text that the user
-    has recognized with Ctrl+R (its README: "Click 'Re-recognition'"), which that row does.
+    has recognized with Ctrl+R (its README: "Click 'Re-recognition'"), which that row does. apply_conventions
+    (pre-labels fitted to what earlier confirmed images taught) is labeler's too: off in the other two rows.
     """
     from dataclasses import replace
 
     from labeler.ui.settings_dialog import apply_to_editor
 
-    settings = replace(window.user_settings, read_new_boxes=row == "labeler")
+    mine = row == "labeler"
+    settings = replace(window.user_settings, read_new_boxes=mine, apply_conventions=mine)
     window.user_settings = settings
-    apply_to_editor(window.editor, settings, ["read_new_boxes"])
+    apply_to_editor(window.editor, settings, ["read_new_boxes", "apply_conventions"])
 
 
 def run_row(

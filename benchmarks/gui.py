@@ -313,6 +313,10 @@ def many_regions_stalls(app, n: int = 1000) -> dict:
         box = [[x, y], [x + cell_w - 16, y], [x + cell_w - 16, y + cell_h - 8], [x, y + cell_h - 8]]
         score = 0.9 if i % 7 else 0.5  # some low-confidence regions, drawn in another colour
         regions.append({"transcription": f"word {i}", "points": box, "difficult": False, "score": score})
+    long_text = " ".join(f"item{k:03d} 12.50" for k in range(11))[:120]  # a 120-character line, the page wide
+    y = (rows - 1) * cell_h + 4
+    regions[-10] = {"transcription": long_text, "points": [[8, y], [w - 8, y], [w - 8, y + cell_h - 8], [8, y + cell_h - 8]],
+                    "difficult": False, "score": 0.8}  # fmt: skip
     img = np.full((h, w, 3), 235, np.uint8)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "dense"
@@ -352,6 +356,24 @@ def many_regions_stalls(app, n: int = 1000) -> dict:
         r["typing_ms"] = _steps(app, meter, typing)
         r["typed_ok"] = ed.current.regions[500].transcription == "word 500 fixed"
         r["set_text_ms"] = _steps(app, meter, [lambda k=k: ed.set_text(500, f"word 500 fixed{k}") for k in range(10)])
+        # The line editor on the 120-character line: Ctrl+L, the cursor along it (the strip follows), typing, then
+        # Tab / Shift+Tab through the regions after it.
+        long_index = n - 10
+        ed.select(long_index)
+        app.processEvents()
+        field = window.correction.text
+
+        def key(k, mods=Qt.NoModifier):
+            return lambda: QTest.keyClick(QApplication_focus(), k, mods)
+
+        line = [lambda: window.actions_by_name["line_editor"].trigger(), key(Qt.Key_Home)]
+        line += [key(Qt.Key_Right)] * 60 + [key(Qt.Key_Right, Qt.ControlModifier)] * 10 + [key(Qt.Key_End)]
+        line += [key(Qt.Key_Left, Qt.ControlModifier)] * 10 + [key(ch) for ch in "ok"]
+        r["line_editor_ms"] = _steps(app, meter, line)
+        r["line_editor_ok"] = field.hasFocus() and ed.selected == long_index
+        walk = [key(Qt.Key_Tab)] * 9 + [key(Qt.Key_Backtab, Qt.ShiftModifier)] * 9
+        r["tab_walk_ms"] = _steps(app, meter, walk)
+        r["tab_walk_ok"] = ed.selected == long_index and "ok" in ed.current.regions[long_index].transcription
         window.close()
         return r
 
@@ -418,7 +440,10 @@ def print_editing_rows(app) -> None:
     print(f"{f'{n} regions: longest stall undo / redo (ms)':58} {dense['undo_redo_ms']:10.1f}  < 50")
     print(f"{f'{n} regions: longest stall typing a transcription (ms)':58} {dense['typing_ms']:10.1f}  < 50")
     print(f"{f'{n} regions: longest stall per committed text edit (ms)':58} {dense['set_text_ms']:10.1f}  < 50")
+    print(f"{f'{n} regions: line editor, cursor along a 120-char line (ms)':58} {dense['line_editor_ms']:10.1f}  < 50")
+    print(f"{f'{n} regions: line editor, Tab / Shift+Tab between regions (ms)':58} {dense['tab_walk_ms']:10.1f}  < 50")
     ok = dense["selected_ok"] and dense["dragged_ok"] and dense["typed_ok"]
+    ok = ok and dense["line_editor_ok"] and dense["tab_walk_ok"]
     print(f"{f'{n} regions: the edits took effect':58} {str(ok):>10}")
 
 

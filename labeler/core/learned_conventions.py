@@ -49,6 +49,7 @@ PAIR_IOU = 0.5  # a pre-label and a confirmed region are the same line at this I
 MIN_SUPPORT = 3  # times the user made a text change before it becomes a rule
 RULE_PRECISION = 0.9  # share of the chances a rule had that the user took
 MOVED_PX = 0.5  # a vertex moved by more than this: the box was reshaped
+MAX_FITS = 16  # reshaped boxes fitted per confirmed image (spread over the page): keeps a confirmation under ~50 ms
 DECAY = 0.5  # each confirmed image halves the weight of what earlier ones taught: a new kind of page takes over fast
 
 Context = tuple[str, str]  # (kind of the character before, kind of the character after)
@@ -307,15 +308,21 @@ class ConventionLearner:
         self.learned_from.add(path)
         self.text.fade(DECAY)
         self.margins = [(m, w * DECAY) for m, w in self.margins if w * DECAY >= 0.01]
+        reshaped = []
         for r, c in _pairs(raw, confirmed):
             if r.transcription != c.transcription and not c.is_dont_care:
                 self.text.add(r.transcription, c.transcription)
             elif not c.is_dont_care:
                 self.text.add(r.transcription, r.transcription)
             if _reshaped(r.points, c.points):
-                m = best_margin(r.points, c.points)
-                if m is not None:
-                    self.margins.append((m, 1.0))
+                reshaped.append((r, c))
+        step = max(1.0, len(reshaped) / MAX_FITS)
+        weight = len(reshaped) / max(1, min(len(reshaped), MAX_FITS))  # a sample speaks for all the reshaped boxes
+        for k in range(min(len(reshaped), MAX_FITS)):
+            r, c = reshaped[int(k * step)]
+            m = best_margin(r.points, c.points)
+            if m is not None:
+                self.margins.append((m, weight))
         return True
 
     def conventions(self) -> Conventions:
