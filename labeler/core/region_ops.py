@@ -289,6 +289,40 @@ def merge_regions(regions: Sequence[TextRegion], size: Size = None) -> TextRegio
     return merged
 
 
+def relinked(
+    regions: Sequence[TextRegion], gone: Sequence[int], merged: TextRegion
+) -> tuple[int | None, dict[int, list[list[int]]]]:
+    """KIE links after `gone` (indices into `regions`) were merged into `merged`: every link to or from a merged
+    piece's id now names the merged region's id (no self-links, no duplicates), on the merged region and on every
+    other region, so no link is left pointing at a region that is gone. Returns the merged region's id and the
+    new `linking` of each region whose links change, by index (the merged region's: key -1)."""
+    new_id = merged.id
+    old_ids = {regions[i].id for i in gone if regions[i].id is not None} - {new_id}
+    if new_id is None and old_ids:
+        new_id = min(old_ids)  # the first piece had no id: the merged region takes one of the others'
+        old_ids.discard(new_id)
+
+    def fix(links: Sequence[Sequence[int]]) -> list[list[int]]:
+        out: list[list[int]] = []
+        for link in links:
+            pair = [new_id if x in old_ids else x for x in link]
+            if len(pair) == 2 and pair[0] != pair[1] and pair not in out:
+                out.append(pair)
+        return out
+
+    merged_links = fix([link for i in gone for link in regions[i].linking])
+    changes: dict[int, list[list[int]]] = {}
+    if merged_links != merged.linking or new_id != merged.id:
+        changes[-1] = merged_links
+    for i, region in enumerate(regions):
+        if i in gone or not region.linking:
+            continue
+        links = fix(region.linking)
+        if links != region.linking:
+            changes[i] = links
+    return new_id, changes
+
+
 def _clip(points: Sequence[Point], axis: int, cut: float, keep_low: bool) -> list[Point]:
     """Sutherland-Hodgman: the part of the polygon with coordinate `axis` <= cut (keep_low) or >= cut."""
 

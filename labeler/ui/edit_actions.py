@@ -275,9 +275,12 @@ class EditActions:
             return
         regions = ed.current.regions
         merged = region_ops.merge_regions([regions[i] for i in chosen], self._size)
+        merged.id, links = region_ops.relinked(regions, chosen, merged)  # KIE links follow onto the merged region
+        merged.linking = links.pop(-1, merged.linking)
         typed = any(ed.session.text_is_users(regions[i]) for i in chosen)
         at = min(chosen)
-        commands: list[Command] = [RemoveRegion(i) for i in sorted(chosen, reverse=True)]
+        commands: list[Command] = [SetField(i, "linking", new) for i, new in links.items()]
+        commands += [RemoveRegion(i) for i in sorted(chosen, reverse=True)]
         self.canvas.select_many([])
         if not self._push([*commands, AddRegion(merged, at)], noop_tr("merge regions", CTX)):
             return

@@ -139,7 +139,7 @@ def test_a_drawn_box_is_read_and_a_reshaped_one_too_unless_typed(make_window, pr
     ed, canvas, rec = window.editor, window.canvas, window.editor.current
     qtbot.keyClick(canvas, Qt.Key_W)
     drag(qtbot, canvas.viewport(), view_point(canvas, 36, 128), view_point(canvas, 290, 174))
-    assert len(rec.regions) == 3 and rec.regions[2].transcription == ""
+    assert len(rec.regions) == 3  # (on a busy machine the reading may already have landed during the drag)
     qtbot.waitUntil(lambda: rec.regions[2].transcription == "Total: 42.5", timeout=30000)
     assert len(ed.history()) == 1  # drawn and read: one step
     # A reshaped box is read again (Ctrl+T to_rectangle after a vertex drag)...

@@ -34,7 +34,11 @@ def test_defaults_are_ppocrlabel_keys_without_conflicts(make_window):
     window = make_window()
     actions = window.actions_by_name
     assert keys_of(actions["open"]) == ["Ctrl+U"]
-    assert keys_of(actions["confirm"]) == ["Ctrl+V", "End"]
+    assert keys_of(actions["confirm"]) == [
+        "Ctrl+V",
+        "End",
+        "Ctrl+Return",
+    ]  # PPOCRLabel's two, then one a text field leaves
     assert keys_of(actions["shortcuts_help"]) == ["F1"]
     assert find_conflicts(actions) == {}
     assert window.settings_warnings == []

@@ -147,3 +147,22 @@ def test_split_a_curved_six_point_polygon():
     assert all(x <= 50.0 for x, _ in first) and all(x >= 50.0 for x, _ in second)
     assert first[0] == (0.0, 10.0) and (50.0, 0.0) in first and (50.0, 20.0) in first
     assert second[0] == (50.0, 0.0) and len(second) >= ops.MIN_POINTS
+
+
+def test_kie_links_follow_the_pieces_onto_the_merged_region():
+    from labeler.core.region_ops import merge_regions, relinked
+
+    def r(x, id_, links):
+        return TextRegion(points=[(x, 0), (x + 10, 0), (x + 10, 10), (x, 10)], transcription=str(id_), id=id_,
+                          linking=links)  # fmt: skip
+
+    question = r(0, 1, [[1, 2], [1, 3]])  # a key linked to the two pieces its value was cut into
+    left, right = r(20, 2, [[1, 2]]), r(32, 3, [[1, 3]])
+    other = r(60, 4, [[4, 3]])
+    regions = [question, left, right, other]
+    merged = merge_regions([left, right])
+    new_id, changes = relinked(regions, [1, 2], merged)
+    assert new_id == 2 and changes.get(-1, merged.linking) == [[1, 2]]
+    assert changes[0] == [[1, 2]] and changes[3] == [[4, 2]]  # no link names the gone id 3 any more
+    no_id = merge_regions([r(20, None, []), right])
+    assert relinked([question, r(20, None, []), right], [1, 2], no_id)[0] in (3, None)
