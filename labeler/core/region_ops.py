@@ -297,7 +297,7 @@ def relinked(
     other region, so no link is left pointing at a region that is gone. Returns the merged region's id and the
     new `linking` of each region whose links change, by index (the merged region's: key -1)."""
     new_id = merged.id
-    old_ids = {regions[i].id for i in gone if regions[i].id is not None} - {new_id}
+    old_ids: set[int] = {i for i in (regions[k].id for k in gone) if i is not None and i != new_id}
     if new_id is None and old_ids:
         new_id = min(old_ids)  # the first piece had no id: the merged region takes one of the others'
         old_ids.discard(new_id)
@@ -305,7 +305,7 @@ def relinked(
     def fix(links: Sequence[Sequence[int]]) -> list[list[int]]:
         out: list[list[int]] = []
         for link in links:
-            pair = [new_id if x in old_ids else x for x in link]
+            pair = [x if x not in old_ids or new_id is None else new_id for x in link]
             if len(pair) == 2 and pair[0] != pair[1] and pair not in out:
                 out.append(pair)
         return out
