@@ -27,6 +27,7 @@ from labeler.core.history import (
     RemoveRegion,
     Reorder,
     ReplaceRegions,
+    SetDifficult,
     SetField,
     SetText,
 )
@@ -116,6 +117,7 @@ class EditActions:
             "merge_regions": self.merge,
             "upper_case": self.upper_case,
             "dont_care": self.dont_care,
+            "toggle_difficult": self.toggle_difficult,
             "split_region": self.split,
             "hide_boxes": self.hide_boxes,
             "show_boxes": self.show_boxes,
@@ -375,6 +377,22 @@ class EditActions:
             ed.message.emit(tr("No text to put in capitals", CTX))
         elif self._push(commands, noop_tr("upper case", CTX)):
             ed.message.emit(tr("{n} text(s) put in capitals", CTX).format(n=len(commands)))
+
+    def toggle_difficult(self) -> bool:
+        """Ctrl+D: mark the selected regions difficult (left out of training), or not when all are; one undo step."""
+        ed, chosen = self.editor, self.selection()
+        if ed.current is None or not chosen:
+            ed.message.emit(tr("Select a region to mark it difficult", CTX))
+            return False
+        regions = ed.current.regions
+        value = not all(regions[i].difficult for i in chosen)
+        commands: list[Command] = [SetDifficult(i, value) for i in chosen if regions[i].difficult != value]
+        if not self._push(commands, noop_tr("difficult", CTX)):
+            return False
+        self._select(chosen, ed.selected)
+        text = tr("{n} region(s) marked difficult", CTX) if value else tr("{n} region(s) no longer difficult", CTX)
+        ed.message.emit(text.format(n=len(commands)))
+        return True
 
     def dont_care(self) -> None:
         """The selected regions become don't-care: text ### and difficult (PaddleOCR's loader ignores ### boxes)."""

@@ -33,7 +33,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from labeler.core.history import Batch, SetDifficult, SetKeyClass
+from labeler.core.history import Batch, SetKeyClass
 from labeler.core.model import ImageRecord, TextRegion
 from labeler.ui.canvas import Canvas
 from labeler.ui.editor import Editor
@@ -212,7 +212,6 @@ class KieController(QObject):
             "kie_mode": self.set_enabled,
             "kie_set_class": self.choose_key_class,
             "kie_load_classes": self.load_dialog,
-            "toggle_difficult": self.toggle_difficult,
         }
 
     def attach_canvas(self, canvas: Canvas) -> None:
@@ -324,20 +323,6 @@ class KieController(QObject):
         self.editor.push(command, merge=False)
         text = tr("Key class {name} for {n} region(s)", CTX).format(name=name or tr(NO_CLASS, CTX), n=len(indices))
         self.show_status(text, 3000)
-        return True
-
-    def toggle_difficult(self) -> bool:
-        """Ctrl+D: mark the selected regions difficult (left out of training), or not when all are; one undo step."""
-        record = self.editor.current
-        indices = self.selected_indices()
-        if record is None or not indices:
-            self.show_status(tr("Select a region to mark it difficult", CTX), 3000)
-            return False
-        value = not all(record.regions[i].difficult for i in indices)
-        commands = [SetDifficult(i, value) for i in indices if record.regions[i].difficult != value]
-        self.editor.push(commands[0] if len(commands) == 1 else Batch(commands, label="difficult"), merge=False)
-        text = tr("{n} region(s) marked difficult", CTX) if value else tr("{n} region(s) no longer difficult", CTX)
-        self.show_status(text.format(n=len(commands)), 3000)
         return True
 
     def choose_key_class(self) -> QMenu | None:

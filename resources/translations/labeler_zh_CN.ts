@@ -871,6 +871,22 @@ The window stays open.</source>
 <context>
     <name>EditActions</name>
     <message>
+        <source>Select a region to mark it difficult</source>
+        <translation>请先选择要标记为困难的标注框</translation>
+    </message>
+    <message>
+        <source>{n} region(s) marked difficult</source>
+        <translation>已将 {n} 个标注框标记为困难</translation>
+    </message>
+    <message>
+        <source>{n} region(s) no longer difficult</source>
+        <translation>已取消 {n} 个标注框的困难标记</translation>
+    </message>
+    <message>
+        <source>difficult</source>
+        <translation>困难</translation>
+    </message>
+    <message>
         <source>No text to put in capitals</source>
         <translation>没有可转为大写的文字</translation>
     </message>
@@ -1628,21 +1644,6 @@ The window stays open.</source>
     <message>
         <source>&amp;Difficult / not difficult</source>
         <translation>困难 / 非困难(&amp;D)</translation>
-    </message>
-</context>
-<context>
-    <name>KiePanel</name>
-    <message>
-        <source>Select a region to mark it difficult</source>
-        <translation>请先选择要标记为困难的标注框</translation>
-    </message>
-    <message>
-        <source>{n} region(s) marked difficult</source>
-        <translation>已将 {n} 个标注框标记为困难</translation>
-    </message>
-    <message>
-        <source>{n} region(s) no longer difficult</source>
-        <translation>已取消 {n} 个标注框的困难标记</translation>
     </message>
 </context>
 <context>
