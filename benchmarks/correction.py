@@ -707,8 +707,11 @@ class Annotator:
                 return
         old = widget.text()
         selected = widget.selectedText() == old
-        how, _keys = edit_plan(old, text, selected)
-        if how == "retype":
+        how, keys = edit_plan(old, text, selected)
+        hunks = self.hunk_plan(widget, old, text)
+        if hunks is not None and sum(n for _op, n in hunks) + 1 < keys:  # (+1: the Enter both end with)
+            self.run_plan(widget, hunks)
+        elif how == "retype":
             if not selected and old:  # the field put the cursor in, not selecting the text: Ctrl+A first
                 self.key(Qt.Key_A, Qt.ControlModifier, widget=widget)
             self.type(widget, text)
@@ -744,6 +747,83 @@ class Annotator:
             self.key(Qt.Key_Return, widget=widget)
         if not self.wait(lambda: self.regions[index].transcription == text, 5):
             self.problems.append(f"text of region {index} not committed: {self.regions[index].transcription!r}")
+
+    # -- editing a text in place: the cursor to each difference (word jumps where they land short of it), fix it
+
+    def _peek(self, widget, text: str, pos: int, forward: bool) -> int:
+        """Where Ctrl+Right (Ctrl+Left) takes the cursor from `pos` in `text`, in this field (the user knows where
+        the word ends before pressing): pressed on the field holding `text`, read; the caller puts the field back."""
+        from PyQt5.QtCore import Qt
+        from PyQt5.QtTest import QTest
+
+        if widget.text() != text:
+            widget.setText(text)
+        widget.setCursorPosition(pos)
+        QTest.keyClick(widget, Qt.Key_Right if forward else Qt.Key_Left, Qt.ControlModifier)
+        return widget.cursorPosition()
+
+    def _nav(self, widget, text: str, pos: int, target: int) -> list[tuple[str, int]]:
+        """Keys from `pos` to `target`: word jumps while one lands between them (2 keys: worth it past 2 characters),
+        then arrows. As (op, keys) steps: 'jr' / 'jl' a jump, 'r' / 'l' an arrow."""
+        steps: list[tuple[str, int]] = []
+        while pos != target:
+            forward = target > pos
+            landed = self._peek(widget, text, pos, forward)
+            if (pos < landed <= target if forward else target <= landed < pos) and abs(landed - pos) > 2:
+                steps.append(("jr" if forward else "jl", 2))
+                pos = landed
+            else:
+                steps.append(("r" if forward else "l", 1))
+                pos += 1 if forward else -1
+        return steps
+
+    def hunk_plan(self, widget, old: str, new: str) -> list[tuple[str, int]] | None:
+        """Fix `old` into `new` difference by difference (Home or End, then word jumps / arrows to the next one,
+        Delete, type); as (op, keys) steps ('home', 'end', jumps, arrows, 'del', 'type:<text>'); None: not planned."""
+        import difflib
+
+        if not old or widget.isReadOnly():
+            return None
+        saved = (widget.text(), widget.cursorPosition(), widget.selectedText() == widget.text())
+        plan: list[tuple[str, int]] = []
+        cur, pos = old, None
+        try:
+            for _ in range(60):
+                if cur == new:
+                    return plan
+                ops = difflib.SequenceMatcher(None, cur, new, autojunk=False).get_opcodes()
+                _tag, i1, i2, j1, j2 = next(o for o in ops if o[0] != "equal")
+                options = [
+                    [("home", 1)] + self._nav(widget, cur, 0, i1),
+                    [("end", 1)] + self._nav(widget, cur, len(cur), i1),
+                ]
+                if pos is not None:
+                    options.append(self._nav(widget, cur, pos, i1))
+                plan += min(options, key=lambda steps: sum(n for _op, n in steps))
+                plan += [("del", 1)] * (i2 - i1)
+                if j2 > j1:
+                    plan.append((f"type:{new[j1:j2]}", text_keys(new[j1:j2])))
+                cur, pos = cur[:i1] + new[j1:j2] + cur[i2:], i1 + (j2 - j1)
+            return None
+        finally:
+            widget.setText(saved[0])
+            if saved[2]:
+                widget.selectAll()
+            else:
+                widget.setCursorPosition(saved[1])
+
+    def run_plan(self, widget, plan: list[tuple[str, int]]) -> None:
+        from PyQt5.QtCore import Qt
+
+        keys = {"home": (Qt.Key_Home, None), "end": (Qt.Key_End, None), "r": (Qt.Key_Right, None),
+                "l": (Qt.Key_Left, None), "jr": (Qt.Key_Right, Qt.ControlModifier),
+                "jl": (Qt.Key_Left, Qt.ControlModifier), "del": (Qt.Key_Delete, None)}  # fmt: skip
+        for op, _n in plan:
+            if op.startswith("type:"):
+                self.type(widget, op[5:])
+            else:
+                key, mods = keys[op]
+                self.key(key, mods, widget=widget)
 
     def _tab_presses(self, index: int) -> int | None:
         """Tab presses (negative: Shift+Tab) from the region in the focused correction field to `index`; None:
