@@ -628,14 +628,16 @@ class Annotator:
             self.select(i)
             self.action("delete")
 
-    def draw(self, gt_points) -> int:
-        """Draw a region for these GT points (rectangle when that is close enough, else a 4-point polygon); its index."""
+    def draw(self, gt_points, dont_care: bool = False) -> int:
+        """Draw a region for these GT points (rectangle when that is close enough, else a 4-point polygon); its index.
+
+        `dont_care`: a GT `###` region; labeler draws it don't-care at once (Shift+W) when a rectangle will do."""
         n = len(self.regions)
         rect = bbox(gt_points)
         self.bring_into_view(gt_points)
         self.zoom_for(gt_points)
         if iou(rect, gt_points) >= self.tol + 0.02 or "polygon" not in self.ops or len(gt_points) != 4:
-            self.action("rectangle")
+            self.action("draw_dont_care" if dont_care and "draw_dont_care" in self.ops else "rectangle")
             self.drag(self.view(*rect[0]), self.view(*rect[2]))
         else:
             self.action("polygon")
@@ -666,7 +668,7 @@ class Annotator:
             self.wait_readings()  # a reshaped box is read again (read_new_boxes): its new text is what gets edited
             return index
         self.delete([index])
-        return self.draw(gt_points)
+        return self.draw(gt_points, dont_care=text_after == "###")
 
     def set_text(self, index: int, text: str, then: int | None = None) -> None:
         """Edit the region's text to `text` (F3 to a low-confidence region in labeler when it is quicker than a click).
@@ -1025,7 +1027,7 @@ class Annotator:
                 continue
             self.kind = kg[i] if kg[i] in ("split", "merged", "difficult") else "missing"
             self.c.mentals += 1
-            idx = self.draw(g.points)
+            idx = self.draw(g.points, dont_care=g.transcription == "###" and g.difficult)
             if idx < 0:
                 continue
             if self.dont_care(idx, g, self.kind, wait=True):
@@ -1114,6 +1116,14 @@ class Annotator:
             self.kind = "merged"
             self.c.mentals += 1
             n = len(self.regions)
+            if "split_words" in self.ops and len(text.split()) == len(covered):  # as many words as GT boxes
+                self.select(j)
+                self.action("split_words")
+                self.wait_readings()
+                if len(self.regions) == n:
+                    self.problems.append(f"split of region {j} into words did not happen")
+                    return
+                continue
             if self._split_by_click(j, gt[first], [gt[i] for i in covered if i != first]):
                 if len(self.regions) == n:
                     self.problems.append(f"split of region {j} at a click did not happen")

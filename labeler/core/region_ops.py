@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from labeler.core.model import Point, TextRegion
 
@@ -374,6 +375,33 @@ def split_points(points: Points, fraction: float) -> tuple[list[Point], list[Poi
             back = add_vertex(back)
         parts.append(back)
     return parts[0], parts[1]
+
+
+def split_words(region: TextRegion, cut_at: Callable[[float], float] | None = None) -> list[TextRegion]:
+    """The region cut at every run of spaces in its text (a line the detector read as one that is several words,
+    ICDAR-style word boxes): each cut at the middle of the spaces (text_fraction), moved by `cut_at` (e.g. to
+    the nearest ink gap), the pieces in reading order as split_region leaves them. ValueError: no space to cut at.
+    """
+    text = region.transcription.strip()
+    runs = [(m.start(), m.end()) for m in re.finditer(r"\s+", text)]
+    if not runs:
+        raise ValueError("the text has no space to split at")
+    rest = copy.deepcopy(region)
+    rest.transcription = text
+    pieces: list[TextRegion] = []
+    base, consumed = 0.0, 0
+    for start, end in runs:
+        fraction = (text_fraction(text, start) + text_fraction(text, end)) / 2
+        if cut_at is not None:
+            fraction = cut_at(fraction)
+        if not base < fraction < 1.0:
+            continue  # the gap moved onto or before the previous cut: these words stay together
+        first, rest = split_region(rest, (fraction - base) / (1.0 - base), end - consumed)
+        pieces.append(first)
+        base, consumed = fraction, end
+    if not pieces:
+        raise ValueError("no cut falls inside the region")
+    return [*pieces, rest]
 
 
 def _char_width(ch: str) -> float:

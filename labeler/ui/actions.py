@@ -56,6 +56,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("undo", noop_tr("&Undo"), EDIT, "history", "Ctrl+Z"),
     _a("redo", noop_tr("&Redo"), EDIT, "history", "Ctrl+Shift+Z", "Ctrl+Y"),
     _a("rectangle", noop_tr("Draw &rectangle"), EDIT, "region", "W"),
+    _a("draw_dont_care", noop_tr("Draw a don't-care rectangle (###)"), EDIT, "region", "Shift+W"),
     _a("delete", noop_tr("&Delete region"), EDIT, "region", "Delete", "Backspace"),
     _a("edit_text", noop_tr("&Edit transcription"), EDIT, "region", "Ctrl+E"),
     # The line editor: the crop at a readable height, Tab / Shift+Tab to the next / previous region.
@@ -102,6 +103,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     # Issue 14: pre-labels that cut one line into pieces or join two; the pieces are read again.
     _a("merge_regions", noop_tr("Merge selected regions"), REGION, "pieces", "Ctrl+M"),
     _a("split_region", noop_tr("Split region at the text cursor"), REGION, "pieces", "Ctrl+Shift+M"),
+    _a("split_words", noop_tr("Split region into words"), REGION, "pieces", "Ctrl+Alt+M"),
     _a("hide_boxes", noop_tr("&Hide boxes"), REGION, "view", "Ctrl+H"),
     _a("show_boxes", noop_tr("&Show boxes"), REGION, "view", "Ctrl+A"),
     _a("zoom_selected", noop_tr("&Zoom to selected box"), REGION, "view", "Ctrl+G"),

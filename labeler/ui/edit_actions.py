@@ -87,7 +87,8 @@ class EditActions:
         self._click: Click | None = None  # where a split without a text cursor cuts
         self.clicks = ClickTracker(canvas, lambda x, y: setattr(self, "_click", Click(editor.current, x, y)))
         # The window connects these two to the editor itself; the step they made is read once that has run.
-        canvas.rectangle_drawn.connect(lambda _pts: QTimer.singleShot(0, self._read_added))
+        self._dont_care_next = False  # the rectangle being drawn is a don't-care one (draw_dont_care)
+        canvas.rectangle_drawn.connect(lambda _pts: QTimer.singleShot(0, self._rectangle_added))
         canvas.points_edited.connect(lambda index, _pts: QTimer.singleShot(0, lambda: self._read_moved(index)))
         canvas.polygon_drawn.connect(self.polygon_drawn)
         canvas.regions_moved.connect(self.regions_moved)
@@ -101,6 +102,8 @@ class EditActions:
         cv = self.canvas
         return {
             "delete": self.delete,
+            "rectangle": self.draw_rectangle,
+            "draw_dont_care": self.draw_dont_care,
             "polygon": lambda: cv.start_polygon("quad"),
             "multi_polygon": lambda: cv.start_polygon("poly"),
             "duplicate": self.duplicate,
@@ -119,6 +122,7 @@ class EditActions:
             "dont_care": self.dont_care,
             "toggle_difficult": self.toggle_difficult,
             "split_region": self.split,
+            "split_words": self.split_words,
             "hide_boxes": self.hide_boxes,
             "show_boxes": self.show_boxes,
             "zoom_selected": cv.zoom_to_selected,
@@ -167,6 +171,29 @@ class EditActions:
             return
         if self._push([MovePoints(i, fn(regions[i].points)) for i in chosen], label):
             self.editor.read_boxes(chosen)
+
+    def draw_rectangle(self) -> None:
+        """W: the next rectangle drawn is an ordinary region (read at once)."""
+        self._dont_care_next = False
+        self.canvas.start_rectangle()
+
+    def draw_dont_care(self) -> None:
+        """Shift+W: the next rectangle drawn is don't-care from the start (text ###, difficult, not read)."""
+        self._dont_care_next = True
+        self.canvas.start_rectangle()
+
+    def _rectangle_added(self) -> None:
+        if not self._dont_care_next:
+            self._read_added()
+            return
+        self._dont_care_next = False
+        step = self.editor.session.last_step()
+        if step is None or not isinstance(step.command, AddRegion):
+            return
+        at = step.command.at
+        self.editor.session.fold_if_unedited(  # one undo step with the drawing
+            step, lambda _record: Batch([SetText(at, "###"), SetField(at, "difficult", True)], label="don't care")
+        )
 
     def _read_added(self) -> None:
         """A drawn box: read it, if its AddRegion is still the last step."""
@@ -344,6 +371,38 @@ class EditActions:
             ed.session.typed.add(second)
         self._select([index, index + 1], index)
         ed.read_boxes([index, index + 1], forced=True)
+
+    def split_words(self) -> None:
+        """Ctrl+Alt+M: the selected region becomes one region per word of its text (cut at the ink gaps nearest its
+        spaces), each read again. One undo step. For projects labelled word by word (ICDAR 2015)."""
+        ed = self.editor
+        if ed.current is None or ed.selected < 0:
+            ed.message.emit(tr("Select a region to split", READ_CTX))
+            return
+        index = ed.selected
+        region = ed.current.regions[index]
+        image = self.canvas.image_array
+        profile = None
+        if image is not None:
+            crop = crop_polygon(image, np.asarray(region.points, np.float32))
+            profile = split_gap.ink_profile(crop, region_ops.is_vertical(region.points))
+
+        def to_gap(fraction: float) -> float:  # each cut moves to the nearest ink gap, as a cursor split does
+            return fraction if profile is None else split_gap.gap_fraction(profile, fraction)
+
+        try:
+            pieces = region_ops.split_words(region, to_gap)
+        except ValueError as exc:
+            ed.message.emit(tr("Cannot split here: {error}", READ_CTX).format(error=exc))
+            return
+        self.canvas.select_many([])
+        commands: list[Command] = [RemoveRegion(index)]
+        commands += [AddRegion(piece, index + k) for k, piece in enumerate(pieces)]
+        if not self._push(commands, noop_tr("split into words", CTX)):
+            return
+        indices = list(range(index, index + len(pieces)))
+        self._select(indices, index)
+        ed.read_boxes(indices, forced=True)
 
     def resort(self) -> None:
         ed = self.editor

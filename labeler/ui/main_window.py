@@ -214,7 +214,6 @@ class MainWindow(QMainWindow):
             "quit": self.close,
             "undo": ed.undo,
             "redo": ed.redo,
-            "rectangle": cv.start_rectangle,
             "edit_text": lambda: self.regions.edit_text(ed.selected),
             "confirm": ed.confirm_and_next,
             "line_editor": self._line_editor,

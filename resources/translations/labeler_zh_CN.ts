@@ -4,6 +4,14 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>Split region into words</source>
+        <translation>将标注框按词拆分</translation>
+    </message>
+    <message>
+        <source>Draw a don't-care rectangle (###)</source>
+        <translation>画不关心矩形（###）</translation>
+    </message>
+    <message>
         <source>Edit text in the &amp;line editor</source>
         <translation>在行编辑器中编辑文字(&amp;L)</translation>
     </message>
@@ -870,6 +878,10 @@ The window stays open.</source>
 </context>
 <context>
     <name>EditActions</name>
+    <message>
+        <source>split into words</source>
+        <translation>按词拆分</translation>
+    </message>
     <message>
         <source>Select a region to mark it difficult</source>
         <translation>请先选择要标记为困难的标注框</translation>

@@ -98,3 +98,25 @@ def test_capitals_key_for_the_whole_image_and_dont_care_key_for_a_region(make_wi
     assert ed.current.regions[3].transcription == "###"
     assert ed.current.regions[4].transcription == "Item 4：4.00"
     assert ed.current.status is ImageStatus.PRELABELLED
+
+
+def test_shift_w_draws_a_dont_care_rectangle_in_one_undo_step(make_window, receipts, qtbot):
+    from tests.ui.test_no_surprises import drag
+
+    window = make_window(receipts)
+    ed, canvas = window.editor, window.canvas
+    n = len(ed.current.regions)
+    canvas.setFocus()
+    qtbot.keyClick(canvas, Qt.Key_W, Qt.ShiftModifier)
+    vp = canvas.viewport()
+    drag(qtbot, vp, canvas.mapFromScene(330, 20), canvas.mapFromScene(390, 60))
+    qtbot.waitUntil(lambda: ed.current.regions[-1].transcription == "###", timeout=5000)
+    drawn = ed.current.regions[-1]
+    assert len(ed.current.regions) == n + 1 and drawn.difficult and not ed.ocr.jobs
+    qtbot.keyClick(canvas, Qt.Key_Z, Qt.ControlModifier)
+    assert len(ed.current.regions) == n
+    qtbot.keyClick(canvas, Qt.Key_W)  # W again: an ordinary box, read at once
+    drag(qtbot, vp, canvas.mapFromScene(330, 20), canvas.mapFromScene(390, 60))
+    assert len(ed.current.regions) == n + 1
+    qtbot.wait(50)
+    assert ed.current.regions[-1].transcription != "###"

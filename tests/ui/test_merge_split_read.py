@@ -215,3 +215,17 @@ def test_a_dragged_vertex_reads_the_region_again(make_window, project_folder, qt
     assert abs(rec.regions[1].points[2][0] - 336) < 3
     qtbot.waitUntil(lambda: rec.regions[1].transcription == "Total: 42.5", timeout=30000)
     assert len(ed.history()) == 1
+
+
+def test_ctrl_alt_m_splits_a_line_into_its_words_and_reads_each(make_window, project_folder, qtbot):
+    window = make_window(project_folder)
+    ed, canvas, rec = window.editor, window.canvas, window.editor.current
+    ed.select(0)  # "hello world"
+    canvas.setFocus()
+    qtbot.keyClick(canvas, Qt.Key_M, Qt.ControlModifier | Qt.AltModifier)
+    assert [r.transcription for r in rec.regions[:2]] == ["hello", "world"]
+    qtbot.waitUntil(lambda: not ed.ocr.jobs and rec.regions[0].score is not None, timeout=30000)
+    assert [r.transcription for r in rec.regions[:2]] == ["hello", "world"]  # each half read again
+    assert len(ed.history()) == 1  # one undo step, the readings included
+    qtbot.keyClick(canvas, Qt.Key_Z, Qt.ControlModifier)
+    assert rec.regions[0].transcription == "hello world" and len(rec.regions) == 2

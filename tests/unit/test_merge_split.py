@@ -166,3 +166,16 @@ def test_kie_links_follow_the_pieces_onto_the_merged_region():
     assert changes[0] == [[1, 2]] and changes[3] == [[4, 2]]  # no link names the gone id 3 any more
     no_id = merge_regions([r(20, None, []), right])
     assert relinked([question, r(20, None, []), right], [1, 2], no_id)[0] in (3, None)
+
+
+def test_split_words_cuts_at_every_space_in_reading_order():
+    region = TextRegion(points=[(0, 0), (300, 0), (300, 30), (0, 30)], transcription=" West Coast  Way ", score=0.9)
+    pieces = ops.split_words(region)
+    assert [p.transcription for p in pieces] == ["West", "Coast", "Way"]
+    lefts = [min(x for x, _y in p.points) for p in pieces]
+    assert lefts == sorted(lefts) and all(p.score is None for p in pieces)  # to be read again
+    assert abs(sum(ops.bounds(p.points)[2] - ops.bounds(p.points)[0] for p in pieces) - 300) < 1e-6
+    gaps = ops.split_words(region, cut_at=lambda f: round(f, 1))  # the caller moves each cut (to an ink gap)
+    assert len(gaps) == 3
+    with pytest.raises(ValueError):
+        ops.split_words(TextRegion(points=region.points, transcription="one"))
