@@ -6,11 +6,13 @@ the same thing on every line of the first images should not fix it again on the 
 for each image, the pre-labels as the OCR made them (`remember`), and when the image is confirmed compares them
 with what the user confirmed (`learn`):
 
-- **box margin**: for every pre-label the user reshaped, the inward offset (as a share of the box's short side)
-  that brings the pre-label closest to the confirmed box (the DB detector's unclip grows boxes by such an
-  offset). With MIN_RESHAPED reshaped boxes or more, most of them (MARGIN_AGREEMENT) moving the same way, the
-  (weighted) median is the project's margin; boxes the user left alone are not evidence (they were good enough,
-  not the convention).
+- **box margin**: the inward offset (as a share of the box's short side; the DB detector's unclip grows boxes
+  by such an offset) that the most boxes would have needed no edit with. For a sample of the image's pre-labels,
+  reshaped or not, every offset of GRID is tried: a box "needs no edit" at an offset when it then lies within
+  ACCEPT_IOU of the box the user confirmed (left alone: the OCR's own). With MIN_RESHAPED reshaped boxes or
+  more, the offset accepted by the most boxes (the middle of the best plateau) wins when it accepts clearly more
+  than no offset does (MARGIN_GAIN). Reshapes no offset explains (an edge moved along the text) vote for no
+  offset in particular.
 - **text rules**, from a character alignment of each pre-label text with its confirmed text: a punctuation or
   symbol mark replaced by another (`：` -> `:`), a space dropped or added between two kinds of character (CJK,
   digit, letter, or a given mark). A rule holds when it was applied at least MIN_SUPPORT times and in at least
@@ -42,14 +44,15 @@ from labeler.core.model import TextRegion
 from labeler.core.polygon import polygon_iou
 
 MIN_RESHAPED = 8  # fewer reshaped boxes say nothing reliable about a margin
-MARGIN_AGREEMENT = 0.7  # share of reshaped boxes that must move the same way as the median
-MIN_MARGIN = 0.02  # a smaller median is noise: boxes are left as the detector made them
-MAX_MARGIN = 0.3  # per-box search range of the offset, as a share of the short side
+GRID = np.round(np.arange(-0.25, 0.2501, 0.025), 3)  # offsets tried, as shares of the short side
+ACCEPT_IOU = 0.8  # a box this close to the confirmed one needs no edit (a few pixels off on a line)
+MARGIN_GAIN = 0.05  # the best offset must leave this share of the boxes more without an edit than none does
+MIN_MARGIN = 0.02  # a smaller offset is noise: boxes are left as the detector made them
 PAIR_IOU = 0.5  # a pre-label and a confirmed region are the same line at this IoU
 MIN_SUPPORT = 3  # times the user made a text change before it becomes a rule
 RULE_PRECISION = 0.9  # share of the chances a rule had that the user took
 MOVED_PX = 0.5  # a vertex moved by more than this: the box was reshaped
-MAX_FITS = 16  # reshaped boxes fitted per confirmed image (spread over the page): keeps a confirmation under ~50 ms
+MAX_FITS = 12  # reshaped (and as many untouched) boxes tried per confirmed image: a confirmation stays ~50 ms
 DECAY = 0.5  # each confirmed image halves the weight of what earlier ones taught: a new kind of page takes over fast
 
 Context = tuple[str, str]  # (kind of the character before, kind of the character after)
@@ -128,34 +131,27 @@ def shrink_by_margin(points: Sequence[Sequence[float]], margin: float) -> list[t
     return offset_convex(points, margin * short_side(points))
 
 
-def best_margin(raw: Sequence[Sequence[float]], confirmed: Sequence[Sequence[float]]) -> float | None:
-    """The margin (share of the short side) that brings the pre-label `raw` closest (IoU) to `confirmed`.
-
-    Golden-section search over [-MAX_MARGIN, MAX_MARGIN] (the IoU rises to one peak and falls): 14 IoUs, not a grid,
-    because this runs for every reshaped box when an image is confirmed."""
+def accepted_offsets(raw: Sequence[Sequence[float]], confirmed: Sequence[Sequence[float]]) -> np.ndarray:
+    """For each offset of GRID: whether `raw` moved by it lies within ACCEPT_IOU of `confirmed` (bool array)."""
     height = short_side(raw)
+    out = np.zeros(len(GRID), bool)
     if height <= 0:
-        return None
+        return out
+    for k, m in enumerate(GRID):
+        shrunk = offset_convex(raw, float(m) * height)
+        out[k] = shrunk is not None and polygon_iou(shrunk, confirmed) >= ACCEPT_IOU
+    return out
 
-    def score(m: float) -> float:
-        shrunk = offset_convex(raw, m * height)
-        return -1.0 if shrunk is None else polygon_iou(shrunk, confirmed)
 
-    ratio = (5**0.5 - 1) / 2
-    lo, hi = -MAX_MARGIN, MAX_MARGIN
-    a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
-    fa, fb = score(a), score(b)
-    while hi - lo > 0.004:
-        if fa >= fb:
-            hi, b, fb = b, a, fa
-            a = hi - ratio * (hi - lo)
-            fa = score(a)
-        else:
-            lo, a, fa = a, b, fb
-            b = lo + ratio * (hi - lo)
-            fb = score(b)
-    best = (a, fa) if fa >= fb else (b, fb)
-    return None if best[1] < 0 else round(best[0], 3)
+def best_offset(votes: Sequence[tuple[np.ndarray, float]]) -> tuple[float, float, float]:
+    """(offset, share of the weight accepting it, share accepting no offset): the middle of the best plateau."""
+    total = sum(w for _v, w in votes)
+    if total <= 0:
+        return 0.0, 0.0, 0.0
+    score = sum(v * w for v, w in votes) / total
+    best = np.flatnonzero(score >= score.max() - 1e-9)
+    k = int(best[len(best) // 2])
+    return float(GRID[k]), float(score[k]), float(score[int(np.argmin(np.abs(GRID)))])
 
 
 # ---------------------------------------------------------------------- text
@@ -293,7 +289,8 @@ class ConventionLearner:
 
     prelabels: dict[str, list[TextRegion]] = field(default_factory=dict)  # path -> the OCR's regions, copied
     learned_from: set[str] = field(default_factory=set)
-    margins: list[tuple[float, float]] = field(default_factory=list)  # (best margin, weight) per reshaped pre-label
+    votes: list[tuple[np.ndarray, float]] = field(default_factory=list)  # (accepted_offsets, weight) per box tried
+    reshaped_weight: float = 0.0  # how many reshaped boxes the votes speak for (faded like them)
     text: TextEvidence = field(default_factory=TextEvidence)
 
     def remember(self, path: str, regions: Sequence[TextRegion]) -> None:
@@ -307,32 +304,32 @@ class ConventionLearner:
             return False
         self.learned_from.add(path)
         self.text.fade(DECAY)
-        self.margins = [(m, w * DECAY) for m, w in self.margins if w * DECAY >= 0.01]
-        reshaped = []
+        self.votes = [(v, w * DECAY) for v, w in self.votes if w * DECAY >= 0.01]
+        self.reshaped_weight *= DECAY
+        reshaped, kept = [], []
         for r, c in _pairs(raw, confirmed):
             if r.transcription != c.transcription and not c.is_dont_care:
                 self.text.add(r.transcription, c.transcription)
             elif not c.is_dont_care:
                 self.text.add(r.transcription, r.transcription)
-            if _reshaped(r.points, c.points):
-                reshaped.append((r, c))
-        step = max(1.0, len(reshaped) / MAX_FITS)
-        weight = len(reshaped) / max(1, min(len(reshaped), MAX_FITS))  # a sample speaks for all the reshaped boxes
-        for k in range(min(len(reshaped), MAX_FITS)):
-            r, c = reshaped[int(k * step)]
-            m = best_margin(r.points, c.points)
-            if m is not None:
-                self.margins.append((m, weight))
+            if c.is_dont_care:
+                continue  # a don't-care box is drawn loosely on purpose
+            (reshaped if _reshaped(r.points, c.points) else kept).append((r, c))
+        self.reshaped_weight += len(reshaped)
+        for group in (reshaped, kept):
+            tried = min(len(group), MAX_FITS)
+            step = max(1.0, len(group) / MAX_FITS)
+            for k in range(tried):  # a sample spread over the page speaks for all of its group
+                r, c = group[int(k * step)]
+                self.votes.append((accepted_offsets(r.points, c.points), len(group) / tried))
         return True
 
     def conventions(self) -> Conventions:
         margin = None
-        weight = sum(w for _m, w in self.margins)
-        if weight >= MIN_RESHAPED:
-            median = _weighted_median(self.margins)
-            agree = sum(w for m, w in self.margins if m * median > 0) / weight
-            if abs(median) >= MIN_MARGIN and agree >= MARGIN_AGREEMENT:
-                margin = round(median, 3)
+        if self.reshaped_weight >= MIN_RESHAPED:
+            offset, accepted, at_zero = best_offset(self.votes)
+            if abs(offset) >= MIN_MARGIN and accepted >= at_zero + MARGIN_GAIN:
+                margin = round(offset, 3)
         ev = self.text
         marks: list[tuple[str, str]] = []
         for (a, b), n in sorted(ev.replaced.items(), key=lambda item: -item[1]):
@@ -344,17 +341,6 @@ class ConventionLearner:
         drop = frozenset(c for c, n in ev.space_dropped.items() if _holds(n, ev.space_kept[c]))
         add = frozenset(c for c, n in ev.space_added.items() if _holds(n, ev.joined_kept[c]))
         return Conventions(margin, tuple(sorted(marks)), drop, add, len(self.learned_from))
-
-
-def _weighted_median(values: Sequence[tuple[float, float]]) -> float:
-    ordered = sorted(values)
-    half = sum(w for _v, w in ordered) / 2
-    seen = 0.0
-    for value, w in ordered:
-        seen += w
-        if seen >= half:
-            return value
-    return ordered[-1][0]
 
 
 def _reshaped(raw: Sequence[Sequence[float]], confirmed: Sequence[Sequence[float]]) -> bool:
