@@ -148,7 +148,9 @@ def best_offset(votes: Sequence[tuple[np.ndarray, float]]) -> tuple[float, float
     total = sum(w for _v, w in votes)
     if total <= 0:
         return 0.0, 0.0, 0.0
-    score = sum(v * w for v, w in votes) / total
+    score = np.zeros(len(GRID))
+    for accepted, w in votes:
+        score += accepted * (w / total)
     best = np.flatnonzero(score >= score.max() - 1e-9)
     k = int(best[len(best) // 2])
     return float(GRID[k]), float(score[k]), float(score[int(np.argmin(np.abs(GRID)))])
@@ -306,7 +308,8 @@ class ConventionLearner:
         self.text.fade(DECAY)
         self.votes = [(v, w * DECAY) for v, w in self.votes if w * DECAY >= 0.01]
         self.reshaped_weight *= DECAY
-        reshaped, kept = [], []
+        reshaped: list[tuple[TextRegion, TextRegion]] = []
+        kept: list[tuple[TextRegion, TextRegion]] = []
         for r, c in _pairs(raw, confirmed):
             if r.transcription != c.transcription and not c.is_dont_care:
                 self.text.add(r.transcription, c.transcription)
