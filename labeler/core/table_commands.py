@@ -87,7 +87,7 @@ class EditTable(Command):
 
     index: int
     edit: TableEdit
-    label: str = "edit table"  # type: ignore[misc]  # an instance field here, a class constant in Command
+    label: str = "edit table"  # an instance field here (the edit names itself), a class constant in Command
     old: Table | None = field(default=None, init=False)
     new: Table | None = field(default=None, init=False)
 

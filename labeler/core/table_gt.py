@@ -224,7 +224,9 @@ def _edges(n: int, spans: list[tuple[int, int, float, float]]) -> list[float]:
             lines.append(known[a] + (known[b] - known[a]) * (i - a) / (b - a))
         else:
             step = _step(known, idx)
-            lines.append(known[before[-1]] + step * (i - before[-1]) if before else known[after[0]] - step * (after[0] - i))
+            lines.append(
+                known[before[-1]] + step * (i - before[-1]) if before else known[after[0]] - step * (after[0] - i)
+            )
     for i in range(1, len(lines)):  # boxes that overlap their neighbours must not make a line go back
         if lines[i] <= lines[i - 1]:
             lines[i] = lines[i - 1] + 1.0

@@ -20,7 +20,8 @@ def merge_cells(table: Table, row0: int, col0: int, row1: int, col1: int) -> Tab
     r0, r1, c0, c1 = min(row0, row1), max(row0, row1), min(col0, col1), max(col0, col1)
     _check_slot(table, r0, c0)
     _check_slot(table, r1, c1)
-    inside, outside = [], []
+    inside: list[Cell] = []
+    outside: list[Cell] = []
     for cell in table.cells:
         overlaps = cell.row <= r1 and cell.last_row >= r0 and cell.col <= c1 and cell.last_col >= c0
         contained = r0 <= cell.row and cell.last_row <= r1 and c0 <= cell.col and cell.last_col <= c1

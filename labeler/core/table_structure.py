@@ -232,7 +232,12 @@ def _centre_spans(placed: dict[tuple[int, int], tuple[Cell, Box]], n_cols: int) 
     for cell, box in list(placed.values()):
         if cell.colspan < 2:
             continue
-        used = {c for other, _ in placed.values() if other.row == cell.row and other is not cell for c in range(other.col, other.last_col + 1)}
+        used = {
+            c
+            for other, _ in placed.values()
+            if other.row == cell.row and other is not cell
+            for c in range(other.col, other.last_col + 1)
+        }
         first = cell.col
         while first - 1 >= 0 and first - 1 not in used:
             first -= 1

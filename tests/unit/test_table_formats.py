@@ -69,7 +69,7 @@ def test_empty_and_header_cells() -> None:
     assert cells[0] == {"tokens": []}  # an empty cell: no bbox (PubTabNet; TableLabelEncode masks it)
     assert cells[1] == {"tokens": list("Quarter <b> & co"), "bbox": [30, 0, 390, 20]}
     page = table_html(sample())
-    assert "<th colspan=\"12\">Quarter &lt;b&gt; &amp; co</th>" in page and "<td rowspan=\"3\">North</td>" in page
+    assert '<th colspan="12">Quarter &lt;b&gt; &amp; co</th>' in page and '<td rowspan="3">North</td>' in page
 
 
 @pytest.mark.skipif(not HAS_OPENPYXL, reason="openpyxl (the tables extra) is not installed")
@@ -102,8 +102,12 @@ def test_gt_txt_import_keeps_good_lines_and_names_bad_ones(tmp_path) -> None:
         gt_line("a.png", sample()),
         "{broken",
         json.dumps({"filename": "../escape.png", "html": {"structure": {"tokens": []}, "cells": []}}),
-        json.dumps({"filename": "b.png", "html": {"structure": {"tokens": ["<tr>", "<td>", "</td>", "</tr>"]},
-                                                  "cells": [ppocrlabel_cell]}}),  # fmt: skip
+        json.dumps(
+            {
+                "filename": "b.png",
+                "html": {"structure": {"tokens": ["<tr>", "<td>", "</td>", "</tr>"]}, "cells": [ppocrlabel_cell]},
+            }
+        ),  # fmt: skip
         json.dumps({"filename": "c.png", "html": {"structure": {"tokens": ["<tr>", "<td>", "<script>"]}}}),
     ]
     gt = tmp_path / "gt.txt"
@@ -138,7 +142,9 @@ def test_export_folder_splits_agree_with_det_and_rec(tmp_path) -> None:
         img, table, regions = render_table(TableSpec(3, 4, spans=[(0, 1, 1, 3)], seed=i))
         write_image(folder / f"t{i}.png", img)
         records.append(ImageRecord(f"t{i}.png", status=ImageStatus.CONFIRMED, regions=regions, tables=[table]))
-    records.append(ImageRecord("plain.png", status=ImageStatus.CONFIRMED, regions=[TextRegion([(0, 0), (5, 0), (5, 5)], "x")]))
+    records.append(
+        ImageRecord("plain.png", status=ImageStatus.CONFIRMED, regions=[TextRegion([(0, 0), (5, 0), (5, 5)], "x")])
+    )
     write_image(folder / "plain.png", img)
     options = ExportOptions(split=SplitRatios(6, 3, 3), seed=7, workers=1)
     det = export_dataset(records, folder, tmp_path / "det", options)

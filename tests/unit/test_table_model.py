@@ -163,7 +163,7 @@ def test_tables_round_trip_through_save_project_and_ppocrlabel_files_stay_plain(
     history = History(record, lock=project.lock)
     history.push(AddTable(grid(2, 12)))
     history.push(MergeCells(0, 0, 1, 0, 11))
-    history.push(SetCellText(0, 0, 0, "Näme \"q\""))
+    history.push(SetCellText(0, 0, 0, 'Näme "q"'))
     record.status = ImageStatus.CONFIRMED
     record.regions = [TextRegion([(0, 0), (9, 0), (9, 9), (0, 9)], "Name")]
     save_project(project)
@@ -172,7 +172,7 @@ def test_tables_round_trip_through_save_project_and_ppocrlabel_files_stay_plain(
     assert "table" not in label and "colspan" not in label  # PPOCRLabel sees only regions
     again = open_project(folder)
     [table] = again.record("a.png").tables
-    assert table.cell_at(0, 5).colspan == 11 and table.cell_at(0, 0).text == "Näme \"q\""
+    assert table.cell_at(0, 5).colspan == 11 and table.cell_at(0, 0).text == 'Näme "q"'
     assert again.record("b.png").tables == []
 
 
