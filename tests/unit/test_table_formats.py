@@ -172,3 +172,25 @@ def test_export_folder_splits_agree_with_det_and_rec(tmp_path) -> None:
     # A second export replaces the first whole.
     export_tables(records[:2], folder, out, TableExportOptions(options))
     assert len((out / "gt.txt").read_text("utf-8").splitlines()) == 2
+
+
+def test_cli_export_writes_the_tables_beside_det_and_rec(tmp_path, capsys) -> None:
+    from labeler.cli import main
+    from labeler.core.history import History
+    from labeler.core.project import open_project, save_project
+    from labeler.core.table_commands import AddTable
+
+    folder = tmp_path / "imgs"
+    img, table, regions = render_table(TableSpec(3, 13, spans=[(0, 0, 1, 12)], seed=2))
+    write_image(folder / "a.png", img)
+    project = open_project(folder)
+    record = project.record("a.png")
+    record.regions, record.status = regions, ImageStatus.CONFIRMED
+    History(record).push(AddTable(table))
+    save_project(project)
+    status = main(["export", str(folder), "--out", str(tmp_path / "out"), "--tables", str(tmp_path / "tab"),
+                   "--workers", "1"])  # fmt: skip
+    assert status == 0 and "tables: 1 train" in capsys.readouterr().out
+    [line] = (tmp_path / "tab" / "train.txt").read_text("utf-8").splitlines()
+    assert ' colspan="12"' in json.loads(line)["html"]["structure"]["tokens"]
+    assert (tmp_path / "out" / "det" / "train.txt").read_text("utf-8").startswith("images/a.png\t")
