@@ -146,4 +146,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"tables: {counts} from {tables.images} images, written to {args.tables}")
         for line in tables.skipped:
             print(f"table skipped: {line}")
+        if tables.extra_tokens:
+            print(
+                f"PaddleOCR table: Global.character_dict_path={args.tables / 'table_structure_dict.txt'} "
+                f"(the default dict lacks {', '.join(t.strip() for t in tables.extra_tokens)})"
+            )
     return 0

@@ -5,6 +5,7 @@ Layout of OUT (every label path relative to OUT, so PaddleOCR's data_dir = OUT):
     OUT/images/<stem>_table<i>.png    the table's crop (its outline's bounding box): table models train on crops
     OUT/{train,val,test}.txt          PubTabDataSet JSON lines (table_format.paddle_label), boxes in crop pixels
     OUT/gt.txt                        all splits together
+    OUT/table_structure_dict.txt      PaddleOCR's structure dict + the span tokens (> 10) it lacks, appended
     OUT/html/<stem>_table<i>.html     one page per table
     OUT/xlsx/<stem>.xlsx              one workbook per image, a sheet per table, spans merged (the `tables` extra)
     OUT/report.json                   counts per split, skipped tables and images with the reason
@@ -35,10 +36,19 @@ from labeler.core.image_io import read_image
 from labeler.core.model import ImageRecord, ImageStatus
 from labeler.core.split import SPLIT_NAMES, assign_splits
 from labeler.core.table import Table, TableError
-from labeler.core.table_format import TABLES_EXTRA, paddle_label, table_html, xlsx_bytes
+from labeler.core.table_format import (
+    PADDLE_STRUCTURE_TOKENS,
+    TABLES_EXTRA,
+    paddle_label,
+    structure_dict,
+    table_html,
+    xlsx_bytes,
+)
 
 TABLE_REPORT_FORMAT = "labeler-table-export/1"
-TABLE_ENTRIES = frozenset({"images", "html", "xlsx", "gt.txt", "report.json", *(f"{n}.txt" for n in SPLIT_NAMES)})
+TABLE_ENTRIES = frozenset(
+    {"images", "html", "xlsx", "gt.txt", "report.json", "table_structure_dict.txt", *(f"{n}.txt" for n in SPLIT_NAMES)}
+)
 
 
 @dataclass(frozen=True)
@@ -54,10 +64,11 @@ class TableExportReport:
     tables: dict[str, int] = field(default_factory=lambda: {n: 0 for n in SPLIT_NAMES})
     images: int = 0
     skipped: list[str] = field(default_factory=list)  # "path[#table]: reason"
+    extra_tokens: list[str] = field(default_factory=list)  # span tokens PaddleOCR's default structure dict lacks
 
     def to_json(self) -> dict[str, Any]:
         return {"format": TABLE_REPORT_FORMAT, "out_dir": self.out_dir, "tables": self.tables,
-                "images": self.images, "skipped": self.skipped}  # fmt: skip
+                "images": self.images, "skipped": self.skipped, "extra_tokens": self.extra_tokens}  # fmt: skip
 
 
 def table_splits(records: Sequence[ImageRecord], options: ExportOptions) -> dict[str, str]:
@@ -96,6 +107,10 @@ def export_tables(
             for name in SPLIT_NAMES:
                 atomic_write_text(work / f"{name}.txt", "".join(lines[name]))
             atomic_write_text(work / "gt.txt", "".join(lines["train"] + lines["val"] + lines["test"]))
+            used = {t for name in SPLIT_NAMES for line in lines[name] for t in _span_tokens(line)}
+            tokens = structure_dict(used)
+            report.extra_tokens = tokens[len(PADDLE_STRUCTURE_TOKENS) :]
+            atomic_write_text(work / "table_structure_dict.txt", "\n".join(tokens) + "\n")
             atomic_write_text(work / "report.json", json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n")
             swap.commit()
         except OSError as exc:
@@ -135,6 +150,10 @@ def _export_image(
     if options.xlsx and good:
         _write(work / "xlsx" / f"{stem}.xlsx", xlsx_bytes([t for t, _ in good], [n for _, n in good]))
     return lines
+
+
+def _span_tokens(line: str) -> list[str]:
+    return [t for t in json.loads(line)["html"]["structure"]["tokens"] if "span=" in t]
 
 
 def _crop_box(table: Table, width: int, height: int) -> tuple[int, int, int, int]:

@@ -19,6 +19,21 @@ from labeler.core.extras import require_extra
 from labeler.core.table import Cell, Table
 
 TABLES_EXTRA = "tables"
+# PaddleOCR's ppocr/utils/dict/table_structure_dict.txt, in its order (a model's output index is the line
+# number). It has spans 2..10 only, and TableLabelEncode silently skips a token its dict lacks, so a
+# ` colspan="12"` would train as a plain cell: the export appends the span tokens it uses beyond these.
+PADDLE_STRUCTURE_TOKENS = (
+    "<thead>", "<tr>", "<td>", "</td>", "</tr>", "</thead>", "<tbody>", "</tbody>", "<td",
+    ' colspan="5"', ">", ' colspan="2"', ' colspan="3"', ' rowspan="2"', ' colspan="4"', ' colspan="6"',
+    ' rowspan="3"', ' colspan="9"', ' colspan="10"', ' colspan="7"', ' rowspan="4"', ' rowspan="5"',
+    ' rowspan="9"', ' colspan="8"', ' rowspan="8"', ' rowspan="6"', ' rowspan="7"', ' rowspan="10"',
+)  # fmt: skip
+
+
+def structure_dict(used: set[str]) -> list[str]:
+    """PaddleOCR's structure dict plus the tokens in `used` it lacks (appended, sorted by span size)."""
+    extra = sorted(used - set(PADDLE_STRUCTURE_TOKENS), key=lambda t: (t.split("=")[0], int(t.split('"')[1])))
+    return [*PADDLE_STRUCTURE_TOKENS, *extra]
 
 
 def thead_rows(table: Table) -> int:

@@ -150,7 +150,8 @@ def test_export_folder_splits_agree_with_det_and_rec(tmp_path) -> None:
     det = export_dataset(records, folder, tmp_path / "det", options)
     assert det.images_exported == 13
     report = export_tables(records, folder, tmp_path / "tables", TableExportOptions(options, xlsx=HAS_OPENPYXL))
-    assert sum(report.tables.values()) == 12 and report.skipped == []
+    assert sum(report.tables.values()) == 12 and report.skipped == [] and report.extra_tokens == []
+    assert len((tmp_path / "tables" / "table_structure_dict.txt").read_text("utf-8").splitlines()) == 28
     det_split = {}
     for name in ("train", "val", "test"):
         for line in (tmp_path / "det" / "det" / f"{name}.txt").read_text("utf-8").splitlines():
@@ -193,4 +194,7 @@ def test_cli_export_writes_the_tables_beside_det_and_rec(tmp_path, capsys) -> No
     assert status == 0 and "tables: 1 train" in capsys.readouterr().out
     [line] = (tmp_path / "tab" / "train.txt").read_text("utf-8").splitlines()
     assert ' colspan="12"' in json.loads(line)["html"]["structure"]["tokens"]
+    # PaddleOCR's default structure dict stops at 10 and its encoder drops unknown tokens silently.
+    assert (tmp_path / "tab" / "table_structure_dict.txt").read_text("utf-8").splitlines()[-1] == ' colspan="12"'
+    assert json.loads((tmp_path / "tab" / "report.json").read_text("utf-8"))["extra_tokens"] == [' colspan="12"']
     assert (tmp_path / "out" / "det" / "train.txt").read_text("utf-8").startswith("images/a.png\t")
