@@ -199,6 +199,7 @@ def save_ppocrlabel_folder(project: Project, rule: ConflictRule = ConflictRule.N
         result = SaveResult(took_over=lock.took_over)
         result.merge = merge_from_disk(project, src, rule)
         with project.lock:
+            project.errors += src.tables.refresh(project.records)
             dirty = [r for r in project.records if r.dirty]
             for rec in dirty:
                 rec.dirty = False  # an edit from here on marks it again and is saved next time
@@ -246,6 +247,8 @@ def refresh_ppocrlabel_folder(project: Project) -> MergeReport:
         try:
             with FolderLock(project.folder, timeout=REFRESH_LOCK_TIMEOUT_S):
                 report = merge_from_disk(project, src)
+                with project.lock:
+                    project.errors += src.tables.refresh(project.records)
         except FolderLockedError:
             return MergeReport()
         settings, _ = _merged_settings(project, src)

@@ -67,7 +67,7 @@ class TableFiles:
         by_path = {r.path: r for r in records}
         errors: list[FileError] = []
         for file in sorted(root.rglob("*.json")):
-            image = PurePosixPath(file.relative_to(root).as_posix()).with_suffix("").as_posix()
+            image = self._image_of(file)
             record = by_path.get(image)
             if record is None:
                 continue  # an image no longer in the folder: its file stays untouched
@@ -82,6 +82,42 @@ class TableFiles:
                 errors.append(exc)
                 self.broken.add(image)
         return errors
+
+    def refresh(self, records: Iterable[ImageRecord]) -> list[FileError]:
+        """Take in the table files another writer changed since: a record whose tables were not changed here
+        gets theirs (and its revision grows, which drops its undo history); one changed here keeps its own,
+        and the save that follows keeps theirs as `.conflict-*`."""
+        root = self.folder / TABLES_DIR
+        on_disk = {self._image_of(f): f for f in root.rglob("*.json")} if root.is_dir() else {}
+        errors: list[FileError] = []
+        for record in records:
+            path = record.path
+            file = on_disk.get(path)
+            if file is None and path not in self.base:
+                continue
+            if path in self.broken:
+                continue  # reported at open; the file stays as it is until a save backs it up
+            data = _read_or_none(file) if file is not None else None
+            base = self.base.get(path)
+            ours = tables_bytes(path, record.tables) if record.tables else None
+            if data == base or ours != base:
+                continue  # nothing new, or changed here too (the save settles it)
+            try:
+                record.tables = parse_tables(data, file) if data is not None and file is not None else []
+            except FileError as exc:
+                errors.append(exc)
+                self.broken.add(path)
+                continue
+            if data is None:
+                self.base.pop(path, None)
+            else:
+                self.base[path] = data
+            self.broken.discard(path)
+            record.revision += 1
+        return errors
+
+    def _image_of(self, file: Path) -> str:
+        return PurePosixPath(file.relative_to(self.folder / TABLES_DIR).as_posix()).with_suffix("").as_posix()
 
     def save(self, records: Iterable[ImageRecord]) -> list[Path]:
         """Write the tables of `records` that changed here; returns the files written or removed."""

@@ -201,3 +201,21 @@ def test_a_table_file_is_never_lost(tmp_path) -> None:
     conflicts = list(bad.parent.glob("a.png.json.conflict-*"))
     assert len(conflicts) == 1 and "theirs" in conflicts[0].read_text("utf-8")
     assert open_project(folder).record("a.png").tables[0].cell_at(0, 0).text == "ours"
+
+
+def test_another_writers_tables_are_taken_in_when_not_changed_here(tmp_path) -> None:
+    from labeler.core.project import refresh_project
+
+    folder = make_folder(tmp_path)
+    mine, theirs = open_project(folder), open_project(folder)
+    History(theirs.record("a.png")).push(AddTable(grid(2, 2)))
+    save_project(theirs)
+    refresh_project(mine)
+    record = mine.record("a.png")
+    assert len(record.tables) == 1 and record.revision == 1
+    History(theirs.record("a.png")).push(RemoveTable(0))
+    save_project(theirs)
+    record.regions = [TextRegion([(0, 0), (9, 0), (9, 9)], "x")]
+    record.mark_edited()  # a region edit here: the tables were not changed here, so theirs win
+    save_project(mine)
+    assert record.tables == [] and not (folder / TABLES_DIR / "a.png.json").exists()
