@@ -11,7 +11,8 @@ Unruled tables (fewer than two lines found either way): text boxes (the given re
 into words) are clustered into rows by their y centres, and columns are the x ranges that fewer than a quarter
 of the rows cover (a gap most rows leave free); a box over several columns becomes a colspan.
 
-Cells are then filled with the texts of the regions whose centres fall in them (table_fill.py).
+Header rows: the top rows whose paper (the non-ink pixels) is clearly darker than the body's (a shaded
+header); bold or unshaded headers are left for the user. Cells are then filled with the texts of the regions whose centres fall in them (table_fill.py).
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ import numpy as np
 from labeler.core.model import TextRegion
 from labeler.core.table import Cell, Table, grid_table
 from labeler.core.table_fill import fill_from_regions
+from labeler.core.table_ops import set_header_rows
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 MIN_INK = 0.6  # share of a boundary that must be inked to count as a ruling line
+HEADER_SHADE = 12.0  # grey levels a header row's paper is darker than the body's
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,26 @@ def find_table(
     found_ruled = table is not None
     if table is None:
         table = _unruled(ink, glyph, inside) if ruled is not True else grid_table([0, y1 - y0], [0, x1 - x0])
+    table = _shaded_header(gray, ink, table)
     table = _moved(table, x0, y0)
     return Structure(fill_from_regions(table, regions), found_ruled)
+
+
+def _shaded_header(gray: np.ndarray, ink: np.ndarray, table: Table) -> Table:
+    """Top rows whose paper is clearly darker than the body's (a shaded header) become header rows."""
+    if table.n_rows < 2:
+        return table
+    paper = []
+    for r in range(table.n_rows):
+        band_g = gray[int(table.rows[r]) + 3 : max(int(table.rows[r]) + 4, int(table.rows[r + 1]) - 2)]
+        band_i = ink[int(table.rows[r]) + 3 : max(int(table.rows[r]) + 4, int(table.rows[r + 1]) - 2)]
+        values = band_g[band_i == 0]
+        paper.append(float(np.median(values)) if values.size else 255.0)
+    body = float(np.median(paper))
+    n = 0
+    while n < table.n_rows - 1 and paper[n] < body - HEADER_SHADE:
+        n += 1
+    return set_header_rows(table, n) if n else table
 
 
 # ------------------------------------------------------------------ image helpers

@@ -33,6 +33,8 @@ def test_ruled_table_with_a_twelve_column_span_and_a_row_span() -> None:
     assert texts(found.table) == texts(truth)
     assert found.table.cell_at(0, 5).colspan == 12 and found.table.cell_at(3, 0).rowspan == 3
     assert found.table.cell_at(1, 3).text == ""  # the empty cell stays empty
+    assert structure_tokens(found.table) == structure_tokens(truth)  # the shaded top row is the <thead>
+    assert found.table.header_rows == 1
     for got, want in zip(found.table.cols, truth.cols):
         assert abs(got - want) <= 2
 
@@ -47,6 +49,7 @@ def test_table_inside_a_page_keeps_page_coordinates() -> None:
     found = find_table(page, box, moved)
     assert body(found.table) == body(truth) and texts(found.table) == texts(truth)
     assert abs(found.table.rows[0] - (truth.rows[0] + 120)) <= 2
+    assert found.table.header_rows == 0  # nothing shaded: no header guessed
 
 
 def test_unruled_table_rows_and_columns_from_alignment() -> None:
