@@ -12,7 +12,7 @@ from labeler.core.export import ExportOptions, export_dataset, load_confirmed_re
 from labeler.core.extras import require_extra
 from labeler.core.split import SplitRatios, parse_split
 from labeler.core.table_export import TableExportOptions, export_tables
-from labeler.core.table_format import TABLES_EXTRA
+from labeler.core.table_format import BOX_FORMATS, TABLES_EXTRA
 
 DEFAULT_DICT_SET = "ppocrv6-small"  # the bundled default model set, whose dictionary the report checks against
 
@@ -83,6 +83,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument(
         "--tables-xlsx", action="store_true", help="with --tables: an .xlsx per image too (needs labeler[tables])"
     )
+    parser.add_argument(
+        "--tables-box-format",
+        choices=BOX_FORMATS,
+        default="xyxy",
+        help="with --tables: cell boxes as x0,y0,x1,y1 (SLANet, default) or four corners (SLANet_ch, loc_reg_num 8)",
+    )
     parser.set_defaults(run=run)
     return parser
 
@@ -141,7 +147,12 @@ def run(args: argparse.Namespace) -> int:
     for kind, overrides in report.paddleocr.items():
         print(f"PaddleOCR {kind}: " + " ".join(overrides))
     if args.tables is not None:
-        tables = export_tables(records, args.project, args.tables, TableExportOptions(options, xlsx=args.tables_xlsx))
+        tables = export_tables(
+            records,
+            args.project,
+            args.tables,
+            TableExportOptions(options, xlsx=args.tables_xlsx, box_format=args.tables_box_format),
+        )
         counts = ", ".join(f"{n} {name}" for name, n in tables.tables.items())
         print(f"tables: {counts} from {tables.images} images, written to {args.tables}")
         for line in tables.skipped:

@@ -37,6 +37,7 @@ from labeler.core.model import ImageRecord, ImageStatus
 from labeler.core.split import SPLIT_NAMES, assign_splits
 from labeler.core.table import Table, TableError
 from labeler.core.table_format import (
+    BOX_FORMATS,
     PADDLE_STRUCTURE_TOKENS,
     TABLES_EXTRA,
     paddle_label,
@@ -56,6 +57,7 @@ class TableExportOptions:
     base: ExportOptions = ExportOptions()  # split, seed, include_unconfirmed: the same as the det / rec export
     html: bool = True
     xlsx: bool = False  # needs openpyxl (pip install labeler[tables])
+    box_format: str = "xyxy"  # "xyxyxyxy" for SLANet_ch-style configs (loc_reg_num 8)
 
 
 @dataclass
@@ -86,6 +88,8 @@ def export_tables(
     options: TableExportOptions | None = None,
 ) -> TableExportReport:
     options = options or TableExportOptions()
+    if options.box_format not in BOX_FORMATS:
+        raise ExportError(f"table box format must be one of {BOX_FORMATS}, got {options.box_format!r}")
     if options.xlsx:
         require_extra(TABLES_EXTRA)  # fail before anything is written: MissingExtraError names the extra
     image_dir, out = Path(image_dir), Path(out_dir)
@@ -142,7 +146,7 @@ def _export_image(
             report.skipped.append(f"{record.path}#{i}: the crop could not be encoded")
             continue
         _write(work / "images" / f"{name}.png", png.tobytes())
-        label = paddle_label(f"images/{name}.png", table, offset=(x0, y0))
+        label = paddle_label(f"images/{name}.png", table, offset=(x0, y0), box_format=options.box_format)
         lines.append(json.dumps(label, ensure_ascii=False) + "\n")
         if options.html:
             _write(work / "html" / f"{name}.html", table_html(table, f"{record.path} #{i + 1}").encode("utf-8"))

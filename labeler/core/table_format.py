@@ -4,8 +4,9 @@ Structure tokens follow PubTabNet, as PaddleOCR's TableLabelEncode reads them (p
 `<thead>` / `<tbody>` around `<tr>` ... `</tr>`; a plain cell is `<td>`, `</td>`; a spanning cell is `<td`,
 ` colspan="N"`, ` rowspan="N"`, `>`, `</td>` (N written in full: PPOCRLabel once parsed only its first digit,
 PaddleOCR#11404). `cells` has one entry per `<td>`, in order: `tokens` (the text's characters) and, for a
-non-empty cell, `bbox` [x0, y0, x1, y1] (TableLabelEncode with loc_reg_num=4 reads four numbers and masks
-empty cells; PubTabNet gives empty cells no bbox). No `<thead>` when the table has no header row.
+non-empty cell, `bbox`: [x0, y0, x1, y1] for SLANet's configs (loc_reg_num 4, box format xyxy) or the four
+corners for SLANet_ch's (loc_reg_num 8, xyxyxyxy, as PPOCRLabel writes); TableLabelEncode masks empty cells
+and PubTabNet gives them no bbox. No `<thead>` when the table has no header row.
 """
 
 from __future__ import annotations
@@ -82,24 +83,38 @@ def structure_tokens(table: Table) -> list[str]:
     return tokens
 
 
-def cell_entries(table: Table, offset: tuple[float, float] = (0.0, 0.0)) -> list[dict[str, Any]]:
-    """The `cells` list: one per `<td>` in order; `bbox` (integers, shifted by -offset) only on non-empty cells."""
+BOX_FORMATS = ("xyxy", "xyxyxyxy")  # TableBoxEncode's in_box_format: SLANet (PubTabNet) / SLANet_ch (4 corners)
+
+
+def cell_entries(
+    table: Table, offset: tuple[float, float] = (0.0, 0.0), box_format: str = "xyxy"
+) -> list[dict[str, Any]]:
+    """The `cells` list: one per `<td>` in order; `bbox` (integers, shifted by -offset) only on non-empty cells:
+    [x0, y0, x1, y1] for "xyxy", the four corners clockwise from top-left flattened for "xyxyxyxy"."""
+    if box_format not in BOX_FORMATS:
+        raise ValueError(f"box format must be one of {BOX_FORMATS}, got {box_format!r}")
     out: list[dict[str, Any]] = []
     dx, dy = offset
     for cell in table.ordered_cells():
         entry: dict[str, Any] = {"tokens": list(cell.text)}
         if cell.text:
-            x0, y0, x1, y1 = table.cell_box(cell)
-            entry["bbox"] = [round(x0 - dx), round(y0 - dy), round(x1 - dx), round(y1 - dy)]
+            x0, y0, x1, y1 = (round(v) for v in _shift(table.cell_box(cell), dx, dy))
+            entry["bbox"] = [x0, y0, x1, y1] if box_format == "xyxy" else [x0, y0, x1, y0, x1, y1, x0, y1]
         out.append(entry)
     return out
 
 
-def paddle_label(filename: str, table: Table, offset: tuple[float, float] = (0.0, 0.0)) -> dict[str, Any]:
+def _shift(box: tuple[float, float, float, float], dx: float, dy: float) -> tuple[float, ...]:
+    return (box[0] - dx, box[1] - dy, box[2] - dx, box[3] - dy)
+
+
+def paddle_label(
+    filename: str, table: Table, offset: tuple[float, float] = (0.0, 0.0), box_format: str = "xyxy"
+) -> dict[str, Any]:
     """One line of PaddleOCR's table label file (PubTabDataSet)."""
     return {
         "filename": filename,
-        "html": {"structure": {"tokens": structure_tokens(table)}, "cells": cell_entries(table, offset)},
+        "html": {"structure": {"tokens": structure_tokens(table)}, "cells": cell_entries(table, offset, box_format)},
     }
 
 
