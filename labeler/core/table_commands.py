@@ -17,6 +17,7 @@ from functools import partial
 from labeler.core.history import Command
 from labeler.core.model import ImageRecord
 from labeler.core.table import Table, TableError
+from labeler.core.table_fill import fill_from_regions
 from labeler.core.table_ops import (
     insert_col,
     insert_row,
@@ -132,6 +133,28 @@ class SetCellText(Command):
             self.text = newer.text
             return True
         return False
+
+
+@dataclass
+class RefillFromRegions(Command):
+    """Cell texts from the image's regions as they are now (after a re-recognition: PaddleOCR#6558)."""
+
+    index: int
+    keep_unmatched: bool = False
+    old: Table | None = field(default=None, init=False)
+    new: Table | None = field(default=None, init=False)
+    label = "cell texts from regions"
+
+    def apply(self, record: ImageRecord) -> None:
+        old = _table(record, self.index)
+        new = self.new if self.new is not None else fill_from_regions(old, record.regions, self.keep_unmatched)
+        self.old, self.new = old, new
+        record.tables[self.index] = new
+
+    def revert(self, record: ImageRecord) -> None:
+        if self.old is None:
+            raise RuntimeError("an edit was undone before it was done")
+        record.tables[self.index] = self.old
 
 
 def MergeCells(index: int, row0: int, col0: int, row1: int, col1: int) -> EditTable:

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from labeler.core.errors import FileError, LabelFormatError
+from labeler.core.model import ImageRecord
 from labeler.core.table import Cell, Point, Table, TableError
 
 _SPAN = re.compile(r'^\s*(colspan|rowspan)\s*=\s*"?\s*(\d+)\s*"?\s*$')
@@ -176,9 +177,12 @@ def _is_markup(token: str) -> bool:
 
 
 def _box_polygon(bbox: Any) -> list[Point]:
-    if isinstance(bbox, list) and len(bbox) == 4 and all(isinstance(v, (int, float)) for v in bbox):
+    flat = isinstance(bbox, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in bbox)
+    if flat and len(bbox) == 4:
         x0, y0, x1, y1 = (float(v) for v in bbox)
         return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    if flat and len(bbox) >= 6 and len(bbox) % 2 == 0:  # SLANet_ch's flattened corners
+        return [(float(bbox[i]), float(bbox[i + 1])) for i in range(0, len(bbox), 2)]
     if isinstance(bbox, list) and len(bbox) >= 3 and all(isinstance(p, list) and len(p) == 2 for p in bbox):
         return [(float(p[0]), float(p[1])) for p in bbox]
     raise TableError(f"bad cell bbox {bbox!r}")
@@ -237,3 +241,27 @@ def _step(known: dict[int, float], idx: list[int]) -> float:
     if len(idx) >= 2:
         return max(1.0, (known[idx[-1]] - known[idx[0]]) / (idx[-1] - idx[0]))
     return 20.0
+
+
+def match_gt_tables(records: Sequence[ImageRecord], gt: GtFile) -> tuple[dict[str, list[Table]], list[GtTable]]:
+    """({record path: its tables, in file order}, lines whose image is not among the records).
+
+    A line names its image by path (ours) or by file name only (PPOCRLabel): the path wins; a file name
+    matches when exactly one record has it.
+    """
+    by_path = {r.path: r.path for r in records}
+    by_name: dict[str, list[str]] = {}
+    for r in records:
+        by_name.setdefault(PurePosixPath(r.path).name, []).append(r.path)
+    found: dict[str, list[Table]] = {}
+    unmatched = []
+    for item in gt.tables:
+        path = by_path.get(item.filename)
+        if path is None:
+            named = by_name.get(PurePosixPath(item.filename).name, [])
+            path = named[0] if len(named) == 1 else None
+        if path is None:
+            unmatched.append(item)
+        else:
+            found.setdefault(path, []).append(item.table)
+    return found, unmatched

@@ -13,7 +13,7 @@ from labeler.core.split import SplitRatios
 from labeler.core.table import Table, grid_table
 from labeler.core.table_export import TableExportOptions, export_tables
 from labeler.core.table_format import cell_entries, paddle_label, structure_tokens, table_html, xlsx_bytes
-from labeler.core.table_gt import parse_gt_line, read_gt_file, table_from_tokens
+from labeler.core.table_gt import match_gt_tables, parse_gt_line, read_gt_file, table_from_tokens
 from labeler.core.table_ops import merge_cells, set_cell_text, set_header_rows
 from tests.conftest import write_image
 from tests.unit.table_render import TableSpec, render_table
@@ -198,3 +198,25 @@ def test_cli_export_writes_the_tables_beside_det_and_rec(tmp_path, capsys) -> No
     assert (tmp_path / "tab" / "table_structure_dict.txt").read_text("utf-8").splitlines()[-1] == ' colspan="12"'
     assert json.loads((tmp_path / "tab" / "report.json").read_text("utf-8"))["extra_tokens"] == [' colspan="12"']
     assert (tmp_path / "out" / "det" / "train.txt").read_text("utf-8").startswith("images/a.png\t")
+
+
+def test_gt_tables_match_records_by_path_then_by_file_name(tmp_path) -> None:
+    corners = {"tokens": ["x"], "bbox": [5, 5, 25, 5, 25, 15, 5, 15]}  # SLANet_ch's flattened corners
+    lines = [
+        gt_line("sub/a.png", sample()),
+        json.dumps(
+            {
+                "filename": "b.png",
+                "html": {"structure": {"tokens": ["<tr>", "<td>", "</td>", "</tr>"]}, "cells": [corners]},
+            }
+        ),  # fmt: skip
+        gt_line("b.png", sample()),
+        gt_line("nowhere.png", sample()),
+    ]
+    gt = tmp_path / "gt.txt"
+    gt.write_text("\n".join(lines), "utf-8")
+    records = [ImageRecord("sub/a.png"), ImageRecord("imgs/b.png")]
+    found, unmatched = match_gt_tables(records, read_gt_file(gt))
+    assert sorted(found) == ["imgs/b.png", "sub/a.png"] and len(found["imgs/b.png"]) == 2
+    assert found["imgs/b.png"][0].cell_at(0, 0).polygon == [(5, 5), (25, 5), (25, 15), (5, 15)]
+    assert [u.filename for u in unmatched] == ["nowhere.png"]

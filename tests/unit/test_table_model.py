@@ -18,6 +18,7 @@ from labeler.core.table_commands import (
     MergeCells,
     MoveColLine,
     MoveRowLine,
+    RefillFromRegions,
     RemoveCol,
     RemoveRow,
     RemoveTable,
@@ -147,6 +148,14 @@ def test_cells_refill_from_regions_after_re_recognition() -> None:
     assert fill_from_regions(filled, regions).cell_at(0, 0).text == "new"
     typed = fill_from_regions(filled, regions[:1], keep_unmatched=True)
     assert typed.cell_at(1, 1).text == "b c"
+    # The same as one undoable step on a record.
+    record = ImageRecord("a.png", regions=regions, tables=[filled])
+    regions[0].transcription = "newer"
+    history = History(record)
+    history.push(RefillFromRegions(0))
+    assert record.tables[0].cell_at(0, 0).text == "newer"
+    history.undo()
+    assert record.tables[0].cell_at(0, 0).text == "old"
 
 
 def make_folder(tmp_path):
