@@ -55,6 +55,7 @@ class TableFiles:
     folder: Path
     base: dict[str, bytes] = field(default_factory=dict)  # image path -> bytes read or written
     broken: set[str] = field(default_factory=set)  # image paths whose file could not be read
+    stamps: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # (inode, mtime ns, size) of base
 
     def file_for(self, image_path: str) -> Path:
         return self.folder / TABLES_DIR / f"{image_path}.json"
@@ -75,6 +76,7 @@ class TableFiles:
                 data = file.read_bytes()
                 record.tables = parse_tables(data, file)
                 self.base[image] = data
+                self.stamps[image] = _stamp(file)
             except OSError as exc:
                 errors.append(FileError(file, f"cannot read: {exc.strerror or exc}"))
                 self.broken.add(image)
@@ -97,6 +99,8 @@ class TableFiles:
                 continue
             if path in self.broken:
                 continue  # reported at open; the file stays as it is until a save backs it up
+            if file is not None and self.stamps.get(path) == _stamp(file):
+                continue  # unchanged since read or written: not read again (autosave runs this often)
             data = _read_or_none(file) if file is not None else None
             base = self.base.get(path)
             ours = tables_bytes(path, record.tables) if record.tables else None
@@ -108,10 +112,10 @@ class TableFiles:
                 errors.append(exc)
                 self.broken.add(path)
                 continue
-            if data is None:
+            if data is None or file is None:
                 self.base.pop(path, None)
             else:
-                self.base[path] = data
+                self.base[path], self.stamps[path] = data, _stamp(file)
             self.broken.discard(path)
             record.revision += 1
         return errors
@@ -140,10 +144,18 @@ class TableFiles:
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 atomic_write_bytes(target, want)
-                self.base[path] = want
+                self.base[path], self.stamps[path] = want, _stamp(target)
             self.broken.discard(path)
             written.append(target)
         return written
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return (-1, -1, -1)
+    return (st.st_ino, st.st_mtime_ns, st.st_size)  # atomic writes make a new inode: a same-size rewrite shows
 
 
 def _read_or_none(path: Path) -> bytes | None:
