@@ -7,7 +7,8 @@ span has no line inside) with row and column spans, one with a 12-column span; u
 column spans; empty cells and shaded header rows in both. The finder gets the image and the cells' text
 regions (what the OCR pipeline would give it) and returns a Table.
 
-Each table is also run as a scan-like copy (blur, grey paper, noise, JPEG 60). Exactly right: the structure
+Each table is also run as a scan-like copy (blur, grey paper, noise, JPEG 60) and turned by 2 degrees (the
+finder levels the crop first). Exactly right: the structure
 tokens are equal, <thead> rows included (the finder takes shaded top rows as the header); grid right: equal
 without <thead>/<tbody> (rows, columns, spans).
 TEDS-struct: 1 - TED / max(nodes), on the tree table -> rows -> cells, cell labels "td" plus its spans, texts
@@ -46,7 +47,9 @@ from labeler.core.table_ops import (  # noqa: E402
     split_cell,
 )
 from labeler.core.table_structure import find_table  # noqa: E402
-from tests.unit.table_render import render_table, sample_specs  # noqa: E402
+from tests.unit.table_render import render_table, sample_specs, skewed  # noqa: E402
+
+SKEW = 2.0  # degrees the skewed copies are turned by
 
 
 def body(table: Table) -> list[str]:
@@ -97,11 +100,14 @@ def structure_rows(n: int, seed: int) -> list[tuple[str, int, float, float, floa
     rng = np.random.default_rng(seed)
     for spec in sample_specs(n, seed):
         clean, truth, regions = render_table(spec)
-        for noisy, img in ((False, clean), (True, degraded(clean, rng))):
+        turned, turned_regions = skewed(clean, regions, SKEW)
+        variants = [("", clean, regions), (", scan-like", degraded(clean, rng), regions),
+                    (f", skewed {SKEW:g} deg", turned, turned_regions)]  # fmt: skip
+        for variant, img, boxes in variants:
             start = time.perf_counter()
-            found = find_table(img, None, regions).table
+            found = find_table(img, None, boxes).table
             ms = 1000 * (time.perf_counter() - start)
-            kind = ("ruled" if spec.ruled else "unruled") + (", scan-like" if noisy else "")
+            kind = ("ruled" if spec.ruled else "unruled") + variant
             exact = structure_tokens(found) == structure_tokens(truth)
             results.setdefault(kind, []).append((exact, body(found) == body(truth), teds_struct(found, truth), ms))
     rows = []

@@ -31,6 +31,7 @@ from labeler.core.table_ops import set_header_rows
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 MIN_INK = 0.6  # share of a boundary that must be inked to count as a ruling line
 HEADER_SHADE = 12.0  # grey levels a header row's paper is darker than the body's
+MIN_SKEW, MAX_SKEW = 0.15, 5.0  # degrees: below, the crop is used as it is; above, no line counts as horizontal
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,68 @@ def find_table(
     ink = _binarise(gray)
     glyph = _glyph_height(ink)
     inside = [_shifted(r, -x0, -y0) for r in regions if _centre_in(r, (x0, y0, x1, y1))]
+    angle = _skew_degrees(ink, glyph, inside)
+    turn = None
+    if abs(angle) >= MIN_SKEW:  # level the crop (and the regions with it), find the grid there
+        turn = cv2.getRotationMatrix2D((gray.shape[1] / 2, gray.shape[0] / 2), angle, 1.0)
+        paper = int(np.median(gray))
+        gray = cv2.warpAffine(gray, turn, gray.shape[::-1], flags=cv2.INTER_LINEAR, borderValue=paper)
+        ink = _binarise(gray)
+        inside = [_turned(r, turn) for r in inside]
     table = _ruled(ink, glyph) if ruled is not False else None
     found_ruled = table is not None
     if table is None:
         table = _unruled(ink, glyph, inside) if ruled is not True else grid_table([0, y1 - y0], [0, x1 - x0])
-    table = _shaded_header(gray, ink, table)
-    table = _moved(table, x0, y0)
-    return Structure(fill_from_regions(table, regions), found_ruled)
+    table = fill_from_regions(_shaded_header(gray, ink, table), inside)
+    if turn is not None:  # the grid stays axis-aligned (lines as at the centre); the outline turns back
+        back = cv2.invertAffineTransform(turn)
+        table.outline = [_apply(back, p) for p in table.outline]
+    return Structure(_moved(table, x0, y0), found_ruled)
+
+
+def _skew_degrees(ink: np.ndarray, glyph: float, regions: Sequence[TextRegion]) -> float:
+    """The rotation (degrees) that levels the table: fitted to the long horizontal ruling lines, else to the
+    text regions' top edges; the length-weighted median, 0 when there is nothing long enough to measure."""
+    h, w = ink.shape
+    horiz = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (int(2.5 * glyph) + 2, 1)))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(horiz, connectivity=8)
+    angles, weights = [], []
+    for i in range(1, n):
+        x, y, cw, ch = (int(v) for v in stats[i, :4])
+        if cw < w / 3:
+            continue
+        ys, xs = np.nonzero(labels[y : y + ch, x : x + cw] == i)
+        slope = np.polyfit(xs.astype(np.float64), ys.astype(np.float64), 1)[0]
+        angles.append(float(np.degrees(np.arctan(slope))))
+        weights.append(float(cw))
+    if not angles:
+        for region in regions:
+            (ax, ay), (bx, by) = region.points[0], region.points[1]
+            if len(region.points) == 4 and bx - ax > 3 * glyph:
+                angles.append(float(np.degrees(np.arctan2(by - ay, bx - ax))))
+                weights.append(bx - ax)
+    kept = [(a, wt) for a, wt in zip(angles, weights) if abs(a) <= MAX_SKEW]
+    if not kept:
+        return 0.0
+    kept.sort()
+    half, total = sum(wt for _, wt in kept) / 2, 0.0
+    for angle, wt in kept:
+        total += wt
+        if total >= half:
+            return angle
+    return 0.0
+
+
+def _apply(matrix: np.ndarray, point: tuple[float, float]) -> tuple[float, float]:
+    x, y = point
+    return (
+        float(matrix[0, 0] * x + matrix[0, 1] * y + matrix[0, 2]),
+        float(matrix[1, 0] * x + matrix[1, 1] * y + matrix[1, 2]),
+    )
+
+
+def _turned(region: TextRegion, matrix: np.ndarray) -> TextRegion:
+    return TextRegion([_apply(matrix, p) for p in region.points], region.transcription, region.difficult)
 
 
 def _shaded_header(gray: np.ndarray, ink: np.ndarray, table: Table) -> Table:

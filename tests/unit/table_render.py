@@ -107,3 +107,15 @@ def sample_specs(n: int, seed: int = 0) -> list[TableSpec]:
         empty = {e for e in empty if not any(r <= e[0] < r + rs and c <= e[1] < c + cs for r, c, rs, cs in spans)}
         specs.append(TableSpec(n_rows, n_cols, spans, rng.randint(0, 1), empty, ruled, seed=seed + len(specs)))
     return specs[:n]
+
+
+def skewed(img: np.ndarray, regions: list[TextRegion], degrees: float) -> tuple[np.ndarray, list[TextRegion]]:
+    """The page turned by `degrees` about its centre (white fill), the regions turned with it."""
+    h, w = img.shape[:2]
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    out = cv2.warpAffine(img, turn, (w, h), borderValue=(255, 255, 255))
+    moved = [
+        TextRegion([(float(turn[0] @ (x, y, 1.0)), float(turn[1] @ (x, y, 1.0))) for x, y in r.points], r.transcription)
+        for r in regions
+    ]
+    return out, moved

@@ -12,7 +12,7 @@ from labeler.core.table_batch import prelabel_command, prelabel_tables
 from labeler.core.table_format import structure_tokens
 from labeler.core.table_structure import find_table
 from tests.conftest import write_image
-from tests.unit.table_render import TableSpec, render_table, sample_specs
+from tests.unit.table_render import TableSpec, render_table, sample_specs, skewed
 
 
 def body(table: Table) -> list[str]:
@@ -98,3 +98,13 @@ def test_batch_prelabel_many_images_one_undo_step_each(tmp_path) -> None:
         history.undo()
         assert record.tables == []
     assert prelabel_command(records[-1], results[-1]) is None
+
+
+def test_a_skewed_scan_is_levelled_first() -> None:
+    img, truth, regions = render_table(TableSpec(6, 5, spans=[(0, 1, 1, 3), (2, 0, 2, 1)], seed=4))
+    turned, moved = skewed(img, regions, 2.0)
+    found = find_table(turned, None, moved)
+    assert found.ruled and structure_tokens(found.table) == structure_tokens(truth)
+    assert texts(found.table) == texts(truth)
+    ay, by = found.table.outline[0][1], found.table.outline[1][1]
+    assert by < ay  # the outline is turned back with the page (top edge rising to the right)
