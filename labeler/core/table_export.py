@@ -45,6 +45,7 @@ from labeler.core.table_format import (
     table_html,
     xlsx_bytes,
 )
+from labeler.core.table_store import inside_path
 
 TABLE_REPORT_FORMAT = "labeler-table-export/1"
 TABLE_ENTRIES = frozenset(
@@ -94,10 +95,17 @@ def export_tables(
         require_extra(TABLES_EXTRA)  # fail before anything is written: MissingExtraError names the extra
     image_dir, out = Path(image_dir), Path(out_dir)
     wanted = {ImageStatus.CONFIRMED} | ({ImageStatus.PRELABELLED} if options.base.include_unconfirmed else set())
-    chosen = [r for r in records if r.tables and r.status in wanted]
+    report = TableExportReport(out_dir=str(out))
+    chosen = []
+    for record in records:
+        if not record.tables or record.status not in wanted:
+            continue
+        if inside_path(record.path) and not any(c in record.path for c in "\t\r\n"):
+            chosen.append(record)
+        else:
+            report.skipped.append(f"{record.path}: path must be relative, inside the folder, without line breaks")
     splits = table_splits(chosen, options.base)
     stems = crop_stems(r.path for r in chosen)
-    report = TableExportReport(out_dir=str(out))
     with ExportSwap(out, _is_table_export, TABLE_ENTRIES) as swap:
         work = swap.work
         lines: dict[str, list[str]] = {n: [] for n in SPLIT_NAMES}

@@ -22,6 +22,7 @@ from labeler.core.model import ImageRecord
 from labeler.core.table import Cell, Point, Table, TableError
 
 _SPAN = re.compile(r'^\s*(colspan|rowspan)\s*=\s*"?\s*(\d+)\s*"?\s*$')
+_OPEN = frozenset({"<td>", "<td", "<td></td>", "<th>", "<th", "<th></th>"})  # <th>: HTML from elsewhere
 _SKIP = frozenset({"<html>", "</html>", "<body>", "</body>", "<table>", "</table>", "<tbody>", "</tbody>", "</thead>"})
 
 
@@ -118,16 +119,16 @@ def _place(tokens: Sequence[str]) -> list[Cell]:
             in_head = False
         elif tok == "<tr>":
             row, col = row + 1, 0
-        elif tok in ("<td>", "<td", "<td></td>"):
+        elif tok in _OPEN:
             if row < 0:
                 raise TableError("a <td> before any <tr>")
             while (row, col) in taken:
                 col += 1
-            pending = Cell(row, col, header=in_head)
+            pending = Cell(row, col, header=in_head or tok.startswith("<th"))
             cells.append(pending)
-            if tok != "<td":
+            if tok not in ("<td", "<th"):  # a whole tag: its slot is taken now, no span can follow
                 col = _take(pending, taken)
-                pending = None if tok == "<td></td>" else pending
+                pending = None
         elif _SPAN.match(tok):
             match = _SPAN.match(tok)
             assert match is not None
@@ -144,7 +145,7 @@ def _place(tokens: Sequence[str]) -> list[Cell]:
             if pending is None:
                 raise TableError("'>' outside a <td")
             col = _take(pending, taken)
-        elif tok == "</td>":
+        elif tok in ("</td>", "</th>"):
             pending = None
         elif tok in ("</tr>", *_SKIP):
             continue

@@ -128,6 +128,8 @@ class TableFiles:
         written = []
         for record in records:
             path = record.path
+            if not inside_path(path):
+                continue  # never written outside the folder (such a record is not saved by the label files either)
             want = tables_bytes(path, record.tables) if record.tables else None
             if want == self.base.get(path) or (want is None and path in self.broken):
                 continue
@@ -148,6 +150,12 @@ class TableFiles:
             self.broken.discard(path)
             written.append(target)
         return written
+
+
+def inside_path(image_path: str) -> bool:
+    """Whether a record path can name a file under .labeler/tables/ (relative, no '..', no drive)."""
+    path = PurePosixPath(image_path.replace("\\", "/"))
+    return bool(image_path) and not path.is_absolute() and ".." not in path.parts and ":" not in image_path
 
 
 def _stamp(path: Path) -> tuple[int, int, int]:

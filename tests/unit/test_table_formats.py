@@ -220,3 +220,23 @@ def test_gt_tables_match_records_by_path_then_by_file_name(tmp_path) -> None:
     assert sorted(found) == ["imgs/b.png", "sub/a.png"] and len(found["imgs/b.png"]) == 2
     assert found["imgs/b.png"][0].cell_at(0, 0).polygon == [(5, 5), (25, 5), (25, 15), (5, 15)]
     assert [u.filename for u in unmatched] == ["nowhere.png"]
+
+
+def test_th_cells_and_a_span_after_a_whole_td() -> None:
+    table = table_from_tokens(["<tr>", "<th>", "</th>", "<th", ' colspan="2"', ">", "</th>", "</tr>",
+                               "<tr>", "<td>", "</td>", "<td>", "</td>", "<td>", "</td>", "</tr>"])  # fmt: skip
+    assert table.header_rows == 1 and table.cell_at(0, 2).colspan == 2
+    with pytest.raises(ValueError, match="outside a <td"):
+        table_from_tokens(["<tr>", "<td>", ' colspan="2"', "</td>", "</tr>"])
+
+
+def test_export_never_writes_outside_its_folder(tmp_path) -> None:
+    img, table, regions = render_table(TableSpec(2, 2))
+    write_image(tmp_path / "imgs" / "a.png", img)
+    records = [
+        ImageRecord("../a.png", status=ImageStatus.CONFIRMED, regions=regions, tables=[table]),
+        ImageRecord("a.png", status=ImageStatus.CONFIRMED, regions=regions, tables=[table]),
+    ]
+    report = export_tables(records, tmp_path / "imgs", tmp_path / "out")
+    assert report.skipped == ["../a.png: path must be relative, inside the folder, without line breaks"]
+    assert sum(report.tables.values()) == 1 and not (tmp_path / "a_table0.png").exists()
