@@ -7,9 +7,12 @@ import sys
 from pathlib import Path
 
 from labeler.commands._common import positive_float, positive_int, require_file, require_folder
-from labeler.core.errors import SplitSpecError
-from labeler.core.export import ExportOptions, export_project
+from labeler.core.errors import SplitSpecError, UsageError
+from labeler.core.export import ExportOptions, export_dataset, load_confirmed_records
+from labeler.core.extras import require_extra
 from labeler.core.split import SplitRatios, parse_split
+from labeler.core.table_export import TableExportOptions, export_tables
+from labeler.core.table_format import BOX_FORMATS, TABLES_EXTRA
 
 DEFAULT_DICT_SET = "ppocrv6-small"  # the bundled default model set, whose dictionary the report checks against
 
@@ -69,6 +72,23 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="also export pre-labelled images (Cache.cach: OCR output nobody checked)",
     )
     parser.add_argument("--workers", type=positive_int, default=None, help="worker processes (default: cores, max 8)")
+    parser.add_argument(
+        "--tables",
+        metavar="TABLES_OUT",
+        type=Path,
+        default=None,
+        help="also export the tables (.labeler/tables) as PaddleOCR table data, HTML (and .xlsx) into TABLES_OUT, "
+        "split as the det / rec lists are",
+    )
+    parser.add_argument(
+        "--tables-xlsx", action="store_true", help="with --tables: an .xlsx per image too (needs labeler[tables])"
+    )
+    parser.add_argument(
+        "--tables-box-format",
+        choices=BOX_FORMATS,
+        default="xyxy",
+        help="with --tables: cell boxes as x0,y0,x1,y1 (SLANet, default) or four corners (SLANet_ch, loc_reg_num 8)",
+    )
     parser.set_defaults(run=run)
     return parser
 
@@ -115,10 +135,31 @@ def run(args: argparse.Namespace) -> int:
         include_unconfirmed=args.include_unconfirmed,
         workers=args.workers,
     )
-    report = export_project(args.project, args.out, options, progress=_progress)
+    if args.tables is not None and args.tables.resolve() == args.out.resolve():
+        raise UsageError(f"--tables must name another folder than --out ({args.out})")
+    if args.tables is not None and args.tables_xlsx:
+        require_extra(TABLES_EXTRA)  # before anything is written
+    records, errors = load_confirmed_records(args.project, include_unconfirmed=options.include_unconfirmed)
+    report = export_dataset(records, args.project, args.out, options, progress=_progress, input_errors=errors)
     for line in report.summary_lines():
         print(line)
     print(f"written to {args.out} in {report.seconds:.1f} s (details: {args.out / 'report.json'})")
     for kind, overrides in report.paddleocr.items():
         print(f"PaddleOCR {kind}: " + " ".join(overrides))
+    if args.tables is not None:
+        tables = export_tables(
+            records,
+            args.project,
+            args.tables,
+            TableExportOptions(options, xlsx=args.tables_xlsx, box_format=args.tables_box_format),
+        )
+        counts = ", ".join(f"{n} {name}" for name, n in tables.tables.items())
+        print(f"tables: {counts} from {tables.images} images, written to {args.tables}")
+        for line in tables.skipped:
+            print(f"table skipped: {line}")
+        if tables.extra_tokens:
+            print(
+                f"PaddleOCR table: Global.character_dict_path={args.tables / 'table_structure_dict.txt'} "
+                f"(the default dict lacks {', '.join(t.strip() for t in tables.extra_tokens)})"
+            )
     return 0

@@ -142,6 +142,15 @@ def export_project(
     return report
 
 
+def image_splits(records: Sequence[ImageRecord], options: ExportOptions | None = None) -> dict[str, str]:
+    """{image path: split} exactly as export_dataset splits the det / rec lists of `records` with `options`
+    (same records kept, same seed): the table export uses it, so an image's tables share its det split."""
+    options = options or ExportOptions()
+    wanted = {ImageStatus.CONFIRMED} | ({ImageStatus.PRELABELLED} if options.include_unconfirmed else set())
+    chosen = _usable_records(records, wanted, ExportReport(out_dir=""))
+    return assign_splits([r.path for r in chosen], options.split, options.seed)
+
+
 def export_dataset(
     records: Sequence[ImageRecord],
     image_dir: str | Path,

@@ -22,7 +22,10 @@ from labeler.core.errors import LabelerError
 DIST = "labeler"
 TRAIN = "train"
 # Only the exact CPU build of torch may be installed (a plain `torch` pulls the CUDA packages).
-FALLBACK_REQUIREMENTS: dict[str, tuple[str, ...]] = {TRAIN: ("torch==2.13.0", "onnx>=1.15")}
+FALLBACK_REQUIREMENTS: dict[str, tuple[str, ...]] = {
+    TRAIN: ("torch==2.13.0", "onnx>=1.15"),
+    "tables": ("openpyxl==3.1.5",),  # the .xlsx table export
+}
 # A distribution whose import name is not its project name (none in the train extra today).
 IMPORT_NAMES = {"opencv-python-headless": "cv2", "pyqt5": "PyQt5", "pytest-qt": "pytestqt"}
 

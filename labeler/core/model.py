@@ -59,6 +59,8 @@ class ImageRecord:
     dirty: bool = field(default=False, compare=False, repr=False)
     edited_at: float = field(default=0.0, compare=False, repr=False)  # wall time of the last edit (merge: newer wins)
     revision: int = field(default=0, compare=False, repr=False)  # +1 when reloaded from another writer's save
+    # labeler.core.table.Table objects (typed Any: model.py imports nothing of ours); saved by table_store.py
+    tables: list[Any] = field(default_factory=list, compare=False, repr=False)
 
     def set_regions_loader(self, loader: Callable[[], list[TextRegion]]) -> None:
         """Build `regions` with `loader()` on first access instead of now."""

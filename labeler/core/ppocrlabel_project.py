@@ -1,4 +1,5 @@
-"""Open and save a PPOCRLabel folder: Label.txt, Cache.cach, fileState.txt (+ our .labeler/project.json).
+"""Open and save a PPOCRLabel folder: Label.txt, Cache.cach, fileState.txt (+ our .labeler/project.json and
+.labeler/tables/, table_store.py).
 
 Reading (PPOCRLabel's rules, minus its faults):
 - Label.txt: confirmed regions; Cache.cach: OCR pre-labels; Label.txt wins for an image in both.
@@ -128,6 +129,7 @@ def _open(folder: str | Path, images: Iterable[str] | None) -> Project:
     project.errors = errors
     project.missing = list(dict.fromkeys(missing))
     project.source = PPOCRLabelSource(label, cache, state, copy.deepcopy(project.settings), base=views)
+    project.errors += project.source.tables.load(records)  # .labeler/tables/ (table_store.py)
     return project
 
 
@@ -197,6 +199,7 @@ def save_ppocrlabel_folder(project: Project, rule: ConflictRule = ConflictRule.N
         result = SaveResult(took_over=lock.took_over)
         result.merge = merge_from_disk(project, src, rule)
         with project.lock:
+            project.errors += src.tables.refresh(project.records)
             dirty = [r for r in project.records if r.dirty]
             for rec in dirty:
                 rec.dirty = False  # an edit from here on marks it again and is saved next time
@@ -219,6 +222,7 @@ def save_ppocrlabel_folder(project: Project, rule: ConflictRule = ConflictRule.N
                 text = json.dumps(settings, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
                 atomic_write_bytes(path, text.encode("utf-8"))
                 result.written.append(path)
+            result.written += src.tables.save(dirty)
         except BaseException:
             _remark(project, dirty)
             raise
@@ -243,6 +247,8 @@ def refresh_ppocrlabel_folder(project: Project) -> MergeReport:
         try:
             with FolderLock(project.folder, timeout=REFRESH_LOCK_TIMEOUT_S):
                 report = merge_from_disk(project, src)
+                with project.lock:
+                    project.errors += src.tables.refresh(project.records)
         except FolderLockedError:
             return MergeReport()
         settings, _ = _merged_settings(project, src)

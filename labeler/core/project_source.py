@@ -19,6 +19,7 @@ from labeler.core.edit_times import EditTimes
 from labeler.core.errors import FileError, LabelFormatError
 from labeler.core.model import ImageRecord, ImageStatus, TextRegion
 from labeler.core.ppocrlabel_format import key_file_name, scan_label_bytes
+from labeler.core.table_store import TableFiles
 
 LABEL_FILE = "Label.txt"
 CACHE_FILE = "Cache.cach"
@@ -114,9 +115,11 @@ class PPOCRLabelSource:
     save_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     base: dict[str, RecordOnDisk] = field(default_factory=dict)
     edit_times: EditTimes = field(init=False)
+    tables: TableFiles = field(init=False)  # .labeler/tables/, written with the records (table_store.py)
 
     def __post_init__(self) -> None:
         self.edit_times = EditTimes(self.label.path.parent)
+        self.tables = TableFiles(self.label.path.parent)
 
     @property
     def files(self) -> tuple[SourceFile, SourceFile, SourceFile]:
