@@ -139,3 +139,28 @@ def test_convert_leaves_pre_labels_out_of_formats_without_status(tmp_path):
     result = convert("labelstudio", "labelme", tasks, tmp_path / "lm2", include_unconfirmed=True)
     assert (tmp_path / "lm2" / "ocr.json").is_file()
     assert any("not confirmed (ocr.png)" in w for w in result.warnings)  # written, and said so
+
+
+def test_images_the_label_studio_export_leaves_out_are_named(tmp_path):
+    """Label Studio's default export has no task nobody annotated: the images of the folder it lacks are reported."""
+    import json
+
+    from labeler.core.formats.labelstudio import read_labelstudio
+    from tests.conftest import render_lines, write_image
+
+    for name in ("a.png", "b.png", "c.png"):
+        write_image(tmp_path / "images" / name, render_lines(["x"], size=(200, 100)))
+    task = {
+        "data": {"ocr": "/data/upload/1/a.png"},
+        "annotations": [{"result": [{"id": "r1", "type": "rectangle", "from_name": "bbox", "to_name": "image",
+                                     "original_width": 200, "original_height": 100,
+                                     "value": {"x": 10, "y": 10, "width": 50, "height": 20, "rotation": 0}}]}],
+    }  # fmt: skip
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([task]), encoding="utf-8")
+    warnings: list[str] = []
+    records = read_labelstudio(export, image_dir=tmp_path / "images", warnings=warnings)
+    assert [r.path for r in records] == ["a.png"]
+    left = [w for w in warnings if "not in this export" in w]
+    assert len(left) == 1 and "2 image(s)" in left[0] and "b.png, c.png" in left[0]
+    assert "download_all_tasks" in left[0]

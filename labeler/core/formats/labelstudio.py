@@ -32,6 +32,7 @@ import json
 import math
 import posixpath
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -407,4 +408,24 @@ def read_labelstudio(
             raise InterchangeFormatError(path, f"no regions read; {message}")
         warn(warnings, f"{path}: {message}")
     fill_image_sizes(records, Path(image_dir) if image_dir is not None else path.parent, warnings)
+    if image_dir is not None:
+        _report_left_out(path, Path(image_dir), records, warnings)
     return records
+
+
+def _report_left_out(path: Path, image_dir: Path, records: Sequence[ImageRecord], warnings: list[str] | None) -> None:
+    """Images of the folder the export does not mention: Label Studio's default export leaves out every task
+    nobody annotated, so pre-labelled images vanish from it without a word unless this says so."""
+    from labeler.core.image_io import list_images
+
+    if not image_dir.is_dir():
+        return
+    named = {Path(rec.path).name for rec in records}
+    left_out = [p.name for p in list_images(image_dir) if p.name not in named]
+    if left_out:
+        warn(
+            warnings,
+            f"{path}: {len(left_out)} image(s) of {image_dir} are not in this export ({_names(left_out)}); Label "
+            "Studio's default export leaves out tasks without annotations (their pre-labels are predictions): "
+            f"export all tasks (download_all_tasks=true) with full predictions. {FULL_PREDICTIONS_HINT}",
+        )
