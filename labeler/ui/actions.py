@@ -66,6 +66,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     # F3 is "find next": not bound by PPOCRLabel, and F2 stays the region table's edit key.
     _a("next_low", noop_tr("Next &low-confidence region"), EDIT, "correction", "F3"),
     _a("previous_low", noop_tr("Previous low-confidence region"), EDIT, "correction", "Shift+F3"),
+    _a("upper_case", noop_tr("Te&xts in capitals (selected, or all)"), EDIT, "correction", "Ctrl+Shift+U"),
     _a("edit_mode", noop_tr("Edit &mode (stop drawing)"), EDIT, "correction", "Ctrl+J"),
     _a("auto_label", noop_tr("&Auto-label this image"), OCR, "image", "Ctrl+Shift+A"),
     _a("recognize", noop_tr("&Re-recognize selected region"), OCR, "image", "Ctrl+R"),
@@ -90,7 +91,6 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("lock", noop_tr("&Lock / unlock"), REGION, "copy"),
     _a("toggle_difficult", noop_tr("&Difficult / not difficult"), REGION, "copy", "Ctrl+D"),
     _a("dont_care", noop_tr("Mar&k don't care (### and difficult)"), REGION, "copy", "Ctrl+3"),
-    _a("upper_case", noop_tr("Te&xts in capitals (selected, or all)"), REGION, "copy", "Ctrl+Shift+U"),
     _a("apply_locked", noop_tr("Copy locked regions to the &next image"), REGION, "copy"),
     _a("auto_template", noop_tr("Locked regions follow onto new images"), REGION, "copy", checkable=True),
     _a("to_rectangle", noop_tr("Convert to &rectangle"), REGION, "shape", "Ctrl+T"),

@@ -101,10 +101,17 @@ class SettingsDialog(QDialog):
         self.prelabel_on_open = QCheckBox(_tr("Pre-label its new images"))
         self.prelabel_on_open.setChecked(settings.prelabel_on_open)
         form.addRow(_tr("Opening a folder"), self.prelabel_on_open)
-        self.read_new_boxes = QCheckBox(_tr("Read drawn and reshaped boxes at once (not texts you typed)"))
+        self.read_new_boxes = QCheckBox(_tr("Read drawn and reshaped boxes at once"))
+        self.read_new_boxes.setToolTip(_tr("A text you typed is never read over"))
         self.read_new_boxes.setChecked(settings.read_new_boxes)
         form.addRow(_tr("New boxes"), self.read_new_boxes)
-        self.apply_conventions = QCheckBox(_tr("Fit pre-labels to the box margin and text rules of confirmed images"))
+        self.apply_conventions = QCheckBox(_tr("Fit pre-labels to the confirmed images"))
+        self.apply_conventions.setToolTip(
+            _tr(
+                "The box margin and text rules learned from the images you confirmed go onto the next pre-labels "
+                "(Ctrl+Z undoes)"
+            )  # fmt: skip
+        )
         self.apply_conventions.setChecked(settings.apply_conventions)
         form.addRow(_tr("Conventions"), self.apply_conventions)
 
@@ -129,7 +136,7 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
-        self.setMinimumWidth(620)
+        self.setMinimumWidth(680)  # the longest check box reads whole
 
     @staticmethod
     def _spin(low: float, high: float, step: float, value: float | None, special: str = "") -> QDoubleSpinBox:

@@ -1624,12 +1624,20 @@ The window stays open.</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <source>Read drawn and reshaped boxes at once (not texts you typed)</source>
-        <translation>立即识别新画的和改变形状的框（不覆盖您输入的文字）</translation>
+        <source>Read drawn and reshaped boxes at once</source>
+        <translation>立即识别新画的和改变形状的框</translation>
     </message>
     <message>
-        <source>Fit pre-labels to the box margin and text rules of confirmed images</source>
-        <translation>按已确认图片的框边距和文字规则调整预标注</translation>
+        <source>A text you typed is never read over</source>
+        <translation>不会覆盖您输入的文字</translation>
+    </message>
+    <message>
+        <source>Fit pre-labels to the confirmed images</source>
+        <translation>按已确认的图片调整预标注</translation>
+    </message>
+    <message>
+        <source>The box margin and text rules learned from the images you confirmed go onto the next pre-labels (Ctrl+Z undoes)</source>
+        <translation>从已确认图片学到的框边距和文字规则会应用到后续预标注（Ctrl+Z 撤销）</translation>
     </message>
     <message>
         <source>Conventions</source>
