@@ -122,8 +122,8 @@ def test_interrupt_leaves_a_valid_cache_with_finished_images(tmp_path, sig):
     assert 1 <= len(done) <= N_PAGES
     for key, regions in done.items():
         assert regions and regions[0].transcription == f"line {int(key[-7:-4])}"
-    if sig == signal.SIGINT:
-        assert proc.returncode == 130 and b"interrupted" in err
+    if sig == signal.SIGINT and not (proc.returncode == 0 and len(done) == N_PAGES):  # (else it finished first)
+        assert proc.returncode == 130 and b"interrupted" in err, (proc.returncode, len(done), err[-600:])
 
 
 def test_prelabel_show_prints_regions(tmp_path, capsys):

@@ -132,7 +132,7 @@ def test_scripted_annotator_reaches_the_ground_truth(qapp, project):
     assert out["labeler"]["keys"] == lab.total.keys and out["final_zero_edit"] == 1.0
 
 
-LATER_OPERATIONS = ("merge_regions", "split_region", "toggle_difficult")
+LATER_OPERATIONS = ("merge_regions", "split_region", "split_words", "toggle_difficult", "dont_care", "draw_dont_care")
 
 
 def _without_operations(window_class, names=LATER_OPERATIONS):
@@ -163,5 +163,5 @@ def test_operations_found_by_id_are_used(qapp, project, monkeypatch):
     for row in (ppo, after, before, ppo_before):
         assert row.zero_edit == 1.0 and not row.void, (row.name, row.problems)
     assert after.counts["split"].seconds < before.counts["split"].seconds  # one merge, not a delete and a reshape
-    assert after.counts["difficult"].clicks < before.counts["difficult"].clicks  # a key, not the table's check box
+    assert after.counts["difficult"].seconds < before.counts["difficult"].seconds  # one key, not ### typed and a check box
     assert ppo.counts["split"].seconds == pytest.approx(ppo_before.counts["split"].seconds)  # PPOCRLabel: no merge
