@@ -163,5 +163,7 @@ def test_operations_found_by_id_are_used(qapp, project, monkeypatch):
     for row in (ppo, after, before, ppo_before):
         assert row.zero_edit == 1.0 and not row.void, (row.name, row.problems)
     assert after.counts["split"].seconds < before.counts["split"].seconds  # one merge, not a delete and a reshape
-    assert after.counts["difficult"].seconds < before.counts["difficult"].seconds  # one key, not ### typed and a check box
+    assert (
+        after.counts["difficult"].seconds < before.counts["difficult"].seconds
+    )  # one key, not ### typed and a check box
     assert ppo.counts["split"].seconds == pytest.approx(ppo_before.counts["split"].seconds)  # PPOCRLabel: no merge
