@@ -272,18 +272,6 @@ class Conventions:
         table = dict(self.marks)
         return "".join(table.get(ch, ch) for ch in fixed)
 
-    def describe(self) -> list[str]:
-        """One short line per convention, for the status bar and the tests."""
-        lines = []
-        if self.margin is not None:
-            lines.append(
-                f"boxes {abs(self.margin) * 100:.0f}% of their height {'tighter' if self.margin > 0 else 'looser'}"
-            )
-        lines += [f"{a!r} -> {b!r}" for a, b in self.marks]
-        lines += [f"no space between {a} and {b}" for a, b in sorted(self.drop_space)]
-        lines += [f"a space between {a} and {b}" for a, b in sorted(self.add_space)]
-        return lines
-
 
 @dataclass
 class ConventionLearner:

@@ -39,6 +39,7 @@ from labeler.core.history import (
     SetText,
 )
 from labeler.core.image_io import read_image
+from labeler.core.learned_conventions import Conventions
 from labeler.core.model import ImageRecord, ImageStatus, TextRegion
 from labeler.core.ppocrlabel_project import SaveResult
 from labeler.core.project import Project, open_project, save_project
@@ -257,7 +258,9 @@ class Editor(QObject):
             conventions = self.session.conventions()
             text = tr("Pre-labels fitted to this project's conventions (learned from {n} confirmed images): {what}. "
                       "Ctrl+Z undoes", CTX)  # fmt: skip
-            self.message.emit(text.format(n=conventions.evidence_images, what="; ".join(conventions.describe())))
+            self.message.emit(
+                text.format(n=conventions.evidence_images, what="; ".join(_conventions_text(conventions)))
+            )
 
     def step(self, delta: int) -> None:
         self.go_to(self.current_index + delta)
@@ -476,6 +479,26 @@ class Editor(QObject):
         elif done.applied:
             read = " | ".join(text for text, _score in result.texts)
             self.message.emit(tr("Box {n} read: {text}", READ_CTX).format(n=boxes, text=read))
+
+
+def _kind_text(kind: str) -> str:
+    """A character kind of a spacing rule, in the user's language (a mark stays itself)."""
+    names = {"cjk": tr("CJK", CTX), "digit": tr("digit", CTX), "alpha": tr("letter", CTX)}
+    return names.get(kind, repr(kind))
+
+
+def _conventions_text(conventions: Conventions) -> list[str]:
+    """What the learned conventions do, one short phrase each, for the status bar."""
+    out = []
+    if conventions.margin is not None:
+        text = tr("boxes {n}% tighter", CTX) if conventions.margin > 0 else tr("boxes {n}% looser", CTX)
+        out.append(text.format(n=round(abs(conventions.margin) * 100)))
+    out += [f"{a!r} \u2192 {b!r}" for a, b in conventions.marks]
+    for a, b in sorted(conventions.drop_space):
+        out.append(tr("no space between {a} and {b}", CTX).format(a=_kind_text(a), b=_kind_text(b)))
+    for a, b in sorted(conventions.add_space):
+        out.append(tr("a space between {a} and {b}", CTX).format(a=_kind_text(a), b=_kind_text(b)))
+    return out
 
 
 def _conflict_text(conflict: Conflict) -> str:

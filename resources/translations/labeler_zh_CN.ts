@@ -1010,6 +1010,34 @@ The window stays open.</source>
 <context>
     <name>Editor</name>
     <message>
+        <source>CJK</source>
+        <translation>汉字</translation>
+    </message>
+    <message>
+        <source>digit</source>
+        <translation>数字</translation>
+    </message>
+    <message>
+        <source>letter</source>
+        <translation>字母</translation>
+    </message>
+    <message>
+        <source>boxes {n}% tighter</source>
+        <translation>框收紧 {n}%</translation>
+    </message>
+    <message>
+        <source>boxes {n}% looser</source>
+        <translation>框放宽 {n}%</translation>
+    </message>
+    <message>
+        <source>no space between {a} and {b}</source>
+        <translation>{a}与{b}之间不加空格</translation>
+    </message>
+    <message>
+        <source>a space between {a} and {b}</source>
+        <translation>{a}与{b}之间加空格</translation>
+    </message>
+    <message>
         <source>Pre-labels fitted to this project's conventions (learned from {n} confirmed images): {what}. Ctrl+Z undoes</source>
         <translation>预标注已按本项目的标注约定调整（从 {n} 张已确认图片学到）：{what}。Ctrl+Z 撤销</translation>
     </message>
