@@ -656,6 +656,22 @@ class Annotator:
         select_s = 0.0 if self.editor.selected == index else CLICK_S
         drag_s = select_s + DRAG_S * len(plan) if plan is not None else float("inf")
         redraw_s = select_s + 2 * K + DRAG_S + K * edit_plan("", text_after)[1]
+        image = self.canvas.image_array
+        if "fit_to_ink" in self.ops and image is not None:  # labeler's Ctrl+Shift+K, when its fit will do
+            from labeler.core.ink_fit import fit_to_ink
+
+            fitted = fit_to_ink(image, cur)
+            if (
+                fitted is not None
+                and iou(fitted, gt_points) >= self.tol + 0.03
+                and select_s + 3 * K < min(drag_s, redraw_s)
+            ):
+                self.select(index)
+                self.action("fit_to_ink")
+                self.wait_readings()
+                if iou(self.regions[index].points, gt_points) >= self.tol:
+                    return index
+                self.problems.append(f"fitting region {index} to its ink missed: {self.regions[index].points}")
         if drag_s <= redraw_s:
             self.select(index)
             self.zoom_for(gt_points)

@@ -95,6 +95,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("auto_template", noop_tr("Locked regions follow onto new images"), REGION, "copy", checkable=True),
     _a("to_rectangle", noop_tr("Convert to &rectangle"), REGION, "shape", "Ctrl+T"),
     _a("expand", noop_tr("&Expand"), REGION, "shape", "Ctrl+K"),
+    _a("fit_to_ink", noop_tr("&Fit box to its text"), REGION, "shape", "Ctrl+Shift+K"),
     _a("rotate_cw", noop_tr("Rotate 90° clock&wise"), REGION, "shape"),
     _a("rotate_ccw", noop_tr("Rotate 90° &anticlockwise"), REGION, "shape"),
     _a("add_vertex", noop_tr("Add &vertex (longest edge)"), REGION, "shape"),

@@ -17,7 +17,7 @@ from PyQt5.QtCore import QEvent, QObject, QPointF, Qt, QTimer
 from PyQt5.QtGui import QPolygonF
 from PyQt5.QtWidgets import QApplication, QLineEdit
 
-from labeler.core import region_ops, split_gap
+from labeler.core import ink_fit, region_ops, split_gap
 from labeler.core.crop import crop_polygon
 from labeler.core.history import (
     AddRegion,
@@ -112,6 +112,7 @@ class EditActions:
             "auto_template": self.set_auto_template,
             "to_rectangle": self.to_rectangle,
             "expand": self.expand,
+            "fit_to_ink": self.fit_to_ink,
             "rotate_cw": lambda: self.rotate(True),
             "rotate_ccw": lambda: self.rotate(False),
             "add_vertex": self.add_vertex,
@@ -269,6 +270,22 @@ class EditActions:
 
     def expand(self) -> None:
         self._reshape(noop_tr("expand", CTX), lambda pts: region_ops.expand(pts, EXPAND_PX, self._size))
+
+    def fit_to_ink(self) -> None:
+        """Ctrl+Shift+K: each selected box shrinks to the ink of its text (core/ink_fit.py), read again; one step."""
+        ed, image = self.editor, self.canvas.image_array
+        regions = ed.current.regions if ed.current is not None else []
+        chosen = self.selection()
+        if not chosen or image is None:
+            ed.message.emit(tr("Select a region first", CTX))
+            return
+        fits = {i: ink_fit.fit_to_ink(image, regions[i].points) for i in chosen}
+        moves: list[Command] = [MovePoints(i, pts) for i, pts in fits.items() if pts is not None]
+        if not moves:
+            ed.message.emit(tr("No text found inside the box", CTX))
+        elif self._push(moves, noop_tr("fit to the text", CTX)):
+            self._select(chosen, ed.selected)
+            ed.read_boxes([i for i, pts in fits.items() if pts is not None])
 
     def rotate(self, clockwise: bool) -> None:
         self._reshape(noop_tr("rotate", CTX), lambda pts: region_ops.rotate90(pts, clockwise))

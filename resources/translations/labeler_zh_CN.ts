@@ -4,6 +4,10 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>&amp;Fit box to its text</source>
+        <translation>框贴合文字(&amp;F)</translation>
+    </message>
+    <message>
         <source>Split region into words</source>
         <translation>将标注框按词拆分</translation>
     </message>
@@ -878,6 +882,14 @@ The window stays open.</source>
 </context>
 <context>
     <name>EditActions</name>
+    <message>
+        <source>No text found inside the box</source>
+        <translation>框内没有找到文字</translation>
+    </message>
+    <message>
+        <source>fit to the text</source>
+        <translation>贴合文字</translation>
+    </message>
     <message>
         <source>split into words</source>
         <translation>按词拆分</translation>

@@ -229,3 +229,20 @@ def test_ctrl_alt_m_splits_a_line_into_its_words_and_reads_each(make_window, pro
     assert len(ed.history()) == 1  # one undo step, the readings included
     qtbot.keyClick(canvas, Qt.Key_Z, Qt.ControlModifier)
     assert rec.regions[0].transcription == "hello world" and len(rec.regions) == 2
+
+
+def test_ctrl_shift_k_fits_the_selected_box_to_its_text_and_reads_it(make_window, project_folder, qtbot):
+    from labeler.core.polygon import polygon_area
+
+    window = make_window(project_folder)
+    ed, canvas, rec = window.editor, window.canvas, window.editor.current
+    qtbot.waitUntil(lambda: canvas.image_array is not None, timeout=10000)
+    ed.move_points(0, [(20.0, 30.0), (420.0, 30.0), (420.0, 110.0), (20.0, 110.0)])  # "hello world", far too loose
+    loose = polygon_area(rec.regions[0].points)
+    ed.select(0)
+    canvas.setFocus()
+    steps = len(ed.history())
+    qtbot.keyClick(canvas, Qt.Key_K, Qt.ControlModifier | Qt.ShiftModifier)
+    assert polygon_area(rec.regions[0].points) < 0.6 * loose
+    qtbot.waitUntil(lambda: not ed.ocr.jobs, timeout=30000)
+    assert rec.regions[0].transcription == "hello world" and len(ed.history()) == steps + 1
