@@ -118,16 +118,22 @@ def text_keys(text: str) -> int:
     return keys
 
 
-def edit_plan(old: str, new: str, selected: bool = True) -> tuple[str, int]:
-    """The fewest keys from a field holding `old` (`selected`: all of it selected; else Ctrl+A to retype) to `new`,
-    Enter included: ('retype'|'end'|'home', keys)."""
-    retype = text_keys(new) + 1 + (0 if selected or not old else 2)
+def common_ends(old: str, new: str) -> tuple[int, int]:
+    """Lengths of the common prefix and of the common suffix after it."""
     p = 0
     while p < min(len(old), len(new)) and old[p] == new[p]:
         p += 1
     s = 0
     while s < min(len(old), len(new)) - p and old[-1 - s] == new[-1 - s]:
         s += 1
+    return p, s
+
+
+def edit_plan(old: str, new: str, selected: bool = True) -> tuple[str, int]:
+    """The fewest keys from a field holding `old` (`selected`: all of it selected; else Ctrl+A to retype) to `new`,
+    Enter included: ('retype'|'end'|'home', keys)."""
+    retype = text_keys(new) + 1 + (0 if selected or not old else 2)
+    p, s = common_ends(old, new)
     old_mid, new_mid = len(old) - p - s, new[p : len(new) - s]
     end = 1 + s + old_mid + text_keys(new_mid) + 1  # End, Left x s, Backspace x old_mid, type, Enter
     home = 1 + p + old_mid + text_keys(new_mid) + 1  # Home, Right x p, Delete x old_mid, type, Enter
@@ -734,12 +740,7 @@ class Annotator:
                 self.key(Qt.Key_A, Qt.ControlModifier, widget=widget)
             self.type(widget, text)
         else:
-            p = 0
-            while p < min(len(old), len(text)) and old[p] == text[p]:
-                p += 1
-            s = 0
-            while s < min(len(old), len(text)) - p and old[-1 - s] == text[-1 - s]:
-                s += 1
+            p, s = common_ends(old, text)
             mid_old, mid_new = len(old) - p - s, text[p : len(text) - s]
             if how == "end":
                 self.key(Qt.Key_End, widget=widget)
@@ -1169,10 +1170,12 @@ class Annotator:
         from PyQt5.QtCore import QPointF, Qt
         from PyQt5.QtGui import QPolygonF
 
+        from labeler.core.region_ops import is_vertical
+
         region = self.regions[j]
         fb = bbox(first.points)
         after = [bbox(g.points) for g in others if bbox(g.points)[0][0] >= fb[2][0] - 1]
-        if not after or region_is_vertical(region.points):
+        if not after or is_vertical(region.points):
             return False
         nb = min(after, key=lambda b: b[0][0])
         x = (fb[2][0] + nb[0][0]) / 2
@@ -1195,12 +1198,6 @@ class Annotator:
         self.action("split_region")
         self.wait_readings()
         return True
-
-
-def region_is_vertical(points) -> bool:
-    from labeler.core.region_ops import is_vertical
-
-    return is_vertical(points)
 
 
 # ---------------------------------------------------------------- rows
